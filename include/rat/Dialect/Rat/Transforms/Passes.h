@@ -1,0 +1,33 @@
+//===- Passes.h - rat transformation passes ---------------------*- C++ -*-===//
+//
+// Declares the rat passes and the pattern populators they are built from.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RAT_DIALECT_RAT_TRANSFORMS_PASSES_H
+#define RAT_DIALECT_RAT_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace rat {
+
+#define GEN_PASS_DECL
+#include "rat/Dialect/Rat/Transforms/Passes.h.inc"
+
+/// Patterns that replace rat ops on memrefs by their loop implementation.
+void populateRatLowerToLoopsPatterns(RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "rat/Dialect/Rat/Transforms/Passes.h.inc"
+
+} // namespace rat
+} // namespace mlir
+
+#endif // RAT_DIALECT_RAT_TRANSFORMS_PASSES_H

@@ -1,0 +1,84 @@
+//===- Passes.td - rat transformation passes ---------------*- tablegen -*-===//
+//
+// Passes that take rat graphs through tiling, fusion and lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RAT_DIALECT_RAT_TRANSFORMS_PASSES_TD
+#define RAT_DIALECT_RAT_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def RatFuseElementwise : Pass<"rat-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuse elementwise linalg producers into their consumers";
+  let description = [{
+    Runs linalg's elementwise fusion on the linalg parts of a rat graph
+    (gate sigmoid, output gating, GELU, residual adds), so that a chain of
+    elementwise `linalg.generic` ops becomes one op before tiling. A
+    producer is fused only when the consumer is its single user, so no work
+    is duplicated.
+  }];
+  let dependentDialects = ["linalg::LinalgDialect", "affine::AffineDialect",
+                           "tensor::TensorDialect"];
+}
+
+def RatTileAndFuse : Pass<"rat-tile-and-fuse", "func::FuncOp"> {
+  let summary = "Tile rat ops and fuse their producers into the tile loops";
+  let description = [{
+    Tiles every rat op on tensors with the upstream tile-and-fuse driver
+    (`scf::tileConsumerAndFuseProducersUsingSCF`) and fuses producers into
+    the loop nest: elementwise `linalg.generic` ops (gate sigmoid),
+    `rat.rope`, `rat.rms_norm` and `rat.chunk_scan`. Producers of the key
+    and value operands of the attention ops are not fused: every query tile
+    reads the whole key sequence, so fusing would recompute it per tile.
+
+    Tile sizes are given per op kind over the op's iteration domain
+    (see `docs/Dialects/Rat.md`); missing trailing entries and 0 mean "do not
+    tile". A discardable `rat.tile_sizes = array<i64: ...>` attribute on an
+    op overrides the option. Scan tiles count whole chunks, so a tile never
+    splits a chunk.
+  }];
+  let options = [
+    ListOption<"scanTileSizes", "scan-tile-sizes", "int64_t",
+               "Tile sizes of rat.chunk_scan over [batch..., chunks, N]">,
+    ListOption<"attentionTileSizes", "attention-tile-sizes", "int64_t",
+               "Tile sizes of rat.chunk_attention/window_attention over "
+               "[B, H, Tq]">,
+    ListOption<"normTileSizes", "norm-tile-sizes", "int64_t",
+               "Tile sizes of rat.rms_norm over [batch...]">,
+    ListOption<"ropeTileSizes", "rope-tile-sizes", "int64_t",
+               "Tile sizes of rat.rope over [batch..., T]">,
+    ListOption<"stepTileSizes", "step-tile-sizes", "int64_t",
+               "Tile sizes of the decode-step ops over [B, H] / [batch..., N]">,
+    Option<"useForall", "use-forall", "bool", /*default=*/"true",
+           "Generate scf.forall (parallel) tile loops instead of scf.for">
+  ];
+  let dependentDialects = ["scf::SCFDialect", "affine::AffineDialect",
+                           "tensor::TensorDialect", "linalg::LinalgDialect"];
+}
+
+def RatLowerToLoops : Pass<"rat-lower-to-loops", "func::FuncOp"> {
+  let summary = "Lower rat ops on buffers to scf loops";
+  let description = [{
+    Replaces every rat op on memrefs by its loop implementation
+    (`TilingInterface::generateScalarImplementation`): `scf.for` loops over
+    the iteration domain around scalar `memref`/`arith`/`math` code. The
+    attention ops use an online softmax (running maximum and sum in f32) over
+    their keys; the chunk scan carries its state in f32 along each chunk.
+    Run after bufferization: rat ops still on tensors are an error.
+  }];
+  let dependentDialects = ["scf::SCFDialect", "arith::ArithDialect",
+                           "math::MathDialect", "memref::MemRefDialect"];
+}
+
+def RatExposeEntryPoints : Pass<"rat-expose-entry-points", "ModuleOp"> {
+  let summary = "Give public functions a C interface";
+  let description = [{
+    Marks every public `func.func` with `llvm.emit_c_interface` so that the
+    LLVM lowering emits `_mlir_ciface_<name>` wrappers taking memref
+    descriptors by pointer: the ABI the rat runtime calls
+    (`docs/Runtime.md`).
+  }];
+}
+
+#endif // RAT_DIALECT_RAT_TRANSFORMS_PASSES_TD

@@ -1,0 +1,66 @@
+//===- Pipelines.h - rat compilation pipelines ------------------*- C++ -*-===//
+//
+// The pipelines that take a rat graph to LLVM for the host CPU (and, in
+// later stages, to NVVM for NVIDIA GPUs). rat-opt registers them and
+// rat-compile runs the same stages one at a time.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RAT_PIPELINES_PIPELINES_H
+#define RAT_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+namespace rat {
+
+/// Options shared by the rat pipelines: the tiling strategy.
+struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
+  PassOptions::Option<bool> tile{
+      *this, "tile",
+      llvm::cl::desc("Tile rat ops and fuse their producers (rat-tile-and-fuse)"),
+      llvm::cl::init(true)};
+  PassOptions::ListOption<int64_t> scanTileSizes{
+      *this, "scan-tile-sizes",
+      llvm::cl::desc("rat.chunk_scan tile sizes over [batch..., chunks, N] "
+                     "(default 1,4)")};
+  PassOptions::ListOption<int64_t> attentionTileSizes{
+      *this, "attention-tile-sizes",
+      llvm::cl::desc("attention tile sizes over [B, H, Tq] (default 1,1,64)")};
+  PassOptions::ListOption<int64_t> normTileSizes{
+      *this, "norm-tile-sizes",
+      llvm::cl::desc("rat.rms_norm tile sizes over [batch...] (default 1,64)")};
+  PassOptions::ListOption<int64_t> ropeTileSizes{
+      *this, "rope-tile-sizes",
+      llvm::cl::desc("rat.rope tile sizes over [batch..., T] (default "
+                     "1,1,64)")};
+  PassOptions::ListOption<int64_t> stepTileSizes{
+      *this, "step-tile-sizes",
+      llvm::cl::desc("decode-step tile sizes over [B, ...] (default 1)")};
+};
+
+/// Graph level -> tiled level: canonicalization, elementwise fusion and
+/// tile-and-fuse of the rat ops into scf.forall loops on tensors.
+void buildRatGraphToTiledPipeline(OpPassManager &pm,
+                                  const RatPipelineOptions &options);
+
+/// Tiled level -> buffers and loops: one-shot bufferization (function
+/// boundaries included), buffer deallocation, rat and linalg ops to loops.
+void buildRatTiledToLoopsPipeline(OpPassManager &pm);
+
+/// Loops on buffers -> LLVM dialect for the host, with C interfaces on the
+/// public functions.
+void buildRatLoopsToLLVMPipeline(OpPassManager &pm);
+
+/// The whole host pipeline: the three stages above.
+void buildRatToCPUPipeline(OpPassManager &pm,
+                           const RatPipelineOptions &options);
+
+/// Registers `rat-to-cpu` (and the stage pipelines) with the pass registry.
+void registerRatPipelines();
+
+} // namespace rat
+} // namespace mlir
+
+#endif // RAT_PIPELINES_PIPELINES_H

@@ -1,0 +1,144 @@
+//===- TileAndFuse.cpp - tile rat ops and fuse producers ------*- C++ -*-===//
+//
+// Implements -rat-tile-and-fuse on the upstream tile-and-fuse driver.
+//
+//===----------------------------------------------------------------------===//
+
+#include "rat/Dialect/Rat/IR/RatOps.h"
+#include "rat/Dialect/Rat/Transforms/Passes.h"
+
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir::rat {
+#define GEN_PASS_DEF_RATTILEANDFUSE
+#include "rat/Dialect/Rat/Transforms/Passes.h.inc"
+} // namespace mlir::rat
+
+using namespace mlir;
+using namespace mlir::rat;
+
+/// True for a `linalg.generic` whose loops are all parallel (elementwise,
+/// broadcast or transpose): fusing a tile of it recomputes nothing.
+static bool isParallelGeneric(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  return generic && generic.getNumLoops() == generic.getNumParallelLoops();
+}
+
+/// Producers worth fusing into a rat tile loop.
+static bool isFusableProducer(Operation *op) {
+  if (isa<tensor::EmptyOp, linalg::FillOp, linalg::TransposeOp,
+          linalg::BroadcastOp>(op) ||
+      isParallelGeneric(op))
+    return true;
+  // Attention results are consumed whole by their users' tiles; the other rat
+  // ops are cheap per tile.
+  return isa<RmsNormOp, RopeOp, ChunkScanOp, ChunkScanStepOp>(op);
+}
+
+/// The slice feeds a key or value operand of an attention op: every query
+/// tile reads the whole key sequence, so fusing would recompute it per tile.
+static bool feedsAttentionKeys(tensor::ExtractSliceOp slice) {
+  for (OpOperand &use : slice->getUses()) {
+    Operation *user = use.getOwner();
+    if (auto attn = dyn_cast<ChunkAttentionOp>(user))
+      if (use.get() == attn.getKey() || use.get() == attn.getValue())
+        return true;
+    if (auto attn = dyn_cast<WindowAttentionOp>(user))
+      if (use.get() == attn.getKey() || use.get() == attn.getValue())
+        return true;
+  }
+  return false;
+}
+
+namespace {
+struct RatTileAndFusePass
+    : rat::impl::RatTileAndFuseBase<RatTileAndFusePass> {
+  using Base::Base;
+
+  /// Tile sizes for `op` over its iteration domain: its `rat.tile_sizes`
+  /// attribute, else the option for its kind, padded with 0 (not tiled).
+  SmallVector<int64_t> tileSizesFor(TilingInterface op) {
+    size_t rank = op.getLoopIteratorTypes().size();
+    SmallVector<int64_t> sizes;
+    if (auto attr = op->getAttrOfType<DenseI64ArrayAttr>("rat.tile_sizes")) {
+      sizes.assign(attr.asArrayRef().begin(), attr.asArrayRef().end());
+    } else {
+      ArrayRef<int64_t> option =
+          TypeSwitch<Operation *, ArrayRef<int64_t>>(op)
+              .Case<ChunkScanOp>([&](auto) { return ArrayRef<int64_t>(scanTileSizes); })
+              .Case<ChunkAttentionOp, WindowAttentionOp>(
+                  [&](auto) { return ArrayRef<int64_t>(attentionTileSizes); })
+              .Case<RmsNormOp>([&](auto) { return ArrayRef<int64_t>(normTileSizes); })
+              .Case<RopeOp>([&](auto) { return ArrayRef<int64_t>(ropeTileSizes); })
+              .Default([&](auto) { return ArrayRef<int64_t>(stepTileSizes); });
+      sizes.assign(option.begin(), option.end());
+    }
+    sizes.resize(rank, 0);
+    return sizes;
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    SmallVector<TilingInterface> roots;
+    func.walk([&](TilingInterface op) {
+      auto dps = dyn_cast<DestinationStyleOpInterface>(op.getOperation());
+      if (isa<RatDialect>(op->getDialect()) && dps &&
+          dps.hasPureTensorSemantics())
+        roots.push_back(op);
+    });
+
+    IRRewriter rewriter(&getContext());
+    llvm::DenseSet<Operation *> erased;
+    // Consumers first, so that their producers can be fused into them.
+    for (TilingInterface root : llvm::reverse(roots)) {
+      if (erased.contains(root))
+        continue;
+      SmallVector<int64_t> sizes = tileSizesFor(root);
+      if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+        continue;
+
+      scf::SCFTilingOptions tiling;
+      tiling.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
+      tiling.setLoopType(useForall ? scf::SCFTilingOptions::LoopType::ForallOp
+                                   : scf::SCFTilingOptions::LoopType::ForOp);
+      scf::SCFTileAndFuseOptions options;
+      options.setTilingOptions(tiling);
+      options.setFusionControlFn(
+          [](tensor::ExtractSliceOp slice, OpResult producer,
+             bool isDestination)
+              -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+            if (!isFusableProducer(producer.getOwner()) ||
+                feedsAttentionKeys(slice))
+              return std::nullopt;
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
+          });
+
+      rewriter.setInsertionPoint(root);
+      FailureOr<scf::SCFTileAndFuseResult> result =
+          scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
+      if (failed(result)) {
+        std::string list;
+        llvm::raw_string_ostream os(list);
+        llvm::interleaveComma(sizes, os);
+        root->emitError("rat-tile-and-fuse: tiling failed with tile sizes [")
+            << list << "]";
+        return signalPassFailure();
+      }
+      for (OpResult r : root->getResults())
+        rewriter.replaceAllUsesWith(r, result->replacements.lookup(r));
+      erased.insert(root);
+      rewriter.eraseOp(root);
+      // Producers fused into the loop nest are dead unless used elsewhere.
+      for (Operation *producer : result->fusedProducers) {
+        if (!erased.contains(producer) && producer->use_empty()) {
+          erased.insert(producer);
+          rewriter.eraseOp(producer);
+        }
+      }
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,56 @@
+# -*- Python -*-
+# lit configuration of the rat regression and integration tests.
+
+import os
+import shutil
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "RAT"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.rat_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py",
+                   "lit.site.cfg.py", "golden", "reference", "Inputs"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%shlibdir", config.llvm_lib_dir))
+config.substitutions.append(("%rat_src_root", config.rat_src_root))
+config.substitutions.append(("%golden", os.path.join(config.rat_src_root, "test", "golden")))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%reference", os.path.join(config.rat_src_root, "test", "Integration", "reference")))
+config.substitutions.append(("%testdata", os.path.join(config.rat_src_root, "scripts", "testdata")))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.rat_tools_dir, config.llvm_tools_dir]
+tools = ["rat-opt", "mlir-runner", "mlir-translate", "mlir-opt",
+         ToolSubst("rat-compile", unresolved="ignore")]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+llvm_config.with_environment("PATH", config.rat_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# Features from what this machine has.
+cuda_root = getattr(config, "cuda_root", "") or "/usr/local/cuda"
+if shutil.which("ptxas") or os.path.exists(os.path.join(cuda_root, "bin", "ptxas")):
+    config.available_features.add("ptxas")
+if os.path.exists(os.path.join(config.rat_tools_dir, "rat-compile")):
+    config.available_features.add("rat-compile")
+
+
+def _has_cuda_device():
+    """A CUDA driver library and at least one visible GPU."""
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, timeout=20)
+        return out.returncode == 0 and b"GPU" in out.stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+if _has_cuda_device():
+    config.available_features.add("cuda")
