@@ -79,9 +79,10 @@ void mlir::rat::buildRatTiledToLoopsPipeline(OpPassManager &pm) {
 
 void mlir::rat::buildRatLoopsToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createRatExposeEntryPoints());
-  addPipeline(pm, "func.func(scf-forall-to-for,lower-affine,"
+  addPipeline(pm, "convert-bufferization-to-memref,"
+                  "func.func(scf-forall-to-for,lower-affine,"
                   "convert-scf-to-cf),expand-strided-metadata,lower-affine,"
-                  "convert-math-to-libm,convert-math-to-llvm,"
+                  "convert-math-to-llvm,convert-math-to-libm,"
                   "finalize-memref-to-llvm,convert-arith-to-llvm,"
                   "convert-index-to-llvm,convert-cf-to-llvm,"
                   "convert-func-to-llvm,reconcile-unrealized-casts");

@@ -27,7 +27,8 @@ struct RatOpBufferization
     auto dps = cast<DestinationStyleOpInterface>(op);
     if (!dps.isDpsInit(&operand))
       return true;
-    return isa<rat::ChunkScanStepOp, rat::ChunkAttentionStepOp>(op);
+    return isa<rat::ChunkScanStepOp, rat::ChunkAttentionStepOp,
+               rat::WindowAttentionStepOp>(op);
   }
 
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
@@ -68,6 +69,7 @@ void mlir::rat::registerBufferizableOpInterfaceExternalModels(
   registry.addExtension(+[](MLIRContext *ctx, rat::RatDialect *) {
     attachAll<rat::RmsNormOp, rat::RopeOp, rat::ChunkScanOp,
               rat::ChunkAttentionOp, rat::WindowAttentionOp,
-              rat::ChunkScanStepOp, rat::ChunkAttentionStepOp>(ctx);
+              rat::ChunkScanStepOp, rat::ChunkAttentionStepOp,
+              rat::WindowAttentionStepOp>(ctx);
   });
 }

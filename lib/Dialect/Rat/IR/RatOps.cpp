@@ -247,6 +247,7 @@ RAT_DEFINE_SHARED_INTERFACES(ChunkAttentionOp)
 RAT_DEFINE_SHARED_INTERFACES(WindowAttentionOp)
 RAT_DEFINE_SHARED_INTERFACES(ChunkScanStepOp)
 RAT_DEFINE_SHARED_INTERFACES(ChunkAttentionStepOp)
+RAT_DEFINE_SHARED_INTERFACES(WindowAttentionStepOp)
 
 #undef RAT_DEFINE_SHARED_INTERFACES
 
@@ -549,12 +550,16 @@ void ChunkScanStepOp::getCanonicalizationPatterns(RewritePatternSet &results,
 // rat.chunk_attention_step
 //===----------------------------------------------------------------------===//
 
-LogicalResult ChunkAttentionStepOp::verify() {
-  ShapeChecker c(*this);
-  if (failed(verifyDpsForm(*this, 3)))
+/// Shape rules shared by the two attention decode steps: query `[B, Hq, Dh]`,
+/// key `[B, H, Dh]`, value `[B, H, Dv]`, output `[B, H, Dv]`, caches
+/// `[B, H, R, Dh]` / `[B, H, R, Dv]`.
+template <typename OpTy>
+static LogicalResult verifyAttentionStep(OpTy op) {
+  ShapeChecker c(op);
+  if (failed(verifyDpsForm(op, 3)))
     return failure();
-  Value q = getQuery(), k = getKey(), v = getValue(), out = getOutput(),
-        kc = getKeyCache(), vc = getValueCache();
+  Value q = op.getQuery(), k = op.getKey(), v = op.getValue(),
+        out = op.getOutput(), kc = op.getKeyCache(), vc = op.getValueCache();
   if (failed(c.rank(q, "query", 3)) || failed(c.rank(k, "key", 3)) ||
       failed(c.rank(v, "value", 3)) || failed(c.rank(out, "output", 3)) ||
       failed(c.rank(kc, "key_cache", 4)) ||
@@ -581,15 +586,22 @@ LogicalResult ChunkAttentionStepOp::verify() {
                                      {out, "output"},
                                      {kc, "key_cache"},
                                      {vc, "value_cache"}})) ||
-      failed(c.positive("chunk_size", getChunkSize())) ||
-      failed(verifyScale(*this, toDouble(getScale()))))
+      failed(verifyScale(op, toDouble(op.getScale()))))
     return failure();
   if (ShapedType::isDynamic(ShapeChecker::type(q).getDimSize(2)))
-    return emitOpError("query head dim (dim 2) must be static");
-  if (std::optional<int64_t> pos = getConstantIntValue(getPosition())) {
+    return op.emitOpError("query head dim (dim 2) must be static");
+  if (std::optional<int64_t> pos = getConstantIntValue(op.getPosition()))
     if (*pos < 0)
-      return emitOpError() << "position must be >= 0, got " << *pos;
-    int64_t rows = ShapeChecker::type(kc).getDimSize(2);
+      return op.emitOpError() << "position must be >= 0, got " << *pos;
+  return success();
+}
+
+LogicalResult ChunkAttentionStepOp::verify() {
+  if (failed(verifyAttentionStep(*this)) ||
+      failed(ShapeChecker(*this).positive("chunk_size", getChunkSize())))
+    return failure();
+  if (std::optional<int64_t> pos = getConstantIntValue(getPosition())) {
+    int64_t rows = ShapeChecker::type(getKeyCache()).getDimSize(2);
     int64_t chunk = *pos / getChunkSize();
     if (!ShapedType::isDynamic(rows) && chunk >= rows)
       return emitOpError() << "position " << *pos << " is in chunk " << chunk
@@ -600,6 +612,35 @@ LogicalResult ChunkAttentionStepOp::verify() {
 }
 
 double ChunkAttentionStepOp::getScaleOrDefault() {
+  return defaultScale(toDouble(getScale()), getQuery());
+}
+
+//===----------------------------------------------------------------------===//
+// rat.window_attention_step
+//===----------------------------------------------------------------------===//
+
+LogicalResult WindowAttentionStepOp::verify() {
+  if (failed(verifyAttentionStep(*this)))
+    return failure();
+  if (getWindow() < 0)
+    return emitOpError() << "window must be >= 0 (0 = full causal), got "
+                         << getWindow();
+  int64_t rows = ShapeChecker::type(getKeyCache()).getDimSize(2);
+  if (ShapedType::isDynamic(rows))
+    return success();
+  if (getWindow() > 0 && rows < getWindow() + 1)
+    return emitOpError() << "key_cache dim 2 (" << rows
+                         << ") must hold the window of " << getWindow() + 1
+                         << " tokens";
+  if (std::optional<int64_t> pos = getConstantIntValue(getPosition()))
+    if (getWindow() == 0 && *pos >= rows)
+      return emitOpError() << "full attention at position " << *pos
+                           << " needs more than " << *pos
+                           << " rows in key_cache dim 2, got " << rows;
+  return success();
+}
+
+double WindowAttentionStepOp::getScaleOrDefault() {
   return defaultScale(toDouble(getScale()), getQuery());
 }
 

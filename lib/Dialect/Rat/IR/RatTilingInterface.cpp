@@ -154,16 +154,35 @@ static bool isMultipleOf(OpFoldResult ofr, int64_t factor) {
 }
 
 /// Clones `op` onto the given operands; results take the types of the new
-/// destinations when on tensors.
+/// destinations when on tensors. Destinations are the trailing operands of
+/// every rat op; tiles may add the `offset` operand an op did not have, so
+/// the operand segment sizes are recomputed.
 static TilingResult cloneOnSlices(OpBuilder &b, Operation *op,
                                   ValueRange operands,
                                   SmallVector<Operation *> slices) {
   auto dps = cast<DestinationStyleOpInterface>(op);
+  int64_t numInits = dps.getNumDpsInits();
   SmallVector<Type> resultTypes;
   if (dps.hasPureTensorSemantics())
-    for (OpOperand &init : dps.getDpsInitsMutable())
-      resultTypes.push_back(operands[init.getOperandNumber()].getType());
+    for (Value init : operands.take_back(numInits))
+      resultTypes.push_back(init.getType());
   Operation *tiled = clone(b, op, resultTypes, operands);
+  auto setSegments = [&](auto concrete) {
+    auto &segments = concrete.getProperties().operandSegmentSizes;
+    int64_t numIns = static_cast<int64_t>(operands.size()) - numInits;
+    // ins..., [offset], inits...: the offset segment is second to last.
+    int32_t fixed = 0;
+    for (size_t i = 0; i + 2 < segments.size(); ++i)
+      fixed += segments[i];
+    segments[segments.size() - 2] = static_cast<int32_t>(numIns - fixed);
+    segments[segments.size() - 1] = static_cast<int32_t>(numInits);
+  };
+  if (auto rope = dyn_cast<RopeOp>(tiled))
+    setSegments(rope);
+  else if (auto attn = dyn_cast<ChunkAttentionOp>(tiled))
+    setSegments(attn);
+  else if (auto attn = dyn_cast<WindowAttentionOp>(tiled))
+    setSegments(attn);
   return TilingResult{{tiled},
                       SmallVector<Value>(tiled->getResults()),
                       std::move(slices)};
@@ -907,23 +926,13 @@ LogicalResult ChunkScanStepOp::generateScalarImplementation(OpBuilder &b,
 }
 
 //===----------------------------------------------------------------------===//
-// rat.chunk_attention_step: domain [B, H]
+// rat.chunk_attention_step and rat.window_attention_step: domain [B, H]
 //===----------------------------------------------------------------------===//
-
-SmallVector<utils::IteratorType> ChunkAttentionStepOp::getLoopIteratorTypes() {
-  return parallelLoops(2);
-}
-
-SmallVector<Range> ChunkAttentionStepOp::getIterationDomain(OpBuilder &b) {
-  Location loc = getLoc();
-  return domainOf(b, loc,
-                  {dimOf(b, loc, getOutput(), 0),
-                   dimOf(b, loc, getOutput(), 1)});
-}
 
 /// Offsets/sizes of destination `i` (output, key cache, value cache) for a
 /// [B, H] tile.
-static void stepInitTile(OpBuilder &b, ChunkAttentionStepOp op, unsigned i,
+template <typename OpTy>
+static void stepInitTile(OpBuilder &b, OpTy op, unsigned i,
                          ArrayRef<OpFoldResult> offsets,
                          ArrayRef<OpFoldResult> sizes,
                          SmallVectorImpl<OpFoldResult> &o,
@@ -934,87 +943,144 @@ static void stepInitTile(OpBuilder &b, ChunkAttentionStepOp op, unsigned i,
   appendFull(b, op.getLoc(), init, 2, rankOf(init) - 2, o, s);
 }
 
-FailureOr<TilingResult>
-ChunkAttentionStepOp::getTiledImplementation(OpBuilder &b,
-                                             ArrayRef<OpFoldResult> offsets,
-                                             ArrayRef<OpFoldResult> sizes) {
-  Location loc = getLoc();
+template <typename OpTy>
+static FailureOr<TilingResult> stepTile(OpTy op, OpBuilder &b,
+                                        ArrayRef<OpFoldResult> offsets,
+                                        ArrayRef<OpFoldResult> sizes) {
+  Location loc = op.getLoc();
   OpFoldResult qh0, qhs;
-  if (failed(groupTile(b, loc, getQuery(), 1, getValue(), offsets[1],
+  if (failed(groupTile(b, loc, op.getQuery(), 1, op.getValue(), offsets[1],
                        sizes[1], qh0, qhs)))
     return failure();
   SmallVector<Operation *> slices;
   OpFoldResult zero = b.getIndexAttr(0);
-  Value q = record(getSlice(b, loc, getQuery(), {offsets[0], qh0, zero},
-                            {sizes[0], qhs, dimOf(b, loc, getQuery(), 2)}),
+  Value q = record(getSlice(b, loc, op.getQuery(), {offsets[0], qh0, zero},
+                            {sizes[0], qhs, dimOf(b, loc, op.getQuery(), 2)}),
                    slices);
   Value k = record(
-      getSlice(b, loc, getKey(), {offsets[0], offsets[1], zero},
-               {sizes[0], sizes[1], dimOf(b, loc, getKey(), 2)}),
+      getSlice(b, loc, op.getKey(), {offsets[0], offsets[1], zero},
+               {sizes[0], sizes[1], dimOf(b, loc, op.getKey(), 2)}),
       slices);
   Value v = record(
-      getSlice(b, loc, getValue(), {offsets[0], offsets[1], zero},
-               {sizes[0], sizes[1], dimOf(b, loc, getValue(), 2)}),
+      getSlice(b, loc, op.getValue(), {offsets[0], offsets[1], zero},
+               {sizes[0], sizes[1], dimOf(b, loc, op.getValue(), 2)}),
       slices);
-  SmallVector<Value> operands = {q, k, v, getPosition()};
+  SmallVector<Value> operands = {q, k, v, op.getPosition()};
   for (unsigned i = 0; i < 3; ++i) {
     SmallVector<OpFoldResult> o, s;
-    stepInitTile(b, *this, i, offsets, sizes, o, s);
+    stepInitTile(b, op, i, offsets, sizes, o, s);
     operands.push_back(
-        record(getSlice(b, loc, getInits()[i], o, s), slices));
+        record(getSlice(b, loc, op.getInits()[i], o, s), slices));
   }
-  return cloneOnSlices(b, *this, operands, slices);
+  return cloneOnSlices(b, op, operands, slices);
 }
 
-LogicalResult ChunkAttentionStepOp::getResultTilePosition(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,
-    SmallVector<OpFoldResult> &resultSizes) {
-  stepInitTile(b, *this, resultNumber, offsets, sizes, resultOffsets,
-               resultSizes);
-  return success();
-}
-
-LogicalResult ChunkAttentionStepOp::getIterationDomainTileFromResultTile(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets,
+template <typename OpTy>
+static LogicalResult stepDomainFromResult(
+    OpTy op, OpBuilder &b, unsigned resultNumber,
+    ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
+    SmallVectorImpl<OpFoldResult> &domOffsets,
     SmallVectorImpl<OpFoldResult> &domSizes) {
-  Value init = getInits()[resultNumber];
+  Value init = op.getInits()[resultNumber];
   for (int64_t d = 2; d < rankOf(init); ++d)
-    if (!isFullDim(b, getLoc(), init, d, offsets[d], sizes[d]))
+    if (!isFullDim(b, op.getLoc(), init, d, offsets[d], sizes[d]))
       return failure();
   domOffsets.assign(offsets.begin(), offsets.begin() + 2);
   domSizes.assign(sizes.begin(), sizes.begin() + 2);
   return success();
 }
 
-FailureOr<TilingResult> ChunkAttentionStepOp::generateResultTileValue(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes) {
-  return resultTileValue(*this, b, resultNumber, offsets, sizes);
+/// Writes the new key/value of head (b, h) into cache row `row` and attends
+/// to the rows `keyRow(j)` for `j in [lb, ub)`.
+template <typename OpTy>
+static void stepPoint(OpTy op, OpBuilder &b, Location loc, ValueRange ivs,
+                      Value row, Value lb, Value ub,
+                      function_ref<Value(Value)> keyRow) {
+  ScalarEmitter e(b, loc);
+  Value b_ = ivs[0], h = ivs[1];
+  Value kc = op.getKeyCache(), vc = op.getValueCache();
+  Value dh = e.dim(op.getQuery(), 2), dv = e.dim(op.getValue(), 2);
+  e.loop(e.index(0), dh, {}, [&](Value d, ValueRange) {
+    e.store(e.load(op.getKey(), {b_, h, d}), kc, {b_, h, row, d});
+    return SmallVector<Value>{};
+  });
+  e.loop(e.index(0), dv, {}, [&](Value d, ValueRange) {
+    e.store(e.load(op.getValue(), {b_, h, d}), vc, {b_, h, row, d});
+    return SmallVector<Value>{};
+  });
+  Value hq = e.irem(h, e.dim(op.getQuery(), 1));
+  OnlineSoftmax sm(e, dv);
+  Value l = sm.run(lb, ub, op.getQuery(), {b_, hq}, kc, {b_, h}, vc, {b_, h},
+                   dh, e.f(op.getScaleOrDefault()), keyRow);
+  sm.finish(l, op.getOutput(), {b_, h});
 }
+
+#define RAT_DEFINE_STEP_TILING(OP)                                             \
+  SmallVector<utils::IteratorType> OP::getLoopIteratorTypes() {                \
+    return parallelLoops(2);                                                   \
+  }                                                                            \
+  SmallVector<Range> OP::getIterationDomain(OpBuilder &b) {                    \
+    Location loc = getLoc();                                                   \
+    return domainOf(b, loc,                                                    \
+                    {dimOf(b, loc, getOutput(), 0),                            \
+                     dimOf(b, loc, getOutput(), 1)});                          \
+  }                                                                            \
+  FailureOr<TilingResult> OP::getTiledImplementation(                          \
+      OpBuilder &b, ArrayRef<OpFoldResult> offsets,                            \
+      ArrayRef<OpFoldResult> sizes) {                                          \
+    return stepTile(*this, b, offsets, sizes);                                 \
+  }                                                                            \
+  LogicalResult OP::getResultTilePosition(                                     \
+      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
+      ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,  \
+      SmallVector<OpFoldResult> &resultSizes) {                                \
+    stepInitTile(b, *this, resultNumber, offsets, sizes, resultOffsets,        \
+                 resultSizes);                                                 \
+    return success();                                                          \
+  }                                                                            \
+  LogicalResult OP::getIterationDomainTileFromResultTile(                      \
+      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
+      ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets, \
+      SmallVectorImpl<OpFoldResult> &domSizes) {                               \
+    return stepDomainFromResult(*this, b, resultNumber, offsets, sizes,        \
+                                domOffsets, domSizes);                         \
+  }                                                                            \
+  FailureOr<TilingResult> OP::generateResultTileValue(                         \
+      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
+      ArrayRef<OpFoldResult> sizes) {                                          \
+    return resultTileValue(*this, b, resultNumber, offsets, sizes);            \
+  }
+
+RAT_DEFINE_STEP_TILING(ChunkAttentionStepOp)
+RAT_DEFINE_STEP_TILING(WindowAttentionStepOp)
+
+#undef RAT_DEFINE_STEP_TILING
 
 LogicalResult ChunkAttentionStepOp::generateScalarImplementation(
     OpBuilder &b, Location loc, ValueRange ivs) {
   ScalarEmitter e(b, loc);
-  Value b_ = ivs[0], h = ivs[1];
+  // Row `chunk` takes the newest state; keys are rows 0..chunk.
   Value chunk = e.idiv(getPosition(), e.index(getChunkSize()));
-  Value kc = getKeyCache(), vc = getValueCache();
-  Value dh = e.dim(getQuery(), 2), dv = e.dim(getValue(), 2);
-  // Row `chunk` of the caches takes the newest state.
-  e.loop(e.index(0), dh, {}, [&](Value d, ValueRange) {
-    e.store(e.load(getKey(), {b_, h, d}), kc, {b_, h, chunk, d});
-    return SmallVector<Value>{};
-  });
-  e.loop(e.index(0), dv, {}, [&](Value d, ValueRange) {
-    e.store(e.load(getValue(), {b_, h, d}), vc, {b_, h, chunk, d});
-    return SmallVector<Value>{};
-  });
-  Value hq = e.irem(h, e.dim(getQuery(), 1));
-  OnlineSoftmax sm(e, dv);
-  Value l = sm.run(e.index(0), e.iadd(chunk, e.index(1)), getQuery(),
-                   {b_, hq}, kc, {b_, h}, vc, {b_, h}, dh,
-                   e.f(getScaleOrDefault()), [](Value j) { return j; });
-  sm.finish(l, getOutput(), {b_, h});
+  stepPoint(*this, b, loc, ivs, chunk, e.index(0), e.iadd(chunk, e.index(1)),
+            [](Value j) { return j; });
+  return success();
+}
+
+LogicalResult WindowAttentionStepOp::generateScalarImplementation(
+    OpBuilder &b, Location loc, ValueRange ivs) {
+  ScalarEmitter e(b, loc);
+  Value p = getPosition();
+  Value rows = e.dim(getKeyCache(), 2);
+  Value lb = e.index(0);
+  if (getWindow() > 0) {
+    Value w = e.index(getWindow());
+    Value inWindow =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, p, w);
+    lb = arith::SelectOp::create(b, loc, inWindow,
+                                 arith::SubIOp::create(b, loc, p, w), lb);
+  }
+  // Token s lives in ring row s mod R.
+  stepPoint(*this, b, loc, ivs, e.irem(p, rows), lb, e.iadd(p, e.index(1)),
+            [&](Value s) { return e.irem(s, rows); });
   return success();
 }

@@ -47,7 +47,9 @@ struct RatLowerToLoopsPass
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     WalkResult onTensors = func.walk([](Operation *op) {
-      if (!isa<RatDialect>(op->getDialect()))
+      auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+      if (!isa<RatDialect>(op->getDialect()) || !dps ||
+          dps.hasPureBufferSemantics())
         return WalkResult::advance();
       op->emitOpError("is still on tensors: bufferize before "
                       "-rat-lower-to-loops");

@@ -411,4 +411,65 @@ def Rat_ChunkAttentionStepOp : Rat_DpsOp<"chunk_attention_step"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// rat.window_attention_step
+//===----------------------------------------------------------------------===//
+
+def Rat_WindowAttentionStepOp : Rat_DpsOp<"window_attention_step"> {
+  let summary = "One decode step of window (or full causal) attention with a "
+                "ring key/value cache";
+  let description = [{
+    Decode step of `rat.window_attention` at position `p = position`. The
+    caches `key_cache` `[B, H, R, Dh]` and `value_cache` `[B, H, R, Dv]` are
+    rings: token `s` lives in row `s mod R`. The step stores the new key and
+    value at row `p mod R`, then attends to the tokens
+    `s in [lo, p]`, `lo = max(0, p - window)` (`lo = 0` when `window = 0`):
+
+    ```
+    key_cache[:, :, p mod R] = key;  value_cache[:, :, p mod R] = value
+    out = softmax_{s in [lo, p]}(scale * query · key_cache[s mod R])
+          @ value_cache[s mod R]
+    ```
+
+    The ring must hold every attended token: `R >= window + 1`, and for full
+    attention (`window = 0`) `R > p` (checked when `position` is a
+    constant). A sliding window of `W` thus needs only `W + 1` rows whatever
+    the sequence length. `query` `[B, Hq, Dh]` may be grouped (`Hq` divides
+    `H`); `key` `[B, H, Dh]` and `value` `[B, H, Dv]` are after rotary
+    encoding. Results: the output and the two updated caches.
+
+    Example:
+
+    ```mlir
+    %o, %kc1, %vc1 = rat.window_attention_step window = 32
+        ins(%q, %k, %v : tensor<?x4x32xf32>, tensor<?x4x32xf32>, tensor<?x4x32xf32>)
+        position(%pos)
+        outs(%init, %kc, %vc : tensor<?x4x32xf32>, tensor<?x4x33x32xf32>,
+                               tensor<?x4x33x32xf32>)
+        -> tensor<?x4x32xf32>, tensor<?x4x33x32xf32>, tensor<?x4x33x32xf32>
+    ```
+  }];
+  let arguments = (ins Rat_Shaped:$query, Rat_Shaped:$key, Rat_Shaped:$value,
+                       Index:$position,
+                       Variadic<Rat_Shaped>:$inits,
+                       I64Attr:$window,
+                       OptionalAttr<F64Attr>:$scale);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    `window` `=` $window (`scale` `=` $scale^)?
+    `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
+              type($value) `)`
+    `position` `(` $position `)`
+    `outs` `(` $inits `:` type($inits) `)` attr-dict (`->` type($results)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = extraDpsDecl # [{
+    ::mlir::Value getOutput() { return getInits()[0]; }
+    ::mlir::Value getKeyCache() { return getInits()[1]; }
+    ::mlir::Value getValueCache() { return getInits()[2]; }
+    /// The softmax scale: the attribute, or Dh^-0.5 when absent.
+    double getScaleOrDefault();
+  }];
+}
+
 #endif // RAT_DIALECT_RAT_IR_RATOPS_TD

@@ -1,0 +1,66 @@
+//===- Compiler.h - the rat-compile driver library --------------*- C++ -*-===//
+//
+// Phases of rat-compile: graph-level module -> pipeline stages -> LLVM IR ->
+// object -> executable linked with the rat runtime. The Python bindings use
+// the same library.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RAT_COMPILER_COMPILER_H
+#define RAT_COMPILER_COMPILER_H
+
+#include "rat/Pipelines/Pipelines.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace mlir {
+class DialectRegistry;
+class PassManager;
+namespace rat {
+
+enum class Target { CPU, CUDA };
+
+/// Where compilation stops; each phase writes its artifact.
+enum class EmitKind { MLIR, Rat, Tiled, Kernel, LLVM, PTX, Obj, Exe };
+
+/// Parses `mlir|rat|tiled|kernel|llvm|ptx|obj|exe`.
+std::optional<EmitKind> parseEmitKind(llvm::StringRef name);
+
+struct CompileOptions {
+  Target target = Target::CPU;
+  std::string chip = "sm_90";
+  std::string features = "+ptx80";
+  /// Storage type: "f32", "bf16" or "f16".
+  std::string dtype = "f32";
+  EmitKind emit = EmitKind::Exe;
+  /// Output path; "-" is stdout for text phases.
+  std::string output;
+  int optLevel = 3;
+  bool verbose = false;
+  /// Tiling strategy of the pipelines.
+  std::string pipelineOptions;
+  /// Called on every PassManager the driver creates, so command-line
+  /// instrumentation (--mlir-print-ir-after-all, --mlir-timing) applies.
+  std::function<LogicalResult(PassManager &)> configurePassManager;
+};
+
+/// Registers every dialect, extension and translation the driver needs.
+void registerCompilerDialects(DialectRegistry &registry);
+
+/// Compiles a graph-level module and writes the artifact of `options.emit`
+/// to `options.output`. Emits MLIR diagnostics on failure; writes nothing
+/// (no partial file) when it fails.
+LogicalResult compileModule(ModuleOp module, const CompileOptions &options,
+                            llvm::raw_ostream &log);
+
+/// Writes the runtime manifest (docs/Runtime.md) of a graph-level module.
+std::string buildManifest(ModuleOp module, const CompileOptions &options);
+
+} // namespace rat
+} // namespace mlir
+
+#endif // RAT_COMPILER_COMPILER_H
