@@ -45,7 +45,8 @@ bool mlir::rat::parseModelConfig(llvm::StringRef json, ModelConfig &config,
   // Keys of the golden meta.json files that describe data, not the model.
   static const llvm::StringSet<> informational = {
       "B", "T", "seed", "ffn", "greedy_prompt_len", "greedy_new_tokens",
-      "decode_vs_prefill_max_abs", "name", "description"};
+      "decode_vs_prefill_max_abs", "name", "description", "generator",
+      "greedy_min_margin"};
   static const llvm::StringSet<> modelKeys = {
       "kind", "vocab_size", "d_model", "num_head", "d_head", "ngroups",
       "chunk_size", "window_size", "num_layers", "layer_pattern", "rms_eps",
@@ -501,6 +502,8 @@ public:
 
   const ModelConfig &c;
   const ImportOptions &o;
+  /// Named intermediates of the last RAT layer built (ImportOptions).
+  SmallVector<std::pair<std::string, Value>> intermediates;
 
   int64_t cacheRows(StringRef kind) const {
     if (kind == "rat")
@@ -587,13 +590,17 @@ public:
                   g.b.getF64FloatAttr(scale()))
                   .getResult(0);
     Value merged = g.mergeHeads(o);
-    Value gated = g.map({z, merged}, g.et, [&](OpBuilder &nb, ValueRange a) {
-      Value s = g.sigmoid(nb, g.toF32(nb, a[0]));
-      return g.fromF32(nb, arith::MulFOp::create(nb, g.loc, s,
+    Value zSig = g.map({z}, g.et, [&](OpBuilder &nb, ValueRange a) {
+      return g.fromF32(nb, g.sigmoid(nb, g.toF32(nb, a[0])), g.et);
+    });
+    Value gated = g.map({zSig, merged}, g.et, [&](OpBuilder &nb, ValueRange a) {
+      return g.fromF32(nb, arith::MulFOp::create(nb, g.loc, g.toF32(nb, a[0]),
                                                  g.toF32(nb, a[1])),
                        g.et);
     });
     Value y = g.add(x, g.project(gated, outW));
+    intermediates = {{"gate", gate}, {"z", zSig}, {"q", q},       {"k", k},
+                     {"v", v},       {"v_scan", vs}, {"k_scan", ks}};
     if (state) {
       state->push_back(g.lastToken(vs));
       state->push_back(g.lastToken(ks));
@@ -943,10 +950,17 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
           e.addResult(states[s++], "state", name, shapeDims(shape));
     } else {
       e.addResult(x, "output", "y", "B,T," + dm);
+      if (o.intermediates) {
+        for (auto &[name, v] : m.intermediates) {
+          int64_t width = cast<ShapedType>(v.getType()).getDimSize(2);
+          e.addResult(v, "output", name, "B,T," + std::to_string(width));
+        }
+        (*module)->setAttr("rat.model", b.getStringAttr("function"));
+      }
     }
     e.finish(b);
   }
-  if (!o.withDecode)
+  if (!o.withDecode || o.intermediates)
     return module;
 
   //===--------------------------------------------------------------------===//

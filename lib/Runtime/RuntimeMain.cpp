@@ -594,12 +594,12 @@ void Session::loadWeights(const std::vector<const EntrySpec *> &used) {
         needed.insert(arg.name);
 
   if (options.weights.empty()) {
-    if (declared.empty())
+    if (needed.empty())
       return;
     throw RatError("this model needs --weights (a safetensors checkpoint "
                    "with " +
                    std::to_string(declared.size()) + " tensors, e.g. '" +
-                   declared.begin()->first + "')");
+                   *needed.begin() + "')");
   }
 
   Clock::time_point begin = Clock::now();

@@ -61,6 +61,11 @@ static cl::opt<int64_t>
 static cl::opt<bool> noDecode("no-decode",
                               cl::desc("Build only the prefill entry"),
                               cl::init(false), cl::cat(category));
+static cl::opt<bool> intermediates(
+    "intermediates",
+    cl::desc("rat_layer configs: prefill also returns gate, z, q, k, v, "
+             "v_scan and k_scan (a `function` model without decode)"),
+    cl::init(false), cl::cat(category));
 static cl::opt<std::string> pipelineOptions(
     "pipeline-options",
     cl::desc("Options of the rat pipelines, e.g. "
@@ -153,6 +158,9 @@ int main(int argc, char **argv) {
                                                  : Type(b.getF32Type());
     importOptions.maxSeqLen = maxSeqLen;
     importOptions.withDecode = !noDecode;
+    importOptions.intermediates = intermediates;
+    if (intermediates && config.kind != "rat_layer")
+      return fail("--intermediates needs a rat_layer config");
     module = importModel(&context, config, importOptions);
   } else {
     sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());

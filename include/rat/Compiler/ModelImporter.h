@@ -55,6 +55,10 @@ struct ImportOptions {
   int64_t maxSeqLen = 4096;
   /// Also build the `decode` entry (one token with explicit state).
   bool withDecode = true;
+  /// rat_layer only: the prefill entry also returns the intermediates of
+  /// the golden files (gate, z, q, k, v, v_scan, k_scan), and the module is
+  /// a plain `function` model so every result can be written.
+  bool intermediates = false;
 };
 
 /// Builds a module with the `prefill` (and `decode`) entries of the model.
