@@ -20,6 +20,7 @@ config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py",
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%shlibdir", config.llvm_lib_dir))
 config.substitutions.append(("%rat_src_root", config.rat_src_root))
+config.substitutions.append(("%rat_obj_root", config.rat_obj_root))
 config.substitutions.append(("%golden", os.path.join(config.rat_src_root, "test", "golden")))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%reference", os.path.join(config.rat_src_root, "test", "Integration", "reference")))

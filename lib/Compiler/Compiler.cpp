@@ -12,6 +12,7 @@
 #include "rat/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -235,6 +236,23 @@ createHostTargetMachine(int optLevel, std::string &error) {
 // Driver
 //===----------------------------------------------------------------------===//
 
+/// ptxas from $CUDA_ROOT/$CUDA_HOME/$CUDA_PATH, /usr/local/cuda or PATH: the
+/// places MLIR's NVVM target looks.
+static std::optional<std::string> findPtxas() {
+  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
+    if (const char *root = std::getenv(var)) {
+      SmallString<128> p(root);
+      llvm::sys::path::append(p, "bin", "ptxas");
+      if (llvm::sys::fs::can_execute(p))
+        return std::string(p);
+    }
+  if (llvm::sys::fs::can_execute("/usr/local/cuda/bin/ptxas"))
+    return std::string("/usr/local/cuda/bin/ptxas");
+  if (llvm::ErrorOr<std::string> p = llvm::sys::findProgramByName("ptxas"))
+    return *p;
+  return std::nullopt;
+}
+
 namespace {
 /// Prints `-v` phase lines with their durations.
 class PhaseTimer {
@@ -345,15 +363,12 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
     if (func.isPublic() && !func.isExternal())
       entries.push_back(func.getName().str());
   if (entries.empty()) {
-    module.emitError("the module has no public function to compile");
+    emitError(module.getLoc(), "the module has no public function to compile");
     return failure();
   }
-  if (options.target == Target::CUDA) {
-    module.emitError("the cuda target is not built into this rat-compile");
-    return failure();
-  }
-  if (options.emit == EmitKind::PTX) {
-    module.emitError("--emit ptx needs --target cuda");
+  bool gpu = options.target == Target::CUDA;
+  if (options.emit == EmitKind::PTX && !gpu) {
+    emitError(module.getLoc(), "--emit ptx needs --target cuda");
     return failure();
   }
 
@@ -362,6 +377,23 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
       failed(pipelineOptions.parseFromString(options.pipelineOptions))) {
     log << "error: bad pipeline options '" << options.pipelineOptions << "'\n";
     return failure();
+  }
+  if (gpu) {
+    pipelineOptions.chip = options.chip;
+    pipelineOptions.features = options.features;
+    // PTX when asked for, or when there is no ptxas to make a cubin: the
+    // driver then JIT-compiles it at module load.
+    bool havePtxas = findPtxas().has_value();
+    pipelineOptions.format =
+        options.emit == EmitKind::PTX || !havePtxas ? "isa" : "bin";
+    if (options.verbose)
+      log << "[rat-compile] kernels: "
+          << (pipelineOptions.format == "bin"
+                  ? "cubin (ptxas found)"
+                  : options.emit == EmitKind::PTX
+                        ? "PTX (--emit ptx)"
+                        : "PTX, JIT-compiled by the driver (no ptxas found)")
+          << " for " << options.chip << "\n";
   }
 
   if (failed(timer.run("rat", [&] {
@@ -375,7 +407,7 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
 
   if (failed(timer.run("tiled", [&] {
         return runPasses(module, options, [&](OpPassManager &pm) {
-          buildRatGraphToTiledPipeline(pm, pipelineOptions);
+          buildRatGraphToTiledPipeline(pm, pipelineOptions, gpu);
         });
       })))
     return failure();
@@ -383,8 +415,10 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
     return writeText(options.output, printModule, log);
 
   if (failed(timer.run("kernel", [&] {
-        return runPasses(module, options, [](OpPassManager &pm) {
-          buildRatTiledToLoopsPipeline(pm);
+        return runPasses(module, options, [&](OpPassManager &pm) {
+          buildRatTiledToLoopsPipeline(pm, gpu);
+          if (gpu)
+            buildRatLoopsToKernelsPipeline(pm, pipelineOptions);
         });
       })))
     return failure();
@@ -401,19 +435,31 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
       for (StringRef name : {"rat.role", "rat.name", "rat.dims"})
         func.removeResultAttr(i, StringAttr::get(module.getContext(), name));
   }
-  if (failed(timer.run("to-llvm", [&] {
-        return runPasses(module, options, [](OpPassManager &pm) {
-          buildRatLoopsToLLVMPipeline(pm);
+  if (failed(timer.run(gpu ? "to-nvvm" : "to-llvm", [&] {
+        return runPasses(module, options, [&](OpPassManager &pm) {
+          if (gpu)
+            buildRatKernelsToNVVMPipeline(pm, pipelineOptions);
+          else
+            buildRatLoopsToLLVMPipeline(pm);
         });
       })))
     return failure();
+  if (options.emit == EmitKind::PTX)
+    return writeText(options.output, [&](llvm::raw_ostream &os) {
+      module.walk([&](gpu::BinaryOp binary) {
+        for (Attribute a : binary.getObjects())
+          if (auto object = dyn_cast<gpu::ObjectAttr>(a))
+            os << "// kernels of @" << binary.getName() << "\n"
+               << object.getObject().getValue() << "\n";
+      });
+    }, log);
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule;
   if (failed(timer.run("translate", [&] {
         llvmModule = translateModuleToLLVMIR(module, llvmContext, "rat");
         if (!llvmModule) {
-          module.emitError("translation to LLVM IR failed");
+          emitError(module.getLoc(), "translation to LLVM IR failed");
           return failure();
         }
         return addRuntimeInterface(*llvmModule, entries, manifest, log);
@@ -476,6 +522,13 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
     return success();
 
   // Link next to the output, then rename: no partial executable on failure.
+  StringRef dir = llvm::sys::path::parent_path(options.output);
+  if (!dir.empty() && !llvm::sys::fs::is_directory(dir)) {
+    llvm::sys::fs::remove(objectPath);
+    log << "error: cannot write '" << options.output << "': directory '"
+        << dir << "' does not exist\n";
+    return failure();
+  }
   std::string partial = options.output + ".partial";
   LogicalResult linked = timer.run(
       "link", [&] { return linkExecutable(objectPath, partial, options, log); });

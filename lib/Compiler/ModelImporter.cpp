@@ -125,8 +125,9 @@ bool mlir::rat::parseModelConfig(llvm::StringRef json, ModelConfig &config,
     for (const llvm::json::Value &v : *arr) {
       std::optional<llvm::StringRef> s = v.getAsString();
       if (!s || (*s != "rat" && *s != "swa" && *s != "attention")) {
-        error = "key 'layer_pattern': unknown layer kind (expected \"rat\", "
-                "\"swa\" or \"attention\")";
+        std::string got = s ? "\"" + s->str() + "\"" : std::string("a non-string");
+        error = "key 'layer_pattern': unknown layer kind " + got +
+                " (expected \"rat\", \"swa\" or \"attention\")";
         return false;
       }
       config.layerPattern.push_back(s->str());
@@ -338,7 +339,10 @@ public:
 
   Value add(Value x, Value y) {
     return map({x, y}, et, [&](OpBuilder &nb, ValueRange a) {
-      return arith::AddFOp::create(nb, loc, a[0], a[1]).getResult();
+      return fromF32(nb,
+                     arith::AddFOp::create(nb, loc, toF32(nb, a[0]),
+                                           toF32(nb, a[1])),
+                     et);
     });
   }
 
@@ -803,7 +807,9 @@ public:
       return SmallVector<Value>{g.empty(g.shape(v), g.et), kc, vc};
     };
     if (!isRat) {
-      int64_t window = kind == "swa" ? c.windowSize : 0;
+      // A window reaching past max_seq_len attends to every held token.
+      int64_t window = kind == "swa" ? std::min(c.windowSize, o.maxSeqLen - 1)
+                                     : 0;
       Value v = headsOfToken(g, g.columns(proj, 0, d), c.numHead);
       Value q = ropeToken(g, headsOfToken(g, g.columns(proj, d, d), c.numHead),
                           1, pos);

@@ -1,4 +1,4 @@
-//===- CudaDriverApi.h - The CUDA driver API, loaded at run time -*- C++ -*-===//
+//===- CudaDriverApi.h - CUDA driver API loaded at run time -----*- C++ -*-===//
 //
 // The few CUDA driver types, constants and entry points the runtime uses,
 // declared here instead of including cuda.h: the runtime builds on machines
@@ -119,12 +119,11 @@ struct DriverApi {
   Result (*cuEventRecord)(Event event, Stream stream);
   Result (*cuEventElapsedTime)(float *milliseconds, Event start, Event end);
   Result (*cuMemAlloc)(DevicePtr *pointer, size_t bytes);
-  Result (*cuMemAllocManaged)(DevicePtr *pointer, size_t bytes,
-                              unsigned flags);
+  Result (*cuMemAllocManaged)(DevicePtr *pointer, size_t bytes, unsigned flags);
   Result (*cuMemFree)(DevicePtr pointer);
   Result (*cuMemcpy)(DevicePtr destination, DevicePtr source, size_t bytes);
-  Result (*cuMemcpyAsync)(DevicePtr destination, DevicePtr source,
-                          size_t bytes, Stream stream);
+  Result (*cuMemcpyAsync)(DevicePtr destination, DevicePtr source, size_t bytes,
+                          Stream stream);
   Result (*cuMemcpyHtoD)(DevicePtr destination, const void *source,
                          size_t bytes);
   Result (*cuMemcpyDtoH)(void *destination, DevicePtr source, size_t bytes);

@@ -76,6 +76,9 @@ struct RuntimeState {
   std::unordered_map<Function, std::string> kernelNames;
   std::unordered_map<Function, int32_t> dynamicSharedLimits;
   std::atomic<Stream> streamOverride{nullptr};
+  /// The kernel launched last: a kernel's fault surfaces at the next
+  /// synchronisation, whose error then names it.
+  std::atomic<Function> lastLaunched{nullptr};
 };
 
 RuntimeState &state() {
@@ -206,7 +209,8 @@ std::string loadDriver(RuntimeState &s) {
       {&api.cuMemPoolSetAttribute, {"cuMemPoolSetAttribute"}, false},
       {&api.cuStreamBeginCapture, {"cuStreamBeginCapture_v2"}, false},
       {&api.cuStreamEndCapture, {"cuStreamEndCapture"}, false},
-      {&api.cuGraphInstantiateWithFlags, {"cuGraphInstantiateWithFlags"},
+      {&api.cuGraphInstantiateWithFlags,
+       {"cuGraphInstantiateWithFlags"},
        false},
       {&api.cuGraphLaunch, {"cuGraphLaunch"}, false},
       {&api.cuGraphExecDestroy, {"cuGraphExecDestroy"}, false},
@@ -271,9 +275,9 @@ std::string initialize(RuntimeState &s) {
   api.cuDeviceGetAttribute(&s.ccMinor, kDeviceAttributeComputeCapabilityMinor,
                            s.device);
   int optin = 0;
-  if (api.cuDeviceGetAttribute(
-          &optin, kDeviceAttributeMaxSharedMemoryPerBlockOptin, s.device) ==
-          kSuccess &&
+  if (api.cuDeviceGetAttribute(&optin,
+                               kDeviceAttributeMaxSharedMemoryPerBlockOptin,
+                               s.device) == kSuccess &&
       optin > 0)
     s.maxDynamicShared = optin;
   int pools = 0;
@@ -353,7 +357,9 @@ const std::string &loadModuleLocked(RuntimeState &s, ModuleRecord &record) {
     call = "cuModuleLoadDataEx (PTX JIT)";
     int options[] = {kJitErrorLogBuffer, kJitErrorLogBufferSizeBytes,
                      kJitOptimizationLevel};
-    int level = record.optLevel < 0 ? 0 : record.optLevel > 4 ? 4 : record.optLevel;
+    int level = record.optLevel < 0   ? 0
+                : record.optLevel > 4 ? 4
+                                      : record.optLevel;
     void *values[] = {log, reinterpret_cast<void *>(sizeof(log)),
                       reinterpret_cast<void *>(static_cast<intptr_t>(level))};
     result = s.api.cuModuleLoadDataEx(&record.module, record.image, 3, options,
@@ -504,31 +510,33 @@ extern "C" void *mgpuModuleGetFunction(void *module, const char *name) {
   fatal(error);
 }
 
-extern "C" void mgpuLaunchKernel(void *function, intptr_t gridX,
-                                 intptr_t gridY, intptr_t gridZ,
-                                 intptr_t blockX, intptr_t blockY,
-                                 intptr_t blockZ, int32_t smem, void *stream,
-                                 void **params, void **extra,
+extern "C" void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                                 intptr_t gridZ, intptr_t blockX,
+                                 intptr_t blockY, intptr_t blockZ, int32_t smem,
+                                 void *stream, void **params, void **extra,
                                  size_t /*paramsCount*/) {
   const DriverApi &api = requireContext();
   auto kernel = static_cast<Function>(function);
   prepareSharedMemory(api, kernel, smem);
-  checkLaunch(api.cuLaunchKernel(
-                  kernel, launchDim(gridX, "grid size", kernel),
-                  launchDim(gridY, "grid size", kernel),
-                  launchDim(gridZ, "grid size", kernel),
-                  launchDim(blockX, "block size", kernel),
-                  launchDim(blockY, "block size", kernel),
-                  launchDim(blockZ, "block size", kernel),
-                  static_cast<unsigned>(smem), asStream(stream), params, extra),
+  state().lastLaunched.store(kernel);
+  checkLaunch(api.cuLaunchKernel(kernel, launchDim(gridX, "grid size", kernel),
+                                 launchDim(gridY, "grid size", kernel),
+                                 launchDim(gridZ, "grid size", kernel),
+                                 launchDim(blockX, "block size", kernel),
+                                 launchDim(blockY, "block size", kernel),
+                                 launchDim(blockZ, "block size", kernel),
+                                 static_cast<unsigned>(smem), asStream(stream),
+                                 params, extra),
               "cuLaunchKernel", kernel);
 }
 
-extern "C" void mgpuLaunchClusterKernel(
-    void *function, intptr_t clusterX, intptr_t clusterY, intptr_t clusterZ,
-    intptr_t gridX, intptr_t gridY, intptr_t gridZ, intptr_t blockX,
-    intptr_t blockY, intptr_t blockZ, int32_t smem, void *stream,
-    void **params, void **extra) {
+extern "C" void mgpuLaunchClusterKernel(void *function, intptr_t clusterX,
+                                        intptr_t clusterY, intptr_t clusterZ,
+                                        intptr_t gridX, intptr_t gridY,
+                                        intptr_t gridZ, intptr_t blockX,
+                                        intptr_t blockY, intptr_t blockZ,
+                                        int32_t smem, void *stream,
+                                        void **params, void **extra) {
   const DriverApi &api = requireContext();
   auto kernel = static_cast<Function>(function);
   if (!api.cuLaunchKernelEx)
@@ -578,14 +586,22 @@ extern "C" void mgpuStreamSynchronize(void *stream) {
   // The owner of an override stream synchronises it (it may be capturing).
   if (isOverride(stream))
     return;
-  checkFatal(api.cuStreamSynchronize(asStream(stream)), "cuStreamSynchronize");
+  Result result = api.cuStreamSynchronize(asStream(stream));
+  if (result != kSuccess) {
+    std::string name;
+    if (Function last = state().lastLaunched.load())
+      name = kernelName(last);
+    fatal(callFailed("cuStreamSynchronize", result) +
+          (name.empty() ? std::string()
+                        : " (after launching kernel '" + name + "')"));
+  }
 }
 
 extern "C" void mgpuStreamWaitEvent(void *stream, void *event) {
   const DriverApi &api = requireContext();
-  checkFatal(api.cuStreamWaitEvent(asStream(stream), static_cast<Event>(event),
-                                   0),
-             "cuStreamWaitEvent");
+  checkFatal(
+      api.cuStreamWaitEvent(asStream(stream), static_cast<Event>(event), 0),
+      "cuStreamWaitEvent");
 }
 
 extern "C" void *mgpuEventCreate() {
@@ -662,9 +678,9 @@ extern "C" void mgpuMemset32(void *dst, unsigned int value, size_t count,
   if (count == 0)
     return;
   const DriverApi &api = requireContext();
-  checkFatal(api.cuMemsetD32Async(asDevicePtr(dst), value, count,
-                                  asStream(stream)),
-             "cuMemsetD32Async");
+  checkFatal(
+      api.cuMemsetD32Async(asDevicePtr(dst), value, count, asStream(stream)),
+      "cuMemsetD32Async");
 }
 
 extern "C" void mgpuMemset16(void *dst, unsigned short value, size_t count,
@@ -672,9 +688,9 @@ extern "C" void mgpuMemset16(void *dst, unsigned short value, size_t count,
   if (count == 0)
     return;
   const DriverApi &api = requireContext();
-  checkFatal(api.cuMemsetD16Async(asDevicePtr(dst), value, count,
-                                  asStream(stream)),
-             "cuMemsetD16Async");
+  checkFatal(
+      api.cuMemsetD16Async(asDevicePtr(dst), value, count, asStream(stream)),
+      "cuMemsetD16Async");
 }
 
 extern "C" void mgpuSetDefaultDevice(int32_t device) {
@@ -763,9 +779,9 @@ void rat::cuda::copy(void *destination, const void *source, size_t bytes) {
   if (!bytes)
     return;
   const DriverApi &api = requireContextOrThrow();
-  checkOrThrow(api.cuMemcpy(asDevicePtr(destination), asDevicePtr(source),
-                            bytes),
-               "cuMemcpy");
+  checkOrThrow(
+      api.cuMemcpy(asDevicePtr(destination), asDevicePtr(source), bytes),
+      "cuMemcpy");
 }
 
 void rat::cuda::memsetZero(void *device, size_t bytes) {
@@ -839,9 +855,9 @@ static const DriverApi &requireGraphApi() {
 
 void rat::cuda::beginCapture(void *stream) {
   const DriverApi &api = requireGraphApi();
-  checkOrThrow(api.cuStreamBeginCapture(asStream(stream),
-                                        kStreamCaptureModeThreadLocal),
-               "cuStreamBeginCapture");
+  checkOrThrow(
+      api.cuStreamBeginCapture(asStream(stream), kStreamCaptureModeThreadLocal),
+      "cuStreamBeginCapture");
 }
 
 void *rat::cuda::endCaptureAndInstantiate(void *stream) {
@@ -858,9 +874,9 @@ void *rat::cuda::endCaptureAndInstantiate(void *stream) {
 
 void rat::cuda::launchGraph(void *graphExec, void *stream) {
   const DriverApi &api = requireGraphApi();
-  checkOrThrow(api.cuGraphLaunch(static_cast<GraphExec>(graphExec),
-                                 asStream(stream)),
-               "cuGraphLaunch");
+  checkOrThrow(
+      api.cuGraphLaunch(static_cast<GraphExec>(graphExec), asStream(stream)),
+      "cuGraphLaunch");
 }
 
 void rat::cuda::destroyGraphExec(void *graphExec) {
@@ -910,9 +926,7 @@ public:
       mgpuSetDefaultDevice(device);
     cuda::checkGpu();
   }
-  std::string deviceDescription() override {
-    return cuda::deviceDescription();
-  }
+  std::string deviceDescription() override { return cuda::deviceDescription(); }
   bool isHostMemory() const override { return false; }
   void *allocate(size_t bytes) override { return cuda::deviceAlloc(bytes); }
   void deallocate(void *pointer) override { cuda::deviceFree(pointer); }

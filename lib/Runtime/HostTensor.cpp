@@ -80,8 +80,7 @@ template <typename T> T loadAt(const void *base, size_t i) {
 }
 
 template <typename T> void storeAt(void *base, size_t i, T value) {
-  std::memcpy(static_cast<uint8_t *>(base) + i * sizeof(T), &value,
-              sizeof(T));
+  std::memcpy(static_cast<uint8_t *>(base) + i * sizeof(T), &value, sizeof(T));
 }
 
 double loadFloat(const void *source, DType type, size_t i) {

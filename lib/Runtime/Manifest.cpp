@@ -51,7 +51,8 @@ std::string rat::formatDims(const std::vector<Dim> &dims) {
   for (size_t i = 0; i < dims.size(); ++i) {
     if (i)
       text += ", ";
-    text += dims[i].isSymbolic() ? dims[i].symbol : std::to_string(dims[i].size);
+    text +=
+        dims[i].isSymbolic() ? dims[i].symbol : std::to_string(dims[i].size);
   }
   return text + "]";
 }
@@ -122,8 +123,8 @@ std::optional<int64_t> Manifest::intParam(std::string_view key) const {
 namespace {
 
 bool isIdentifier(std::string_view text) {
-  if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) ||
-                        text[0] == '_'))
+  if (text.empty() ||
+      !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_'))
     return false;
   for (char c : text)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
@@ -135,10 +136,12 @@ std::vector<std::string_view> splitFields(std::string_view line) {
   std::vector<std::string_view> fields;
   size_t pos = 0;
   while (pos < line.size()) {
-    while (pos < line.size() && std::isspace(static_cast<unsigned char>(line[pos])))
+    while (pos < line.size() &&
+           std::isspace(static_cast<unsigned char>(line[pos])))
       ++pos;
     size_t start = pos;
-    while (pos < line.size() && !std::isspace(static_cast<unsigned char>(line[pos])))
+    while (pos < line.size() &&
+           !std::isspace(static_cast<unsigned char>(line[pos])))
       ++pos;
     if (pos > start)
       fields.push_back(line.substr(start, pos - start));
@@ -257,11 +260,15 @@ private:
              "' (expected f32, bf16 or f16)");
       manifest.dtype = *type;
     } else if (keyword == "param") {
-      expectFields(fields, 3, "param KEY VALUE");
+      if (fields.size() < 3)
+        fail("expected 'param KEY VALUE'");
       if (manifest.findParam(fields[1]))
         fail("duplicate param '" + std::string(fields[1]) + "'");
-      manifest.params.emplace_back(std::string(fields[1]),
-                                   std::string(fields[2]));
+      // Free-form values may contain spaces; keep them, normalised.
+      std::string value(fields[2]);
+      for (size_t i = 3; i < fields.size(); ++i)
+        value += " " + std::string(fields[i]);
+      manifest.params.emplace_back(std::string(fields[1]), std::move(value));
     } else if (keyword == "entry") {
       expectFields(fields, 2, "entry NAME");
       if (manifest.findEntry(fields[1]))
@@ -284,16 +291,16 @@ private:
     size_t pos = 0;
     while (true) {
       size_t comma = text.find(',', pos);
-      std::string_view field = text.substr(
-          pos, comma == std::string_view::npos ? std::string_view::npos
-                                               : comma - pos);
+      std::string_view field = text.substr(pos, comma == std::string_view::npos
+                                                    ? std::string_view::npos
+                                                    : comma - pos);
       Dim dim;
-      if (isIdentifier(field))
+      if (isIdentifier(field) || field == "?")
         dim.symbol = std::string(field);
       else if (!parseNonNegative(field, dim.size))
         fail("bad dimension '" + std::string(field) + "' in '" +
              std::string(text) +
-             "' (expected an integer, a symbol, or '-' for rank 0)");
+             "' (expected an integer, a symbol, '?', or '-' for rank 0)");
       dims.push_back(std::move(dim));
       if (comma == std::string_view::npos)
         return dims;
@@ -327,7 +334,8 @@ private:
       expectFields(fields, 3, "arg index NAME");
     } else {
       expectFields(fields, 5,
-                   isArg ? "arg ROLE NAME TYPE DIMS" : "result ROLE NAME TYPE DIMS");
+                   isArg ? "arg ROLE NAME TYPE DIMS"
+                         : "result ROLE NAME TYPE DIMS");
       std::optional<DType> type = parseDTypeName(fields[3]);
       if (!type || *type == DType::F64)
         fail("unknown type '" + std::string(fields[3]) +
@@ -347,8 +355,7 @@ private:
   Manifest manifest;
   EntrySpec *current = nullptr;
   int lineNumber = 0;
-  bool sawHeader = false, sawModel = false, sawTarget = false,
-       sawDType = false;
+  bool sawHeader = false, sawModel = false, sawTarget = false, sawDType = false;
 };
 
 //===----------------------------------------------------------------------===//
@@ -379,8 +386,8 @@ void requireArgCount(const EntrySpec &entry, Role role, int64_t count) {
 const ValueSpec &requireOutput(const EntrySpec &entry, std::string_view name,
                                std::optional<DType> type, int64_t rank) {
   int64_t index = entry.findResult(Role::Output, name);
-  std::string label = name.empty() ? "an output" : "output '" +
-                                                       std::string(name) + "'";
+  std::string label =
+      name.empty() ? "an output" : "output '" + std::string(name) + "'";
   if (index < 0)
     failEntry(entry, "missing " + label + " result");
   const ValueSpec &result = entry.results[index];
@@ -388,8 +395,7 @@ const ValueSpec &requireOutput(const EntrySpec &entry, std::string_view name,
   if (!typeOk || result.rank() != rank)
     failEntry(entry, label + " must be " +
                          (type ? dtypeName(*type) : "a float") + " of rank " +
-                         std::to_string(rank) + ", found " +
-                         describe(result));
+                         std::to_string(rank) + ", found " + describe(result));
   return result;
 }
 
@@ -400,8 +406,7 @@ void requireInput(const EntrySpec &entry, std::string_view name,
   requireArgCount(entry, Role::Input, 1);
   const ValueSpec &input = entry.args[entry.findArg(Role::Input)];
   bool typeOk = type ? input.type == *type : isFloatType(input.type);
-  if ((!name.empty() && input.name != name) || !typeOk ||
-      input.rank() != rank)
+  if ((!name.empty() && input.name != name) || !typeOk || input.rank() != rank)
     failEntry(entry, "the input must be " +
                          (name.empty() ? std::string("an array")
                                        : "'" + std::string(name) + "'") +

@@ -49,8 +49,7 @@ MappedFile MappedFile::open(const std::string &path) {
     if (info.st_size == 0)
       return file;
     file.length = static_cast<size_t>(info.st_size);
-    void *mapping =
-        ::mmap(nullptr, file.length, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *mapping = ::mmap(nullptr, file.length, PROT_READ, MAP_PRIVATE, fd, 0);
     if (mapping != MAP_FAILED) {
       file.mapping = mapping;
       file.bytes = static_cast<const uint8_t *>(mapping);
@@ -85,7 +84,9 @@ MappedFile MappedFile::fromBytes(std::vector<uint8_t> bytes, std::string name) {
   return file;
 }
 
-MappedFile::MappedFile(MappedFile &&other) noexcept { *this = std::move(other); }
+MappedFile::MappedFile(MappedFile &&other) noexcept {
+  *this = std::move(other);
+}
 
 MappedFile &MappedFile::operator=(MappedFile &&other) noexcept {
   if (this == &other)

@@ -29,8 +29,10 @@ struct NpyType {
   const char *descr;
   DType dtype;
 };
-constexpr NpyType npyTypes[] = {{"<f4", DType::F32}, {"<f8", DType::F64},
-                                {"<f2", DType::F16}, {"<i4", DType::I32},
+constexpr NpyType npyTypes[] = {{"<f4", DType::F32},
+                                {"<f8", DType::F64},
+                                {"<f2", DType::F16},
+                                {"<i4", DType::I32},
                                 {"<i8", DType::I64}};
 
 /// Parser for the Python literal in the header.
@@ -44,9 +46,8 @@ public:
   }
 
   void skipSpace() {
-    while (pos < text.size() &&
-           (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
-            text[pos] == '\r'))
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' ||
+                                 text[pos] == '\n' || text[pos] == '\r'))
       ++pos;
   }
 
@@ -168,8 +169,7 @@ HostTensor rat::parseNpy(const uint8_t *data, size_t size,
                          const std::string &name) {
   if (size == 0)
     throw RatError(name + ": empty file is not an .npy file");
-  if (size < npyMagicSize + 2 ||
-      std::memcmp(data, npyMagic, npyMagicSize) != 0)
+  if (size < npyMagicSize + 2 || std::memcmp(data, npyMagic, npyMagicSize) != 0)
     throw RatError(name + ": not an .npy file (bad magic)");
   uint8_t major = data[6];
   if (major < 1 || major > 3)
@@ -179,7 +179,8 @@ HostTensor rat::parseNpy(const uint8_t *data, size_t size,
   size_t prefix = npyMagicSize + 2 + lengthBytes;
   if (size < prefix)
     throw RatError(name + ": truncated .npy header");
-  uint64_t headerLength = readLittleEndian(data + npyMagicSize + 2, lengthBytes);
+  uint64_t headerLength =
+      readLittleEndian(data + npyMagicSize + 2, lengthBytes);
   if (headerLength > size - prefix)
     throw RatError(name + ": truncated .npy header (header length " +
                    std::to_string(headerLength) + " exceeds the file)");
@@ -277,8 +278,8 @@ void rat::writeFileAtomically(const std::string &path,
   std::FILE *file = std::fopen(temporary.c_str(), "wb");
   if (!file)
     throw RatError("cannot write '" + path + "': " + std::strerror(errno));
-  bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) ==
-                 bytes.size();
+  bool written =
+      std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
   int savedErrno = errno;
   if (std::fclose(file) != 0 && written) {
     written = false;

@@ -34,6 +34,11 @@
 
 using namespace rat;
 
+// Weak: resolves to null unless RatCudaRuntime is linked in (CPU executables
+// do not link it). Only this file may see the weak declaration; in
+// CudaRuntime.cpp it would make the definition weak too.
+extern "C" __attribute__((weak)) rat::DeviceBackend *rat_cuda_backend(void);
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -60,12 +65,11 @@ struct Options {
 const std::set<std::string> &kindOptions(ModelKind kind) {
   static const std::set<std::string> ratLayer = {"--weights", "--input",
                                                  "--output", "--decode"};
-  static const std::set<std::string> lm = {"--weights", "--tokens",
-                                           "--logits",  "--output",
+  static const std::set<std::string> lm = {"--weights",    "--tokens",
+                                           "--logits",     "--output",
                                            "--prompt-len", "--generate"};
-  static const std::set<std::string> function = {"--weights", "--entry",
-                                                 "--arg", "--index",
-                                                 "--result"};
+  static const std::set<std::string> function = {
+      "--weights", "--entry", "--arg", "--index", "--result"};
   switch (kind) {
   case ModelKind::RatLayer:
     return ratLayer;
@@ -99,19 +103,23 @@ Options parseOptions(int argc, char **argv) {
     if (slash != std::string::npos)
       options.program = options.program.substr(slash + 1);
   }
-  static const std::set<std::string> flags = {
-      "--decode", "-v", "--verbose", "-h", "--help", "--print-manifest",
-      "--allow-extra-weights"};
+  static const std::set<std::string> flags = {"--decode",
+                                              "-v",
+                                              "--verbose",
+                                              "-h",
+                                              "--help",
+                                              "--print-manifest",
+                                              "--allow-extra-weights"};
   static const std::set<std::string> valued = {
-      "--weights", "--input",  "--output", "--tokens",     "--logits",
-      "--entry",   "--arg",    "--index",  "--result",     "--prompt-len",
+      "--weights",  "--input", "--output", "--tokens", "--logits",
+      "--entry",    "--arg",   "--index",  "--result", "--prompt-len",
       "--generate", "--bench", "--warmup", "--device"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string name = arg, value;
     bool hasValue = false;
-    if (size_t equals = arg.find('='); arg.rfind("--", 0) == 0 &&
-                                       equals != std::string::npos) {
+    if (size_t equals = arg.find('=');
+        arg.rfind("--", 0) == 0 && equals != std::string::npos) {
       name = arg.substr(0, equals);
       value = arg.substr(equals + 1);
       hasValue = true;
@@ -142,8 +150,8 @@ Options parseOptions(int argc, char **argv) {
         throw RatError("option " + name + " needs a value");
       value = argv[++i];
     }
-    bool repeatable = name == "--arg" || name == "--index" ||
-                      name == "--result";
+    bool repeatable =
+        name == "--arg" || name == "--index" || name == "--result";
     if (!repeatable && options.given.count(name))
       throw RatError("option " + name + " given twice");
     options.given.insert(name);
@@ -266,9 +274,8 @@ public:
     constexpr size_t alignment = 64;
     if (bytes > std::numeric_limits<size_t>::max() - alignment)
       throw std::bad_alloc();
-    void *pointer =
-        std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment *
-                                          alignment);
+    void *pointer = std::aligned_alloc(alignment, (bytes + alignment - 1) /
+                                                      alignment * alignment);
     if (!pointer)
       throw std::bad_alloc();
     return pointer;
@@ -362,8 +369,10 @@ struct Tensor {
 /// uses each, and checks every later use.
 class DimBinder {
 public:
-  void bind(const ValueSpec &spec, const Shape &shape,
-            const std::string &what) {
+  /// Checks `shape` against `spec`, binding new symbols. `what` names the
+  /// array (`input 'x' (x.npy)`), `where` prefixes errors (`entry 'f': `).
+  void bind(const ValueSpec &spec, const Shape &shape, const std::string &what,
+            const std::string &where = "") {
     bool ok = shape.size() == spec.dims.size();
     for (size_t i = 0; ok && i < shape.size(); ++i) {
       const Dim &dim = spec.dims[i];
@@ -371,6 +380,8 @@ public:
         ok = shape[i] == dim.size;
         continue;
       }
+      if (dim.isWildcard())
+        continue;
       auto it = bound.find(dim.symbol);
       if (it == bound.end())
         bound.emplace(dim.symbol, Binding{shape[i], what});
@@ -378,7 +389,7 @@ public:
         ok = it->second.size == shape[i];
     }
     if (!ok)
-      throw RatError(what + " has shape " + formatShape(shape) +
+      throw RatError(where + what + " has shape " + formatShape(shape) +
                      ", expected " + describe(spec.dims));
   }
 
@@ -391,6 +402,9 @@ public:
         continue;
       }
       auto it = bound.find(dim.symbol);
+      if (dim.isWildcard())
+        throw RatError("cannot size " + what + " " + formatDims(spec.dims) +
+                       ": a '?' dimension has no size to start from");
       if (it == bound.end())
         throw RatError("cannot size " + what + " " + formatDims(spec.dims) +
                        ": no earlier argument binds " + dim.symbol);
@@ -442,13 +456,17 @@ public:
     if (enabled)
       std::fprintf(stderr, "[rat] %s\n", text.c_str());
   }
+  /// Reports a phase that started at `begin` and ends now.
   void phase(const char *name, Clock::time_point begin,
              const std::string &detail = "") const {
+    phaseMs(name, millisecondsSince(begin), detail);
+  }
+  void phaseMs(const char *name, double ms,
+               const std::string &detail = "") const {
     if (!enabled)
       return;
-    std::fprintf(stderr, "[rat] %-13s %10.3f ms%s%s\n", name,
-                 millisecondsSince(begin), detail.empty() ? "" : "  ",
-                 detail.c_str());
+    std::fprintf(stderr, "[rat] %-14s %10.3f ms%s%s\n", name, ms,
+                 detail.empty() ? "" : "  ", detail.c_str());
   }
   bool isEnabled() const { return enabled; }
 
@@ -489,8 +507,8 @@ struct CallInputs {
 
 class Session {
 public:
-  Session(const Manifest &manifest, const RatEntry *entries,
-          int64_t numEntries, DeviceBackend &backend, const Options &options)
+  Session(const Manifest &manifest, const RatEntry *entries, int64_t numEntries,
+          DeviceBackend &backend, const Options &options)
       : manifest(manifest), backend(backend), options(options),
         log(options.verbose), buffers(backend) {
     if (numEntries < 0 || (numEntries > 0 && !entries))
@@ -609,9 +627,9 @@ void Session::loadWeights(const std::vector<const EntrySpec *> &used) {
   for (const auto &[name, spec] : declared) {
     const SafetensorsTensorInfo *info = file.find(name);
     if (!info)
-      throw RatError(path + ": missing tensor '" + name + "' (the model needs " +
-                     dtypeName(spec->type) + " " + formatDims(spec->dims) +
-                     ")");
+      throw RatError(path + ": missing tensor '" + name +
+                     "' (the model needs " + dtypeName(spec->type) + " " +
+                     formatDims(spec->dims) + ")");
     binder.bind(*spec, info->shape, path + ": tensor '" + name + "'");
     if (isFloatType(info->dtype) != isFloatType(spec->type))
       throw RatError(path + ": tensor '" + name + "' is " +
@@ -639,8 +657,7 @@ void Session::loadWeights(const std::vector<const EntrySpec *> &used) {
 }
 
 std::vector<Tensor> Session::call(const EntrySpec &entry,
-                                  const CallInputs &inputs,
-                                  StatePool &states) {
+                                  const CallInputs &inputs, StatePool &states) {
   DimBinder binder;
   size_t numArgs = entry.args.size();
   std::vector<Tensor> argTensors(numArgs);
@@ -649,7 +666,8 @@ std::vector<Tensor> Session::call(const EntrySpec &entry,
 
   for (size_t i = 0; i < numArgs; ++i) {
     const ValueSpec &spec = entry.args[i];
-    std::string what = std::string(roleName(spec.role)) + " '" + spec.name + "'";
+    std::string what =
+        std::string(roleName(spec.role)) + " '" + spec.name + "'";
     switch (spec.role) {
     case Role::Input: {
       auto it = inputs.tensors.find(spec.name);
@@ -672,11 +690,12 @@ std::vector<Tensor> Session::call(const EntrySpec &entry,
       auto it = states.find(spec.name);
       if (it == states.end()) {
         // State nobody produced yet starts at zero (decode from position 0).
-        it = states
-                 .emplace(spec.name,
-                          allocate(spec.type, binder.resolve(spec, where + what),
-                                   /*zero=*/true))
-                 .first;
+        it =
+            states
+                .emplace(spec.name,
+                         allocate(spec.type, binder.resolve(spec, where + what),
+                                  /*zero=*/true))
+                .first;
       }
       argTensors[i] = it->second;
       break;
@@ -694,7 +713,7 @@ std::vector<Tensor> Session::call(const EntrySpec &entry,
     if (argTensors[i].dtype != spec.type)
       throw RatError(where + what + " is " + dtypeName(argTensors[i].dtype) +
                      ", expected " + dtypeName(spec.type));
-    binder.bind(spec, argTensors[i].shape, where + what);
+    binder.bind(spec, argTensors[i].shape, what, where);
   }
 
   // Descriptors: {allocated, aligned, offset, sizes[N], strides[N]}.
@@ -713,8 +732,12 @@ std::vector<Tensor> Session::call(const EntrySpec &entry,
     }
     const Tensor &tensor = argTensors[i];
     std::vector<int64_t> &descriptor = descriptors[i];
-    int64_t pointer = static_cast<int64_t>(reinterpret_cast<intptr_t>(tensor.data));
-    descriptor = {pointer, pointer, 0};
+    // `allocated` is the base of the allocation (views point inside it), so
+    // a result that returns an argument's buffer is recognised as shared.
+    void *base = tensor.owner ? tensor.owner.get() : tensor.data;
+    descriptor = {static_cast<int64_t>(reinterpret_cast<intptr_t>(base)),
+                  static_cast<int64_t>(reinterpret_cast<intptr_t>(tensor.data)),
+                  0};
     descriptor.insert(descriptor.end(), tensor.shape.begin(),
                       tensor.shape.end());
     std::vector<int64_t> strides(tensor.shape.size(), 1);
@@ -726,46 +749,45 @@ std::vector<Tensor> Session::call(const EntrySpec &entry,
 
   functions.at(entry.name)(packed.data());
 
-  std::vector<Tensor> results;
-  size_t word = 0;
-  for (const ValueSpec &spec : entry.results) {
+  // Take ownership of every result before checking any, so that a bad
+  // result never leaks the others.
+  std::vector<Tensor> results(entry.results.size());
+  std::vector<const int64_t *> resultWordsAt;
+  for (size_t i = 0, word = 0; i < entry.results.size(); ++i) {
     const int64_t *descriptor = resultDescriptors.data() + word;
+    word += 3 + 2 * entry.results[i].dims.size();
+    resultWordsAt.push_back(descriptor);
+    results[i].owner = buffers.adopt(
+        reinterpret_cast<void *>(static_cast<intptr_t>(descriptor[0])));
+  }
+  for (size_t i = 0; i < entry.results.size(); ++i) {
+    const ValueSpec &spec = entry.results[i];
+    const int64_t *descriptor = resultWordsAt[i];
     size_t rank = spec.dims.size();
-    word += 3 + 2 * rank;
-    void *allocated = reinterpret_cast<void *>(
-        static_cast<intptr_t>(descriptor[0]));
-    auto *aligned =
-        reinterpret_cast<uint8_t *>(static_cast<intptr_t>(descriptor[1]));
-    Tensor tensor;
+    Tensor &tensor = results[i];
     tensor.dtype = spec.type;
     tensor.shape.assign(descriptor + 3, descriptor + 3 + rank);
-    // Adopt before any check can throw, so the buffer is never leaked.
-    tensor.owner = buffers.adopt(allocated);
-    std::string what = where + "result " + std::string(roleName(spec.role)) +
-                       " '" + spec.name + "'";
-    binder.bind(spec, tensor.shape, what);
+    std::string what =
+        "result " + std::string(roleName(spec.role)) + " '" + spec.name + "'";
+    binder.bind(spec, tensor.shape, what, where);
+    what = where + what;
     // The runtime reads results as dense row-major arrays.
+    Shape strides(descriptor + 3 + rank, descriptor + 3 + 2 * rank);
     int64_t expectedStride = 1;
     for (size_t d = rank; d-- > 0;) {
-      if (tensor.shape[d] != 1 && descriptor[3 + rank + d] != expectedStride)
-        throw RatError(what + " is not a dense row-major array (strides [" +
-                       [&] {
-                         std::string text;
-                         for (size_t k = 0; k < rank; ++k)
-                           text += (k ? ", " : "") +
-                                   std::to_string(descriptor[3 + rank + k]);
-                         return text;
-                       }() +
-                       "])");
+      if (tensor.shape[d] != 1 && strides[d] != expectedStride)
+        throw RatError(what + " is not a dense row-major array (strides " +
+                       formatShape(strides) + ")");
       expectedStride *= tensor.shape[d];
     }
     if (descriptor[2] < 0)
       throw RatError(what + " has a negative offset");
-    tensor.data = aligned + static_cast<size_t>(descriptor[2]) *
-                                dtypeSize(spec.type);
-    if (!tensor.owner && tensor.numElements() != 0)
+    auto *aligned =
+        reinterpret_cast<uint8_t *>(static_cast<intptr_t>(descriptor[1]));
+    tensor.data =
+        aligned + static_cast<size_t>(descriptor[2]) * dtypeSize(spec.type);
+    if (!aligned && tensor.numElements() != 0)
       throw RatError(what + " has a null buffer");
-    results.push_back(std::move(tensor));
   }
   for (size_t i = 0; i < entry.results.size(); ++i)
     if (entry.results[i].role == Role::State)
@@ -825,12 +847,15 @@ private:
 // Benchmarks
 //===----------------------------------------------------------------------===//
 
+/// Prints the median of `times` and the throughput it gives, for whole runs
+/// or, with `perStep`, for single decode steps.
 void printBench(const char *what, const std::vector<double> &times,
-                double tokensPerRun, const char *unit = "ms") {
+                double tokensPerRun, bool perStep = false) {
   double ms = median(times);
   double tokensPerSecond = ms > 0 ? tokensPerRun / (ms / 1000.0) : 0;
-  std::printf("bench: %-8s median %.4f %s over %zu runs, %.1f tokens/s\n",
-              what, ms, unit, times.size(), tokensPerSecond);
+  std::printf("bench: %-8s median %.4f %s over %zu %s, %.1f tokens/s\n", what,
+              ms, perStep ? "ms/step" : "ms", times.size(),
+              perStep ? "steps" : "runs", tokensPerSecond);
   std::fflush(stdout);
 }
 
@@ -864,6 +889,14 @@ void runRatLayer(Session &session, const Manifest &manifest,
     throw RatError(options.input + ": expected an array [B, T, D], got shape " +
                    formatShape(x.shape()));
   int64_t batch = x.shape()[0], length = x.shape()[1], width = x.shape()[2];
+  // The decode state (chunk cache) holds max_seq_len positions.
+  std::optional<int64_t> maxSeqLen = manifest.intParam("max_seq_len");
+  if (options.decode && maxSeqLen && length > *maxSeqLen)
+    throw RatError(options.input + ": --decode over " +
+                   std::to_string(length) +
+                   " tokens exceeds the model's max_seq_len " +
+                   std::to_string(*maxSeqLen) +
+                   " (compile with a larger --max-seq-len)");
   OutputFiles outputs;
 
   if (!options.decode) {
@@ -974,7 +1007,7 @@ void runRatLayer(Session &session, const Manifest &manifest,
       std::vector<double> run = runDecode(timer.get());
       steps.insert(steps.end(), run.begin(), run.end());
     }
-    printBench("decode", steps, static_cast<double>(batch), "ms/step");
+    printBench("decode", steps, static_cast<double>(batch), /*perStep=*/true);
   }
 }
 
@@ -992,12 +1025,11 @@ void checkTokens(const HostTensor &tokens, int64_t columns,
     for (int64_t t = 0; t < columns; ++t) {
       int32_t id = ids[b * stride + t];
       if (id < 0 || (vocabSize && id >= *vocabSize))
-        throw RatError(what + ": token " + std::to_string(id) + " at [" +
-                       std::to_string(b) + ", " + std::to_string(t) +
-                       "] is out of range" +
-                       (vocabSize ? " for vocab_size " +
-                                        std::to_string(*vocabSize)
-                                  : std::string(" (negative)")));
+        throw RatError(
+            what + ": token " + std::to_string(id) + " at [" +
+            std::to_string(b) + ", " + std::to_string(t) + "] is out of range" +
+            (vocabSize ? " for vocab_size " + std::to_string(*vocabSize)
+                       : std::string(" (negative)")));
     }
   }
 }
@@ -1027,8 +1059,9 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
   const ValueSpec &tokensSpec = prefill.args[prefill.findArg(Role::Input)];
   HostTensor tokens = readInput(options.tokens, tokensSpec);
   if (tokens.rank() != 2 || tokens.shape()[1] < 1)
-    throw RatError(options.tokens + ": expected token ids [B, T] with T >= 1, "
-                                    "got shape " +
+    throw RatError(options.tokens +
+                   ": expected token ids [B, T] with T >= 1, "
+                   "got shape " +
                    formatShape(tokens.shape()));
   int64_t batch = tokens.shape()[0], length = tokens.shape()[1];
   int64_t promptLen = options.promptLen.value_or(length);
@@ -1069,8 +1102,9 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
     decodeNextIndex = decode->findResult(Role::Output, "next_token");
   }
 
-  // Generated tokens stay in device memory until the end (one download);
-  // on the host they are checked as they come, before being fed back.
+  // Generated tokens are gathered in device memory, [N, B], and downloaded
+  // once at the end; on the host they are also checked as they come, before
+  // being fed back.
   auto checkGenerated = [&](const Tensor &next, int64_t step) {
     if (!device.isHostMemory())
       return;
@@ -1082,20 +1116,36 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
                        std::to_string(b) + ": out of range");
   };
 
+  size_t tokenBytes = static_cast<size_t>(batch) * sizeof(int32_t);
   struct Generation {
     std::vector<Tensor> prefillResults;
-    std::vector<Tensor> generated;
+    /// [N, B] int32 in device memory: the token generated at each step.
+    Tensor generated;
+    /// Device-timed (with a timer) prefill and per-step decode times.
     double prefillMs = 0;
     std::vector<double> stepMs;
+    /// Host wall-clock times of the two phases, for -v.
+    Clock::time_point start, prefillDone, decodeDone;
   };
   auto runGeneration = [&](DeviceTimer *timer) {
     Generation run;
     StatePool states;
+    if (generate > 0)
+      run.generated = session.allocate(DType::I32, {generate, batch},
+                                       /*zero=*/false);
+    auto record = [&](const Tensor &next, int64_t step) {
+      checkGenerated(next, step);
+      device.copyOnDevice(static_cast<uint8_t *>(run.generated.data) +
+                              static_cast<size_t>(step) * tokenBytes,
+                          next.data, tokenBytes);
+    };
+    run.start = Clock::now();
     if (timer)
       timer->start();
     run.prefillResults = session.call(prefill, prefillInputs, states);
     if (timer)
       run.prefillMs = timer->stopMs();
+    run.prefillDone = run.decodeDone = Clock::now();
     if (generate == 0)
       return run;
     const Tensor &first = run.prefillResults[nextIndex];
@@ -1103,33 +1153,51 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
       throw RatError("entry 'prefill': next_token has shape " +
                      formatShape(first.shape) + ", expected [" +
                      std::to_string(batch) + "]");
-    checkGenerated(first, 0);
-    run.generated.push_back(first);
+    record(first, 0);
+    Tensor previous = first;
     for (int64_t step = 1; step < generate; ++step) {
       CallInputs inputs;
-      inputs.tensors[tokenSpec->name] = run.generated.back();
-      inputs.sources[tokenSpec->name] = "the token generated at step " +
-                                        std::to_string(step - 1);
+      inputs.tensors[tokenSpec->name] = previous;
+      inputs.sources[tokenSpec->name] =
+          "the token generated at step " + std::to_string(step - 1);
       inputs.indices[positionSpec->name] = promptLen + step - 1;
       if (timer)
         timer->start();
       std::vector<Tensor> results = session.call(*decode, inputs, states);
       if (timer)
         run.stepMs.push_back(timer->stopMs());
-      checkGenerated(results[decodeNextIndex], step);
-      run.generated.push_back(results[decodeNextIndex]);
+      const Tensor &next = results[decodeNextIndex];
+      if (next.shape != Shape{batch})
+        throw RatError("entry 'decode': next_token has shape " +
+                       formatShape(next.shape) + ", expected [" +
+                       std::to_string(batch) + "]");
+      record(next, step);
+      previous = next;
     }
+    run.decodeDone = Clock::now();
     return run;
   };
 
-  begin = Clock::now();
   Generation run = runGeneration(nullptr);
-  log.phase(generate > 1 ? "prefill+decode" : "prefill", begin,
-            generate > 1 ? std::to_string(generate - 1) + " decode steps" : "");
+  auto ms = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+  };
+  log.phaseMs("prefill", ms(run.start, run.prefillDone),
+              std::to_string(batch) + " x " + std::to_string(promptLen) +
+                  " tokens");
+  if (generate > 1) {
+    double decodeMs = ms(run.prefillDone, run.decodeDone);
+    char detail[64];
+    std::snprintf(detail, sizeof(detail), "%lld steps, %.3f ms/step",
+                  static_cast<long long>(generate - 1),
+                  decodeMs / static_cast<double>(generate - 1));
+    log.phaseMs("decode", decodeMs, detail);
+  }
 
   OutputFiles outputs;
   if (!options.logits.empty())
-    outputs.add(options.logits, session.download(run.prefillResults[logitsIndex]));
+    outputs.add(options.logits,
+                session.download(run.prefillResults[logitsIndex]));
   if (generate > 0) {
     HostTensor all(DType::I32, {batch, promptLen + generate});
     int32_t *ids = all.dataAs<int32_t>();
@@ -1137,12 +1205,11 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
       std::memcpy(ids + b * (promptLen + generate),
                   tokens.dataAs<int32_t>() + b * length,
                   static_cast<size_t>(promptLen) * sizeof(int32_t));
-    for (int64_t step = 0; step < generate; ++step) {
-      HostTensor next = session.download(run.generated[step]);
+    HostTensor generated = session.download(run.generated);
+    for (int64_t step = 0; step < generate; ++step)
       for (int64_t b = 0; b < batch; ++b)
         ids[b * (promptLen + generate) + promptLen + step] =
-            next.dataAs<int32_t>()[b];
-    }
+            generated.dataAs<int32_t>()[step * batch + b];
     checkTokens(all, promptLen + generate, vocabSize, "generated tokens");
     outputs.add(options.output, std::move(all));
   }
@@ -1160,10 +1227,10 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
       stepTimes.insert(stepTimes.end(), timed.stepMs.begin(),
                        timed.stepMs.end());
     }
-    printBench("prefill", prefillTimes,
-               static_cast<double>(batch * promptLen));
+    printBench("prefill", prefillTimes, static_cast<double>(batch * promptLen));
     if (!stepTimes.empty())
-      printBench("decode", stepTimes, static_cast<double>(batch), "ms/step");
+      printBench("decode", stepTimes, static_cast<double>(batch),
+                 /*perStep=*/true);
   }
 }
 
@@ -1180,8 +1247,8 @@ void runFunction(Session &session, const Manifest &manifest,
     std::string names;
     for (const EntrySpec &candidate : manifest.entries)
       names += (names.empty() ? "" : ", ") + candidate.name;
-    throw RatError("--entry: no entry '" + options.entry + "' (entries: " +
-                   names + ")");
+    throw RatError("--entry: no entry '" + options.entry +
+                   "' (entries: " + names + ")");
   }
   std::vector<const ValueSpec *> inputSpecs, indexSpecs;
   for (const ValueSpec &arg : entry->args) {
@@ -1209,8 +1276,8 @@ void runFunction(Session &session, const Manifest &manifest,
   if (!options.results.empty() &&
       options.results.size() != entry->results.size())
     throw RatError("entry '" + entry->name + "' returns " +
-                   std::to_string(entry->results.size()) +
-                   " result(s), got " + std::to_string(options.results.size()) +
+                   std::to_string(entry->results.size()) + " result(s), got " +
+                   std::to_string(options.results.size()) +
                    " --result file(s)");
 
   std::vector<HostTensor> hostInputs;
@@ -1278,8 +1345,9 @@ int run(int argc, char **argv, const char *manifestText,
     return 0;
   }
   static const std::set<std::string> common = {
-      "-v",      "--verbose", "-h",       "--help", "--print-manifest",
-      "--bench", "--warmup",  "--device", "--allow-extra-weights"};
+      "-v",       "--verbose",        "-h",
+      "--help",   "--print-manifest", "--bench",
+      "--warmup", "--device",         "--allow-extra-weights"};
   const std::set<std::string> &allowed = kindOptions(manifest.kind);
   for (const std::string &option : options.given)
     if (!common.count(option) && !allowed.count(option))

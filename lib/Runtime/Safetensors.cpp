@@ -28,7 +28,7 @@ struct SafetensorsType {
   DType dtype;
 };
 constexpr SafetensorsType safetensorsTypes[] = {
-    {"F32", DType::F32}, {"F64", DType::F64}, {"F16", DType::F16},
+    {"F32", DType::F32},   {"F64", DType::F64}, {"F16", DType::F16},
     {"BF16", DType::BF16}, {"I32", DType::I32}, {"I64", DType::I64}};
 
 /// Reads a JSON integer that must be non-negative.
@@ -55,7 +55,8 @@ SafetensorsFile SafetensorsFile::open(const std::string &path) {
 
 SafetensorsFile SafetensorsFile::fromBytes(std::vector<uint8_t> bytes,
                                            std::string name) {
-  SafetensorsFile file(MappedFile::fromBytes(std::move(bytes), std::move(name)));
+  SafetensorsFile file(
+      MappedFile::fromBytes(std::move(bytes), std::move(name)));
   file.parseHeader();
   return file;
 }

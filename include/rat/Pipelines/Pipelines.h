@@ -38,16 +38,51 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
   PassOptions::ListOption<int64_t> stepTileSizes{
       *this, "step-tile-sizes",
       llvm::cl::desc("decode-step tile sizes over [B, ...] (default 1)")};
+
+  // rat-to-nvvm only.
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("GPU architecture"),
+      llvm::cl::init("sm_90")};
+  PassOptions::Option<std::string> features{
+      *this, "features", llvm::cl::desc("PTX features"),
+      llvm::cl::init("+ptx80")};
+  PassOptions::Option<int> optLevel{
+      *this, "opt-level", llvm::cl::desc("Optimization level of the kernels"),
+      llvm::cl::init(3)};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Kernel binary: isa (PTX, JIT-compiled by the driver), "
+                     "bin (cubin, needs ptxas) or fatbin"),
+      llvm::cl::init("bin")};
+  PassOptions::Option<int64_t> blockSize{
+      *this, "block-size", llvm::cl::desc("Threads per block of mapped loops"),
+      llvm::cl::init(256)};
 };
 
 /// Graph level -> tiled level: canonicalization, elementwise fusion and
-/// tile-and-fuse of the rat ops into scf.forall loops on tensors.
+/// tile-and-fuse of the rat ops into scf.forall loops on tensors. The GPU
+/// default tiles are one iteration per tile (one thread each).
 void buildRatGraphToTiledPipeline(OpPassManager &pm,
-                                  const RatPipelineOptions &options);
+                                  const RatPipelineOptions &options,
+                                  bool gpu = false);
 
 /// Tiled level -> buffers and loops: one-shot bufferization (function
-/// boundaries included), buffer deallocation, rat and linalg ops to loops.
-void buildRatTiledToLoopsPipeline(OpPassManager &pm);
+/// boundaries included), buffer deallocation, rat and linalg ops to loops
+/// (parallel loops for the GPU).
+void buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu = false);
+
+/// Parallel loops on buffers -> GPU kernels: loops mapped to gpu.launch
+/// (rat-map-to-gpu) and outlined into gpu.module.
+void buildRatLoopsToKernelsPipeline(OpPassManager &pm,
+                                    const RatPipelineOptions &options);
+
+/// Kernels -> NVVM, serialized to cubin/PTX; host code to the LLVM dialect.
+void buildRatKernelsToNVVMPipeline(OpPassManager &pm,
+                                   const RatPipelineOptions &options);
+
+/// The whole GPU pipeline.
+void buildRatToNVVMPipeline(OpPassManager &pm,
+                            const RatPipelineOptions &options);
 
 /// Loops on buffers -> LLVM dialect for the host, with C interfaces on the
 /// public functions.

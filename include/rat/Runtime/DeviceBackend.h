@@ -71,8 +71,8 @@ public:
 
 } // namespace rat
 
-/// The CUDA backend, defined by RatCudaRuntime. Weak here so that CPU
-/// executables link without it; it is null at run time there.
-extern "C" __attribute__((weak)) rat::DeviceBackend *rat_cuda_backend(void);
+/// The CUDA backend, defined by RatCudaRuntime. The generic main references
+/// it weakly, so that CPU executables link without it (it is null there).
+extern "C" rat::DeviceBackend *rat_cuda_backend(void);
 
 #endif // RAT_RUNTIME_DEVICEBACKEND_H

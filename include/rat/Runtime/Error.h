@@ -18,8 +18,7 @@ namespace rat {
 /// names the file, tensor or driver call involved, without a trailing period.
 class RatError : public std::runtime_error {
 public:
-  explicit RatError(const std::string &message)
-      : std::runtime_error(message) {}
+  explicit RatError(const std::string &message) : std::runtime_error(message) {}
 };
 
 } // namespace rat

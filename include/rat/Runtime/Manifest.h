@@ -36,13 +36,15 @@ const char *modelKindName(ModelKind kind);
 /// Where tensors live: host memory or CUDA device memory.
 enum class Target { Cpu, Cuda };
 
-/// One dimension: a constant, or a symbol bound at run time.
+/// One dimension: a constant, a symbol bound at run time, or `?` (any size,
+/// not related to other dimensions).
 struct Dim {
   int64_t size = 0;
-  /// Empty for constants.
+  /// Empty for constants; `?` for a wildcard.
   std::string symbol;
 
   bool isSymbolic() const { return !symbol.empty(); }
+  bool isWildcard() const { return symbol == "?"; }
   bool operator==(const Dim &other) const {
     return size == other.size && symbol == other.symbol;
   }

@@ -89,3 +89,66 @@ func.func @chunk_attention_step(%q: tensor<?x2x64xf32>, %k: tensor<?x4x64xf32>, 
   %0:3 = rat.chunk_attention_step chunk_size = 16 ins(%q, %k, %v : tensor<?x2x64xf32>, tensor<?x4x64xf32>, tensor<?x4x64xf32>) position(%pos) outs(%o, %kc, %vc : tensor<?x4x64xf32>, tensor<?x4x8x64xf32>, tensor<?x4x8x64xf32>) -> tensor<?x4x64xf32>, tensor<?x4x8x64xf32>, tensor<?x4x8x64xf32>
   return %0#0, %0#1, %0#2 : tensor<?x4x64xf32>, tensor<?x4x8x64xf32>, tensor<?x4x8x64xf32>
 }
+
+// Dynamic dims never trigger a shape mismatch, on either side of a rule.
+
+// CHECK-LABEL: func.func @dynamic_dims_rms_norm_scan
+// CHECK:         rat.rms_norm epsilon = 1.000000e-05 ins(%{{.+}}, %{{.+}} : tensor<2x?x16xf32>, tensor<?xf32>) outs(%{{.+}} : tensor<?x8x16xf32>) -> tensor<?x8x16xf32>
+// CHECK:         rat.chunk_scan chunk_size = 4 ins(%{{.+}}, %{{.+}} : tensor<?x8x16xf32>, tensor<2x?x16xf32>) outs(%{{.+}} : tensor<2x8x?xf32>) -> tensor<2x8x?xf32>
+// CHECK:         rat.rope chunk_size = 4 base = 1.000000e+04 ins(%{{.+}} : tensor<?x?x16xf32>) outs(%{{.+}} : tensor<2x8x16xf32>) -> tensor<2x8x16xf32>
+// CHECK:         rat.chunk_scan_step chunk_size = 4 ins(%{{.+}}, %{{.+}} : tensor<?x16xf32>, tensor<2x?xf32>) position(%{{.+}}) outs(%{{.+}} : tensor<?x?xf32>) -> tensor<?x?xf32>
+func.func @dynamic_dims_rms_norm_scan(%x: tensor<2x?x16xf32>, %w: tensor<?xf32>, %i: tensor<?x8x16xf32>,
+                                      %g: tensor<?x8x16xf32>, %i2: tensor<2x8x?xf32>,
+                                      %r: tensor<?x?x16xf32>, %i3: tensor<2x8x16xf32>,
+                                      %gs: tensor<?x16xf32>, %xs: tensor<2x?xf32>, %s: tensor<?x?xf32>, %pos: index)
+    -> (tensor<?x8x16xf32>, tensor<2x8x?xf32>, tensor<2x8x16xf32>, tensor<?x?xf32>) {
+  %0 = rat.rms_norm epsilon = 1.0e-05 ins(%x, %w : tensor<2x?x16xf32>, tensor<?xf32>) outs(%i : tensor<?x8x16xf32>) -> tensor<?x8x16xf32>
+  %1 = rat.chunk_scan chunk_size = 4 ins(%g, %x : tensor<?x8x16xf32>, tensor<2x?x16xf32>) outs(%i2 : tensor<2x8x?xf32>) -> tensor<2x8x?xf32>
+  %2 = rat.rope chunk_size = 4 base = 10000.0 ins(%r : tensor<?x?x16xf32>) outs(%i3 : tensor<2x8x16xf32>) -> tensor<2x8x16xf32>
+  %3 = rat.chunk_scan_step chunk_size = 4 ins(%gs, %xs : tensor<?x16xf32>, tensor<2x?xf32>) position(%pos) outs(%s : tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %0, %1, %2, %3 : tensor<?x8x16xf32>, tensor<2x8x?xf32>, tensor<2x8x16xf32>, tensor<?x?xf32>
+}
+
+// Dynamic head counts skip the divisibility rule; a dynamic key length or a
+// dynamic offset skips the query-position rule; offset + Tq == T is in range.
+
+// CHECK-LABEL: func.func @dynamic_dims_attention
+// CHECK:         rat.chunk_attention chunk_size = 4 ins(%{{.+}}, %{{.+}}, %{{.+}} : tensor<?x?x16x16xf32>, tensor<2x?x?x16xf32>, tensor<2x3x?x32xf32>) outs(%{{.+}} : tensor<?x3x16x32xf32>) -> tensor<?x3x16x32xf32>
+// CHECK:         rat.window_attention window = 2 ins(%{{.+}}, %{{.+}}, %{{.+}} : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) offset(%{{.+}}) outs(%{{.+}} : tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+// CHECK:         %[[C4:.+]] = arith.constant 4 : index
+// CHECK:         rat.chunk_attention chunk_size = 2 ins(%{{.+}}, %{{.+}}, %{{.+}} : tensor<1x2x4x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) offset(%[[C4]]) outs(%{{.+}} : tensor<1x2x4x16xf32>) -> tensor<1x2x4x16xf32>
+func.func @dynamic_dims_attention(%q: tensor<?x?x16x16xf32>, %k: tensor<2x?x?x16xf32>, %v: tensor<2x3x?x32xf32>, %i: tensor<?x3x16x32xf32>,
+                                  %q2: tensor<1x2x8x16xf32>, %k2: tensor<1x2x8x16xf32>, %v2: tensor<1x2x8x16xf32>, %i2: tensor<1x2x8x16xf32>, %off: index,
+                                  %q3: tensor<1x2x4x16xf32>, %i3: tensor<1x2x4x16xf32>)
+    -> (tensor<?x3x16x32xf32>, tensor<1x2x8x16xf32>, tensor<1x2x4x16xf32>) {
+  %0 = rat.chunk_attention chunk_size = 4 ins(%q, %k, %v : tensor<?x?x16x16xf32>, tensor<2x?x?x16xf32>, tensor<2x3x?x32xf32>) outs(%i : tensor<?x3x16x32xf32>) -> tensor<?x3x16x32xf32>
+  %1 = rat.window_attention window = 2 ins(%q2, %k2, %v2 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) offset(%off) outs(%i2 : tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %c4 = arith.constant 4 : index
+  %2 = rat.chunk_attention chunk_size = 2 ins(%q3, %k2, %v2 : tensor<1x2x4x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) offset(%c4) outs(%i3 : tensor<1x2x4x16xf32>) -> tensor<1x2x4x16xf32>
+  return %0, %1, %2 : tensor<?x3x16x32xf32>, tensor<1x2x8x16xf32>, tensor<1x2x4x16xf32>
+}
+
+// Cache rows at the limit: position 31 is in chunk 7 of an 8-row chunk cache;
+// a window of 7 fits an 8-row ring; full attention at position 7 fits 8 rows;
+// dynamic rows are never checked.
+
+// CHECK-LABEL: func.func @decode_step_limits
+// CHECK-DAG:     %[[C31:.+]] = arith.constant 31 : index
+// CHECK-DAG:     %[[C7:.+]] = arith.constant 7 : index
+// CHECK:         rat.chunk_attention_step chunk_size = 4 ins({{.+}}) position(%[[C31]]) outs(%{{.+}}, %{{.+}}, %{{.+}} : tensor<1x4x32xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x32xf32>)
+// CHECK:         rat.chunk_attention_step chunk_size = 4 ins({{.+}}) position(%[[C31]]) outs(%{{.+}}, %{{.+}}, %{{.+}} : tensor<1x4x32xf32>, tensor<1x4x?x16xf32>, tensor<1x4x?x32xf32>)
+// CHECK:         rat.window_attention_step window = 7 ins({{.+}}) position(%[[C31]]) outs(%{{.+}}, %{{.+}}, %{{.+}} : tensor<1x4x32xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x32xf32>)
+// CHECK:         rat.window_attention_step window = 0 ins({{.+}}) position(%[[C7]]) outs(%{{.+}}, %{{.+}}, %{{.+}} : tensor<1x4x32xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x32xf32>)
+// CHECK:         rat.window_attention_step window = 100 ins({{.+}}) position(%[[C31]]) outs(%{{.+}}, %{{.+}}, %{{.+}} : tensor<1x4x32xf32>, tensor<1x4x?x16xf32>, tensor<1x4x?x32xf32>)
+func.func @decode_step_limits(%q: tensor<1x2x16xf32>, %k: tensor<1x4x16xf32>, %v: tensor<1x4x32xf32>, %o: tensor<1x4x32xf32>,
+                              %kc: tensor<1x4x8x16xf32>, %vc: tensor<1x4x8x32xf32>,
+                              %kd: tensor<1x4x?x16xf32>, %vd: tensor<1x4x?x32xf32>) {
+  %c31 = arith.constant 31 : index
+  %c7 = arith.constant 7 : index
+  %0:3 = rat.chunk_attention_step chunk_size = 4 ins(%q, %k, %v : tensor<1x2x16xf32>, tensor<1x4x16xf32>, tensor<1x4x32xf32>) position(%c31) outs(%o, %kc, %vc : tensor<1x4x32xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x32xf32>) -> tensor<1x4x32xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x32xf32>
+  %1:3 = rat.chunk_attention_step chunk_size = 4 ins(%q, %k, %v : tensor<1x2x16xf32>, tensor<1x4x16xf32>, tensor<1x4x32xf32>) position(%c31) outs(%o, %kd, %vd : tensor<1x4x32xf32>, tensor<1x4x?x16xf32>, tensor<1x4x?x32xf32>) -> tensor<1x4x32xf32>, tensor<1x4x?x16xf32>, tensor<1x4x?x32xf32>
+  %2:3 = rat.window_attention_step window = 7 ins(%q, %k, %v : tensor<1x2x16xf32>, tensor<1x4x16xf32>, tensor<1x4x32xf32>) position(%c31) outs(%o, %kc, %vc : tensor<1x4x32xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x32xf32>) -> tensor<1x4x32xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x32xf32>
+  %3:3 = rat.window_attention_step window = 0 ins(%q, %k, %v : tensor<1x2x16xf32>, tensor<1x4x16xf32>, tensor<1x4x32xf32>) position(%c7) outs(%o, %kc, %vc : tensor<1x4x32xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x32xf32>) -> tensor<1x4x32xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x32xf32>
+  %4:3 = rat.window_attention_step window = 100 ins(%q, %k, %v : tensor<1x2x16xf32>, tensor<1x4x16xf32>, tensor<1x4x32xf32>) position(%c31) outs(%o, %kd, %vd : tensor<1x4x32xf32>, tensor<1x4x?x16xf32>, tensor<1x4x?x32xf32>) -> tensor<1x4x32xf32>, tensor<1x4x?x16xf32>, tensor<1x4x?x32xf32>
+  return
+}

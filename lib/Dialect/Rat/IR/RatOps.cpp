@@ -294,6 +294,10 @@ LogicalResult RopeOp::verify() {
   if (!(getBase().convertToDouble() > 0.0))
     return emitOpError() << "base must be > 0, got "
                          << getBase().convertToDouble();
+  if (getOffset())
+    if (std::optional<int64_t> off = getConstantIntValue(getOffset()))
+      if (*off < 0)
+        return emitOpError() << "offset must be >= 0, got " << *off;
   return success();
 }
 
@@ -339,9 +343,9 @@ static Operation *buildGatedInput(PatternRewriter &rewriter, Location loc,
   AffineMap id = rewriter.getMultiDimIdentityMap(rank);
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
-  TypeRange resultTypes;
+  SmallVector<Type> resultTypes;
   if (isa<RankedTensorType>(init.getType()))
-    resultTypes = init.getType();
+    resultTypes.push_back(init.getType());
   return linalg::GenericOp::create(
       rewriter, loc, resultTypes, ValueRange{gate, input}, ValueRange{init},
       ArrayRef<AffineMap>{id, id, id}, iterators,
@@ -471,9 +475,9 @@ LogicalResult WindowAttentionOp::verify() {
                                    getInit(), getOffset(),
                                    toDouble(getScale()))))
     return failure();
-  if (getWindow() < 0)
+  if (getWindowAttr().getInt() < 0)
     return emitOpError() << "window must be >= 0 (0 = full causal), got "
-                         << getWindow();
+                         << getWindowAttr().getInt();
   return success();
 }
 
@@ -622,9 +626,9 @@ double ChunkAttentionStepOp::getScaleOrDefault() {
 LogicalResult WindowAttentionStepOp::verify() {
   if (failed(verifyAttentionStep(*this)))
     return failure();
-  if (getWindow() < 0)
+  if (getWindowAttr().getInt() < 0)
     return emitOpError() << "window must be >= 0 (0 = full causal), got "
-                         << getWindow();
+                         << getWindowAttr().getInt();
   int64_t rows = ShapeChecker::type(getKeyCache()).getDimSize(2);
   if (ShapedType::isDynamic(rows))
     return success();

@@ -297,10 +297,17 @@ struct OnlineSoftmax {
   Value acc; // memref<Dv x f32>
   Value dv;
 
-  OnlineSoftmax(ScalarEmitter &e, Value dv) : e(e), dv(dv) {
-    acc = memref::AllocaOp::create(
-        e.b, e.loc, MemRefType::get({ShapedType::kDynamic}, e.f32),
-        ValueRange{dv});
+  /// `staticDv` is the value width when known: a statically sized
+  /// accumulator lets the GPU backend size the thread's stack frame (a
+  /// dynamically sized one can overflow the default stack).
+  OnlineSoftmax(ScalarEmitter &e, Value dv, int64_t staticDv) : e(e), dv(dv) {
+    if (!ShapedType::isDynamic(staticDv))
+      acc = memref::AllocaOp::create(e.b, e.loc,
+                                     MemRefType::get({staticDv}, e.f32));
+    else
+      acc = memref::AllocaOp::create(
+          e.b, e.loc, MemRefType::get({ShapedType::kDynamic}, e.f32),
+          ValueRange{dv});
     e.loop(e.index(0), dv, {}, [&](Value d, ValueRange) {
       memref::StoreOp::create(e.b, e.loc, e.f(0.0), acc, d);
       return SmallVector<Value>{};
@@ -741,12 +748,20 @@ template <typename OpTy>
 static void attentionPoint(OpTy op, OpBuilder &b, Location loc,
                            ValueRange ivs, Value lb, Value ub,
                            function_ref<Value(Value)> keyRow) {
+  // The accumulator lives for one query: the scope releases it, so loops
+  // over queries do not grow the stack.
+  auto scope = memref::AllocaScopeOp::create(b, loc, TypeRange{});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&scope.getBodyRegion().emplaceBlock());
+  memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
+  b.setInsertionPointToStart(&scope.getBodyRegion().front());
   ScalarEmitter e(b, loc);
   Value b_ = ivs[0], h = ivs[1], t = ivs[2];
   Value hq = e.irem(h, e.dim(op.getQuery(), 1));
   Value hk = e.irem(h, e.dim(op.getKey(), 1));
   Value dh = e.dim(op.getQuery(), 3), dv = e.dim(op.getValue(), 3);
-  OnlineSoftmax sm(e, dv);
+  OnlineSoftmax sm(e, dv,
+                   cast<ShapedType>(op.getValue().getType()).getDimSize(3));
   Value l = sm.run(lb, ub, op.getQuery(), {b_, hq, t}, op.getKey(), {b_, hk},
                    op.getValue(), {b_, h}, dh, e.f(op.getScaleOrDefault()),
                    keyRow);
@@ -996,6 +1011,11 @@ template <typename OpTy>
 static void stepPoint(OpTy op, OpBuilder &b, Location loc, ValueRange ivs,
                       Value row, Value lb, Value ub,
                       function_ref<Value(Value)> keyRow) {
+  auto scope = memref::AllocaScopeOp::create(b, loc, TypeRange{});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&scope.getBodyRegion().emplaceBlock());
+  memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
+  b.setInsertionPointToStart(&scope.getBodyRegion().front());
   ScalarEmitter e(b, loc);
   Value b_ = ivs[0], h = ivs[1];
   Value kc = op.getKeyCache(), vc = op.getValueCache();
@@ -1009,7 +1029,8 @@ static void stepPoint(OpTy op, OpBuilder &b, Location loc, ValueRange ivs,
     return SmallVector<Value>{};
   });
   Value hq = e.irem(h, e.dim(op.getQuery(), 1));
-  OnlineSoftmax sm(e, dv);
+  OnlineSoftmax sm(e, dv,
+                   cast<ShapedType>(op.getValue().getType()).getDimSize(2));
   Value l = sm.run(lb, ub, op.getQuery(), {b_, hq}, kc, {b_, h}, vc, {b_, h},
                    dh, e.f(op.getScaleOrDefault()), keyRow);
   sm.finish(l, op.getOutput(), {b_, h});

@@ -8,6 +8,7 @@
 #include "rat/Dialect/Rat/IR/RatOps.h"
 #include "rat/Dialect/Rat/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -24,8 +25,32 @@ namespace {
 /// Replaces one rat op on buffers by `scf.for` loops over its iteration
 /// domain around its scalar implementation.
 struct LowerRatOpToLoops : RewritePattern {
-  explicit LowerRatOpToLoops(MLIRContext *ctx)
-      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  LowerRatOpToLoops(MLIRContext *ctx, bool parallelLoops)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx),
+        parallelLoops(parallelLoops) {}
+  bool parallelLoops;
+
+  /// One scf.parallel over the (all-parallel) iteration domain.
+  LogicalResult lowerToParallel(TilingInterface op,
+                                PatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    SmallVector<Range> domain = op.getIterationDomain(rewriter);
+    if (domain.empty())
+      return op.generateScalarImplementation(rewriter, loc, ValueRange{});
+    SmallVector<Value> lbs, ubs, steps;
+    for (Range r : domain) {
+      lbs.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.offset));
+      ubs.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.size));
+      steps.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.stride));
+    }
+    LogicalResult result = success();
+    scf::ParallelOp::create(
+        rewriter, loc, lbs, ubs, steps,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange ivs) {
+          result = op.generateScalarImplementation(b, nestedLoc, ivs);
+        });
+    return result;
+  }
 
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
@@ -35,7 +60,9 @@ struct LowerRatOpToLoops : RewritePattern {
     auto tileable = dyn_cast<TilingInterface>(op);
     if (!dps || !tileable || !dps.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "not a rat op on buffers");
-    if (failed(scf::lowerToLoopsUsingSCFForOp(rewriter, tileable)))
+    if (parallelLoops ? failed(lowerToParallel(tileable, rewriter))
+                      : failed(scf::lowerToLoopsUsingSCFForOp(rewriter,
+                                                              tileable)))
       return rewriter.notifyMatchFailure(op, "scalar implementation failed");
     rewriter.eraseOp(op);
     return success();
@@ -44,6 +71,7 @@ struct LowerRatOpToLoops : RewritePattern {
 
 struct RatLowerToLoopsPass
     : rat::impl::RatLowerToLoopsBase<RatLowerToLoopsPass> {
+  using Base::Base;
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     WalkResult onTensors = func.walk([](Operation *op) {
@@ -58,13 +86,14 @@ struct RatLowerToLoopsPass
     if (onTensors.wasInterrupted())
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    populateRatLowerToLoopsPatterns(patterns);
+    populateRatLowerToLoopsPatterns(patterns, parallelLoops);
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
   }
 };
 } // namespace
 
-void mlir::rat::populateRatLowerToLoopsPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerRatOpToLoops>(patterns.getContext());
+void mlir::rat::populateRatLowerToLoopsPatterns(RewritePatternSet &patterns,
+                                                bool parallelLoops) {
+  patterns.add<LowerRatOpToLoops>(patterns.getContext(), parallelLoops);
 }

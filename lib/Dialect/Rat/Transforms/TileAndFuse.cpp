@@ -131,9 +131,15 @@ struct RatTileAndFusePass
         rewriter.replaceAllUsesWith(r, result->replacements.lookup(r));
       erased.insert(root);
       rewriter.eraseOp(root);
-      // Producers fused into the loop nest are dead unless used elsewhere.
+      // Producers fused into the loop nest are dead unless used elsewhere;
+      // the driver leaves their now-unused slices behind.
       for (Operation *producer : result->fusedProducers) {
-        if (!erased.contains(producer) && producer->use_empty()) {
+        if (erased.contains(producer))
+          continue;
+        for (Operation *user : llvm::make_early_inc_range(producer->getUsers()))
+          if (isa<tensor::ExtractSliceOp>(user) && user->use_empty())
+            rewriter.eraseOp(user);
+        if (producer->use_empty()) {
           erased.insert(producer);
           rewriter.eraseOp(producer);
         }

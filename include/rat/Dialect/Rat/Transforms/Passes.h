@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -22,7 +23,9 @@ namespace rat {
 #include "rat/Dialect/Rat/Transforms/Passes.h.inc"
 
 /// Patterns that replace rat ops on memrefs by their loop implementation.
-void populateRatLowerToLoopsPatterns(RewritePatternSet &patterns);
+/// With `parallelLoops`, the iteration domain becomes one scf.parallel.
+void populateRatLowerToLoopsPatterns(RewritePatternSet &patterns,
+                                     bool parallelLoops = false);
 
 #define GEN_PASS_REGISTRATION
 #include "rat/Dialect/Rat/Transforms/Passes.h.inc"

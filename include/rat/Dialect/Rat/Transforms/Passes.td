@@ -65,10 +65,39 @@ def RatLowerToLoops : Pass<"rat-lower-to-loops", "func::FuncOp"> {
     the iteration domain around scalar `memref`/`arith`/`math` code. The
     attention ops use an online softmax (running maximum and sum in f32) over
     their keys; the chunk scan carries its state in f32 along each chunk.
-    Run after bufferization: rat ops still on tensors are an error.
+    Run after bufferization: rat ops still on tensors are an error. With
+    `parallel-loops`, the loops over the (parallel) iteration domain are one
+    `scf.parallel` instead, for mapping to GPU threads.
   }];
+  let options = [
+    Option<"parallelLoops", "parallel-loops", "bool", /*default=*/"false",
+           "Emit scf.parallel over the iteration domain instead of scf.for">
+  ];
   let dependentDialects = ["scf::SCFDialect", "arith::ArithDialect",
                            "math::MathDialect", "memref::MemRefDialect"];
+}
+
+def RatMapToGPU : Pass<"rat-map-to-gpu", "func::FuncOp"> {
+  let summary = "Map parallel loop nests on buffers to GPU kernels";
+  let description = [{
+    Turns every outermost `scf.parallel` of a host function into a
+    `gpu.launch` whose threads cover the loop's iteration space: the
+    iterations are linearised (last dimension fastest, so consecutive
+    threads touch consecutive elements of the innermost dimension),
+    `block-size` threads per block and as many blocks as needed, each
+    thread delinearising its id back to the loop indices. Loop nests inside
+    a mapped loop run sequentially in their thread (`scf.parallel` becomes
+    `scf.for`). `memref.copy` between buffers becomes a copy loop first, so
+    that no host code touches device memory. Run on bufferized code whose
+    parallel work is in `scf.parallel` (scf.forall converted, linalg ops
+    lowered to parallel loops, rat ops lowered with `parallel-loops`).
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">
+  ];
+  let dependentDialects = ["gpu::GPUDialect", "scf::SCFDialect",
+                           "arith::ArithDialect", "memref::MemRefDialect"];
 }
 
 def RatExposeEntryPoints : Pass<"rat-expose-entry-points", "ModuleOp"> {
@@ -79,6 +108,18 @@ def RatExposeEntryPoints : Pass<"rat-expose-entry-points", "ModuleOp"> {
     descriptors by pointer: the ABI the rat runtime calls
     (`docs/Runtime.md`).
   }];
+}
+
+def RatNameKernels : Pass<"rat-name-kernels", "ModuleOp"> {
+  let summary = "Give every outlined GPU kernel a unique name";
+  let description = [{
+    `gpu-kernel-outlining` names every kernel of a function `<func>_kernel`,
+    each in its own `gpu.module` (`<func>_kernel`, `<func>_kernel_0`, ...).
+    This pass renames each kernel after its module and updates the
+    `gpu.launch_func` ops, so that profiles and runtime errors name the
+    kernel that failed.
+  }];
+  let dependentDialects = ["gpu::GPUDialect"];
 }
 
 #endif // RAT_DIALECT_RAT_TRANSFORMS_PASSES_TD

@@ -1,0 +1,207 @@
+//===- Pipelines.cpp - rat-to-cpu and rat-to-nvvm -------------*- C++ -*-===//
+//
+// Builds and registers the host pipeline `rat-to-cpu`, the GPU pipeline
+// `rat-to-nvvm` and their stages.
+//
+//===----------------------------------------------------------------------===//
+
+#include "rat/Pipelines/Pipelines.h"
+
+#include "rat/Dialect/Rat/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::rat;
+
+/// Appends an upstream textual pipeline; a parse failure is a bug in this
+/// file, not a user error.
+static void addPipeline(OpPassManager &pm, StringRef pipeline) {
+  std::string error;
+  llvm::raw_string_ostream os(error);
+  if (failed(parsePassPipeline(pipeline, pm, os)))
+    llvm::report_fatal_error(llvm::Twine("rat: bad built-in pipeline '") +
+                             pipeline + "': " + error);
+}
+
+/// `dest = option`, or `fallback` when the option was not given.
+template <typename List>
+static void copyOr(ArrayRef<int64_t> option, ArrayRef<int64_t> fallback,
+                   List &dest) {
+  ArrayRef<int64_t> from = option.empty() ? fallback : option;
+  dest.assign(from.begin(), from.end());
+}
+
+void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
+                                             const RatPipelineOptions &options,
+                                             bool gpu) {
+  //===--------------------------------------------------------------------===//
+  // Graph level: rat + linalg + tensor ops on tensors.
+  //===--------------------------------------------------------------------===//
+  OpPassManager &fpm = pm.nest<func::FuncOp>();
+  fpm.addPass(createCanonicalizerPass());
+  fpm.addPass(createRatFuseElementwise());
+  if (options.tile) {
+    RatTileAndFuseOptions tiling;
+    // CPU: a few tiles per core-sized chunk of work. GPU: one iteration per
+    // tile, so each tile becomes one thread.
+    copyOr(options.scanTileSizes, gpu ? ArrayRef<int64_t>{1, 1, 1}
+                                      : ArrayRef<int64_t>{1, 4},
+           tiling.scanTileSizes);
+    copyOr(options.attentionTileSizes, gpu ? ArrayRef<int64_t>{1, 1, 1}
+                                           : ArrayRef<int64_t>{1, 1, 64},
+           tiling.attentionTileSizes);
+    copyOr(options.normTileSizes, gpu ? ArrayRef<int64_t>{1, 1}
+                                      : ArrayRef<int64_t>{1, 64},
+           tiling.normTileSizes);
+    copyOr(options.ropeTileSizes, gpu ? ArrayRef<int64_t>{1, 1, 1}
+                                      : ArrayRef<int64_t>{1, 1, 64},
+           tiling.ropeTileSizes);
+    copyOr(options.stepTileSizes, gpu ? ArrayRef<int64_t>{1, 1}
+                                      : ArrayRef<int64_t>{1},
+           tiling.stepTileSizes);
+    fpm.addPass(createRatTileAndFuse(tiling));
+  }
+  fpm.addPass(createCanonicalizerPass());
+  fpm.addPass(createCSEPass());
+  //===--------------------------------------------------------------------===//
+  // Tiled level: scf.forall loops around tiles of rat ops, on tensors.
+  //===--------------------------------------------------------------------===//
+}
+
+void mlir::rat::buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu) {
+  addPipeline(pm, "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
+                  "one-shot-bufferize{bufferize-function-boundaries "
+                  "function-boundary-type-conversion=identity-layout-map},"
+                  "canonicalize");
+  //===--------------------------------------------------------------------===//
+  // Buffers: rat/linalg ops on memrefs; results are fresh, caller-owned
+  // allocations (ownership-based deallocation).
+  //===--------------------------------------------------------------------===//
+  addPipeline(pm, "buffer-deallocation-pipeline");
+  OpPassManager &fpm = pm.nest<func::FuncOp>();
+  RatLowerToLoopsOptions loops;
+  loops.parallelLoops = gpu;
+  fpm.addPass(createRatLowerToLoops(loops));
+  addPipeline(fpm, gpu ? "convert-linalg-to-parallel-loops,canonicalize,cse"
+                       : "convert-linalg-to-loops,canonicalize,cse");
+  //===--------------------------------------------------------------------===//
+  // Kernel level: scf loops over scalar memref/arith/math code.
+  //===--------------------------------------------------------------------===//
+}
+
+void mlir::rat::buildRatLoopsToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createRatExposeEntryPoints());
+  addPipeline(pm, "convert-bufferization-to-memref,"
+                  "func.func(scf-forall-to-for,lower-affine,"
+                  "convert-scf-to-cf),expand-strided-metadata,lower-affine,"
+                  // bf16 <-> f32 as integer code: the host's libgcc may
+                  // lack __truncsfbf2.
+                  "arith-emulate-unsupported-floats{source-types=bf16 "
+                  "target-type=f32},arith-expand{include-bf16=true},"
+                  "convert-math-to-llvm,convert-math-to-libm,"
+                  "finalize-memref-to-llvm,convert-arith-to-llvm,"
+                  "convert-index-to-llvm,convert-cf-to-llvm,"
+                  "convert-func-to-llvm,reconcile-unrealized-casts");
+  //===--------------------------------------------------------------------===//
+  // LLVM dialect: ready for mlir-translate --mlir-to-llvmir.
+  //===--------------------------------------------------------------------===//
+}
+
+void mlir::rat::buildRatToCPUPipeline(OpPassManager &pm,
+                                      const RatPipelineOptions &options) {
+  buildRatGraphToTiledPipeline(pm, options);
+  buildRatTiledToLoopsPipeline(pm);
+  buildRatLoopsToLLVMPipeline(pm);
+}
+
+void mlir::rat::buildRatLoopsToKernelsPipeline(
+    OpPassManager &pm, const RatPipelineOptions &options) {
+  //===--------------------------------------------------------------------===//
+  // Kernels: every outermost parallel loop becomes a gpu.launch.
+  //===--------------------------------------------------------------------===//
+  addPipeline(pm, "convert-bufferization-to-memref");
+  OpPassManager &fpm = pm.nest<func::FuncOp>();
+  addPipeline(fpm, "scf-forall-to-parallel");
+  RatMapToGPUOptions mapping;
+  mapping.blockSize = options.blockSize;
+  fpm.addPass(createRatMapToGPU(mapping));
+  addPipeline(pm, "canonicalize,cse,gpu-kernel-outlining");
+  pm.addPass(createRatNameKernels());
+  //===--------------------------------------------------------------------===//
+  // Outlined kernels in gpu.module, host code launching them.
+  //===--------------------------------------------------------------------===//
+}
+
+void mlir::rat::buildRatKernelsToNVVMPipeline(
+    OpPassManager &pm, const RatPipelineOptions &options) {
+  pm.addPass(createRatExposeEntryPoints());
+  std::string target = "nvvm-attach-target{chip=" + options.chip +
+                       " features=" + options.features +
+                       " O=" + std::to_string(options.optLevel) + "}";
+  addPipeline(pm, "lower-affine,convert-scf-to-cf," + target +
+                      ",expand-strided-metadata,lower-affine,"
+                      "gpu.module(convert-gpu-to-nvvm,canonicalize,cse,"
+                      "reconcile-unrealized-casts)");
+  // Host allocations are device buffers: memref.alloc calls the runtime's
+  // _mlir_memref_to_llvm_alloc, which the CUDA runtime maps to cuMemAlloc.
+  addPipeline(pm, "convert-math-to-llvm,convert-math-to-libm,"
+                  "finalize-memref-to-llvm{use-generic-functions=true},"
+                  "convert-arith-to-llvm,convert-index-to-llvm,"
+                  "convert-cf-to-llvm,convert-func-to-llvm,"
+                  "gpu-to-llvm,reconcile-unrealized-casts,"
+                  "gpu-module-to-binary{format=" +
+                      options.format.getValue() + "},canonicalize,cse");
+  //===--------------------------------------------------------------------===//
+  // LLVM dialect host code + gpu.binary; translation emits the mgpu* calls.
+  //===--------------------------------------------------------------------===//
+}
+
+void mlir::rat::buildRatToNVVMPipeline(OpPassManager &pm,
+                                       const RatPipelineOptions &options) {
+  buildRatGraphToTiledPipeline(pm, options, /*gpu=*/true);
+  buildRatTiledToLoopsPipeline(pm, /*gpu=*/true);
+  buildRatLoopsToKernelsPipeline(pm, options);
+  buildRatKernelsToNVVMPipeline(pm, options);
+}
+
+void mlir::rat::registerRatPipelines() {
+  PassPipelineRegistration<RatPipelineOptions>(
+      "rat-to-cpu",
+      "Lower a rat graph to the LLVM dialect for the host CPU: tile and "
+      "fuse, bufferize, loops, LLVM",
+      buildRatToCPUPipeline);
+  PassPipelineRegistration<RatPipelineOptions>(
+      "rat-to-nvvm",
+      "Lower a rat graph to GPU kernels (NVVM, serialized to cubin or PTX) "
+      "and LLVM host code that launches them",
+      buildRatToNVVMPipeline);
+  PassPipelineRegistration<RatPipelineOptions>(
+      "rat-graph-to-tiled",
+      "Stage 1 of rat-to-cpu: fuse and tile rat graphs on tensors",
+      [](OpPassManager &pm, const RatPipelineOptions &options) {
+        buildRatGraphToTiledPipeline(pm, options);
+      });
+  PassPipelineRegistration<RatPipelineOptions>(
+      "rat-loops-to-kernels",
+      "Stage 3 of rat-to-nvvm: parallel loops on buffers to outlined GPU "
+      "kernels",
+      buildRatLoopsToKernelsPipeline);
+  PassPipelineRegistration<RatPipelineOptions>(
+      "rat-kernels-to-nvvm",
+      "Stage 4 of rat-to-nvvm: kernels to NVVM and binaries, host code to "
+      "the LLVM dialect",
+      buildRatKernelsToNVVMPipeline);
+  PassPipelineRegistration<>(
+      "rat-tiled-to-loops",
+      "Stage 2 of rat-to-cpu: bufferize and lower rat/linalg ops to loops",
+      [](OpPassManager &pm) { buildRatTiledToLoopsPipeline(pm); });
+  PassPipelineRegistration<>(
+      "rat-loops-to-llvm",
+      "Stage 3 of rat-to-cpu: loops on buffers to the LLVM dialect",
+      buildRatLoopsToLLVMPipeline);
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds, here (no GPU needed), every cuda executable scripts/gpu-check.sh
+# runs on the GPU machine, into the git-ignored .device/ folder that the
+# device tool carries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rc=${RAT_COMPILE:-build/bin/rat-compile}
+dev=.device
+mkdir -p $dev
+for g in rat_layer_small rat_layer_ragged; do
+  $rc --model test/golden/$g/meta.json --target cuda -o $dev/$g
+  $rc --model test/golden/$g/meta.json --target cuda --intermediates -o $dev/$g.inter
+done
+for m in lm_tiny_rat lm_tiny_hybrid; do
+  $rc --model test/golden/$m/meta.json --target cuda --max-seq-len 128 -o $dev/$m
+  $rc --model test/golden/$m/meta.json --target cuda --max-seq-len 128 --dtype bf16 -o $dev/$m.bf16
+done
+$rc --model scripts/gpu/rat_layer_2048.json --target cuda --no-decode -o $dev/rat_layer_2048
+ls -la $dev
