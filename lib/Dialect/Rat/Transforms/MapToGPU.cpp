@@ -14,6 +14,9 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Dialect/Affine/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 namespace mlir::rat {
 #define GEN_PASS_DEF_RATMAPTOGPU
@@ -136,7 +139,98 @@ struct RatMapToGPUPass : rat::impl::RatMapToGPUBase<RatMapToGPUPass> {
     launch.walk([&](scf::ParallelOp p) { nested.push_back(p); });
     for (scf::ParallelOp p : llvm::reverse(nested))
       parallelToFor(p, rewriter);
+    if (failed(promoteAllocsToStack(launch, rewriter)))
+      return failure();
+    hoistStaticAllocas(launch, rewriter);
     return success();
+  }
+
+  /// Buffers a kernel allocates (tiles of fused producers) become per-thread
+  /// stack buffers: device-side malloc draws on a small heap shared by all
+  /// threads. Their sizes must have a constant upper bound (a tile size).
+  static LogicalResult promoteAllocsToStack(gpu::LaunchOp launch,
+                                            RewriterBase &rewriter) {
+    constexpr int64_t kMaxThreadBufferBytes = 16 * 1024;
+    SmallVector<memref::AllocOp> allocs;
+    launch.walk([&](memref::AllocOp alloc) { allocs.push_back(alloc); });
+    for (memref::AllocOp alloc : allocs) {
+      MemRefType type = alloc.getType();
+      int64_t elements = 1;
+      unsigned dynamicIndex = 0;
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        int64_t size = type.getDimSize(d);
+        if (ShapedType::isDynamic(size)) {
+          Value v = alloc.getDynamicSizes()[dynamicIndex++];
+          FailureOr<int64_t> bound =
+              ValueBoundsConstraintSet::computeConstantBound(
+                  presburger::BoundType::UB, v, /*stopCondition=*/nullptr,
+                  /*closedUB=*/true);
+          if (failed(bound))
+            return alloc.emitError("rat-map-to-gpu: a kernel allocates a "
+                                   "buffer whose size has no constant bound");
+          size = *bound;
+        }
+        elements *= std::max<int64_t>(size, 1);
+      }
+      int64_t bytes =
+          elements * std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+      if (bytes > kMaxThreadBufferBytes)
+        return alloc.emitError("rat-map-to-gpu: a kernel allocates up to ")
+               << bytes << " bytes per thread (limit "
+               << kMaxThreadBufferBytes << "): use smaller tiles";
+      rewriter.setInsertionPoint(alloc);
+      auto alloca = memref::AllocaOp::create(rewriter, alloc.getLoc(), type,
+                                             alloc.getDynamicSizes(),
+                                             alloc.getSymbolOperands(),
+                                             alloc.getAlignmentAttr());
+      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          rewriter.eraseOp(user);
+      rewriter.replaceOp(alloc, alloca.getResult());
+    }
+    return success();
+  }
+
+  /// Moves statically sized stack buffers (online softmax accumulators,
+  /// tiles of fused producers) to the start of the kernel, where the backend
+  /// gives them a fixed place in the thread's stack frame, and inlines the
+  /// alloca scopes that become empty. Each iteration writes its buffer
+  /// before reading it, so one buffer per thread serves every iteration.
+  static void hoistStaticAllocas(gpu::LaunchOp launch, RewriterBase &rewriter) {
+    Block &entry = launch.getBody().front();
+    // Statically sized buffers outside scopes (tiles of fused producers).
+    SmallVector<memref::AllocaOp> allocas;
+    launch.walk([&](memref::AllocaOp alloca) {
+      if (alloca->getBlock() != &entry && alloca.getType().hasStaticShape() &&
+          alloca->getNumOperands() == 0 &&
+          !alloca->getParentOfType<memref::AllocaScopeOp>())
+        allocas.push_back(alloca);
+    });
+    for (memref::AllocaOp alloca : allocas)
+      alloca->moveBefore(&entry, entry.begin());
+    SmallVector<memref::AllocaScopeOp> scopes;
+    launch.walk([&](memref::AllocaScopeOp scope) { scopes.push_back(scope); });
+    for (memref::AllocaScopeOp scope : llvm::reverse(scopes)) {
+      Block &body = scope.getBodyRegion().front();
+      bool dynamicLeft = false;
+      for (Operation &op : llvm::make_early_inc_range(body)) {
+        auto alloca = dyn_cast<memref::AllocaOp>(op);
+        if (!alloca)
+          continue;
+        if (!alloca.getType().hasStaticShape() || !alloca->getOperands().empty()) {
+          dynamicLeft = true;
+          continue;
+        }
+        alloca->moveBefore(&entry, entry.begin());
+      }
+      bool nestedAllocas = false;
+      scope.walk([&](memref::AllocaOp) { nestedAllocas = true; });
+      if (dynamicLeft || nestedAllocas || scope.getNumResults() != 0)
+        continue;
+      rewriter.eraseOp(body.getTerminator());
+      rewriter.inlineBlockBefore(&body, scope);
+      rewriter.eraseOp(scope);
+    }
   }
 
   void runOnOperation() override {
