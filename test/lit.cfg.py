@@ -40,6 +40,10 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 cuda_root = getattr(config, "cuda_root", "") or "/usr/local/cuda"
 if shutil.which("ptxas") or os.path.exists(os.path.join(cuda_root, "bin", "ptxas")):
     config.available_features.add("ptxas")
+cuda_toolkit = os.environ.get("CUDA_ROOT") or os.environ.get("CUDA_HOME") or \
+    os.environ.get("CUDA_PATH") or "/usr/local/cuda"
+if os.path.exists(os.path.join(cuda_toolkit, "nvvm", "libdevice", "libdevice.10.bc")):
+    config.available_features.add("cuda-toolkit")
 if os.path.exists(os.path.join(config.rat_tools_dir, "rat-compile")):
     config.available_features.add("rat-compile")
 

@@ -217,7 +217,7 @@ createHostTargetMachine(int optLevel, std::string &error) {
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
   const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple.str(), error);
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
   // A generic CPU: the executable may run on another x86-64 host (the GPU
@@ -235,6 +235,15 @@ createHostTargetMachine(int optLevel, std::string &error) {
 //===----------------------------------------------------------------------===//
 // Driver
 //===----------------------------------------------------------------------===//
+
+/// The CUDA toolkit MLIR's NVVM target uses: $CUDA_ROOT, $CUDA_HOME,
+/// $CUDA_PATH, else /usr/local/cuda.
+static std::string cudaToolkitPath() {
+  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
+    if (const char *root = std::getenv(var))
+      return root;
+  return "/usr/local/cuda";
+}
 
 /// ptxas from $CUDA_ROOT/$CUDA_HOME/$CUDA_PATH, /usr/local/cuda or PATH: the
 /// places MLIR's NVVM target looks.
@@ -379,6 +388,16 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
     return failure();
   }
   if (gpu) {
+    // Kernels link libdevice (math functions) from the CUDA toolkit, also
+    // when they are emitted as PTX.
+    SmallString<128> libdevice(cudaToolkitPath());
+    llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
+    if (!llvm::sys::fs::exists(libdevice)) {
+      log << "error: --target cuda needs the CUDA toolkit's libdevice, not "
+             "found at '"
+          << libdevice << "' (set CUDA_ROOT to the toolkit)\n";
+      return failure();
+    }
     pipelineOptions.chip = options.chip;
     pipelineOptions.features = options.features;
     // PTX when asked for, or when there is no ptxas to make a cubin: the

@@ -239,8 +239,8 @@ public:
   /// `x @ w^T` for x `[..., K]` (rank 3) and w `[O, K]`, accumulated in f32;
   /// the result is f32 `[..., O]`.
   Value projectF32(Value x, Value w) {
-    auto xt = cast<RankedTensorType>(x.getType());
-    assert(xt.getRank() == 3 && "projections take [B, T, K]");
+    assert(cast<RankedTensorType>(x.getType()).getRank() == 3 &&
+           "projections take [B, T, K]");
     MLIRContext *ctx = b.getContext();
     AffineExpr bb, t, o, k;
     bindDims(ctx, bb, t, o, k);
@@ -491,13 +491,6 @@ public:
 private:
   SmallVector<Value> results;
 };
-
-std::string dimsOf(std::initializer_list<std::string> parts) {
-  std::string s;
-  for (const std::string &p : parts)
-    s += (s.empty() ? "" : ",") + p;
-  return s;
-}
 
 /// Builds the layers of a model into prefill and decode entries.
 class ModelGraph {
@@ -980,8 +973,7 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
     if (isLm) {
       Value token = e.addArg(RankedTensorType::get({dyn}, b.getI32Type()),
                              "input", "token", "B");
-      Value pos = e.addArg(b.getIndexType(), "index", "position", "");
-      (void)pos;
+      e.addArg(b.getIndexType(), "index", "position", "");
       Value wte = e.weight("embedding.wte.weight", {c.vocabSize, c.dModel});
       auto tok2 = tensor::ExpandShapeOp::create(
           b, loc, RankedTensorType::get({dyn, 1}, b.getI32Type()), token,

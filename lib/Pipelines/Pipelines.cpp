@@ -184,7 +184,7 @@ void mlir::rat::registerRatPipelines() {
       "rat-graph-to-tiled",
       "Stage 1 of rat-to-cpu: fuse and tile rat graphs on tensors",
       [](OpPassManager &pm, const RatPipelineOptions &options) {
-        buildRatGraphToTiledPipeline(pm, options);
+        buildRatGraphToTiledPipeline(pm, options, options.gpu);
       });
   PassPipelineRegistration<RatPipelineOptions>(
       "rat-loops-to-kernels",
@@ -196,10 +196,13 @@ void mlir::rat::registerRatPipelines() {
       "Stage 4 of rat-to-nvvm: kernels to NVVM and binaries, host code to "
       "the LLVM dialect",
       buildRatKernelsToNVVMPipeline);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<RatPipelineOptions>(
       "rat-tiled-to-loops",
-      "Stage 2 of rat-to-cpu: bufferize and lower rat/linalg ops to loops",
-      [](OpPassManager &pm) { buildRatTiledToLoopsPipeline(pm); });
+      "Stage 2: bufferize and lower rat/linalg ops to loops (parallel loops "
+      "with gpu=true)",
+      [](OpPassManager &pm, const RatPipelineOptions &options) {
+        buildRatTiledToLoopsPipeline(pm, options.gpu);
+      });
   PassPipelineRegistration<>(
       "rat-loops-to-llvm",
       "Stage 3 of rat-to-cpu: loops on buffers to the LLVM dialect",

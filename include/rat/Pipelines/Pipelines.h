@@ -39,6 +39,14 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
       *this, "step-tile-sizes",
       llvm::cl::desc("decode-step tile sizes over [B, ...] (default 1)")};
 
+  /// Stage pipelines only: build the GPU variant of the stage (the full
+  /// pipelines know their target).
+  PassOptions::Option<bool> gpu{
+      *this, "gpu",
+      llvm::cl::desc("Stage pipelines: GPU tiling defaults and parallel "
+                     "loops"),
+      llvm::cl::init(false)};
+
   // rat-to-nvvm only.
   PassOptions::Option<std::string> chip{
       *this, "chip", llvm::cl::desc("GPU architecture"),

@@ -311,7 +311,7 @@ LogicalResult RopeOp::fold(FoldAdaptor adaptor,
     return failure();
   auto type = cast<ShapedType>(getInput().getType());
   int64_t t = type.getDimSize(type.getRank() - 2);
-  if (ShapedType::isDynamic(t) || t > getChunkSize())
+  if (ShapedType::isDynamic(t) || t > static_cast<int64_t>(getChunkSize()))
     return failure();
   results.push_back(getInput());
   return success();
@@ -381,7 +381,7 @@ struct ChunkScanClampChunkSize : OpRewritePattern<ChunkScanOp> {
                                 PatternRewriter &rewriter) const override {
     auto type = cast<ShapedType>(op.getInput().getType());
     int64_t t = type.getDimSize(type.getRank() - 2);
-    if (ShapedType::isDynamic(t) || t < 1 || op.getChunkSize() <= t)
+    if (ShapedType::isDynamic(t) || t < 1 || static_cast<int64_t>(op.getChunkSize()) <= t)
       return rewriter.notifyMatchFailure(op, "chunk does not exceed T");
     rewriter.modifyOpInPlace(op, [&] { op.setChunkSize(t); });
     return success();
@@ -464,7 +464,7 @@ LogicalResult ChunkAttentionOp::fold(FoldAdaptor adaptor,
     return failure();
   auto kType = cast<ShapedType>(getKey().getType());
   int64_t t = kType.getDimSize(2);
-  if (ShapedType::isDynamic(t) || t > getChunkSize())
+  if (ShapedType::isDynamic(t) || t > static_cast<int64_t>(getChunkSize()))
     return failure();
   results.push_back(getValue());
   return success();
@@ -494,7 +494,7 @@ struct WindowAttentionFullWindow : OpRewritePattern<WindowAttentionOp> {
                                 PatternRewriter &rewriter) const override {
     int64_t tk = cast<ShapedType>(op.getKey().getType()).getDimSize(2);
     if (op.getWindow() == 0 || ShapedType::isDynamic(tk) ||
-        op.getWindow() < tk - 1)
+        op.getWindowAttr().getInt() < tk - 1)
       return rewriter.notifyMatchFailure(op, "window is not full");
     rewriter.modifyOpInPlace(op, [&] { op.setWindow(0); });
     return success();
@@ -632,7 +632,7 @@ LogicalResult WindowAttentionStepOp::verify() {
   int64_t rows = ShapeChecker::type(getKeyCache()).getDimSize(2);
   if (ShapedType::isDynamic(rows))
     return success();
-  if (getWindow() > 0 && rows < getWindow() + 1)
+  if (getWindowAttr().getInt() > 0 && rows < getWindowAttr().getInt() + 1)
     return emitOpError() << "key_cache dim 2 (" << rows
                          << ") must hold the window of " << getWindow() + 1
                          << " tokens";
