@@ -10,7 +10,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${RAT_BUILD_DIR:-$root/build}
 
-packages=(cmake ninja-build clang-22 lld llvm-22-dev llvm-22-tools
+packages=(cmake ninja-build clang-22 lld libclang-rt-22-dev llvm-22-dev llvm-22-tools
           libmlir-22-dev mlir-22-tools libgtest-dev pybind11-dev python3-dev
           python3-numpy python3-pytest)
 missing=()

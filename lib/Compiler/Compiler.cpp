@@ -99,7 +99,7 @@ static std::string slotLine(StringRef kind, Type type, DictionaryAttr attrs,
                                                    : std::string("weight");
   if (name.empty())
     name = defaultName.str();
-  if (type.isIndex() || type.isInteger(64))
+  if (type.isIndex() || type.isInteger(64) || isa<IntegerType>(type))
     return (kind + " index " + name).str();
   auto shaped = cast<ShapedType>(type);
   std::string dims = stringAttr(attrs, "rat.dims");
@@ -366,7 +366,6 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
   if (options.emit == EmitKind::MLIR)
     return writeText(options.output, printModule, log);
 
-  std::string manifest = buildManifest(module, options);
   SmallVector<std::string> entries;
   for (auto func : module.getOps<func::FuncOp>())
     if (func.isPublic() && !func.isExternal())
@@ -443,6 +442,9 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
     return failure();
   if (options.emit == EmitKind::Kernel)
     return writeText(options.output, printModule, log);
+
+  // The ABI is final once bufferized (in-place states have no result).
+  std::string manifest = buildManifest(module, options);
 
   // The manifest has been written from the rat.* argument attributes; LLVM
   // translation rejects attributes it does not know.

@@ -78,6 +78,8 @@ void mlir::rat::buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu) {
                   "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map},"
                   "canonicalize");
+  // Decode states written into their argument buffers are not returned.
+  pm.addPass(createRatInPlaceState());
   //===--------------------------------------------------------------------===//
   // Buffers: rat/linalg ops on memrefs; results are fresh, caller-owned
   // allocations (ownership-based deallocation).

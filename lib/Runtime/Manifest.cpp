@@ -322,12 +322,16 @@ private:
       value.role = Role::Index;
     else if (role == "state")
       value.role = Role::State;
+    else if (role == "state_inout" && isArg) {
+      value.role = Role::State;
+      value.inPlace = true;
+    }
     else if (role == "output" && !isArg)
       value.role = Role::Output;
     else
       fail("invalid " + std::string(kind) + " role '" + std::string(role) +
            "' (" +
-           (isArg ? "expected input, weight, state or index"
+           (isArg ? "expected input, weight, state, state_inout or index"
                   : "expected output or state") +
            ")");
     if (value.role == Role::Index) {
@@ -417,8 +421,10 @@ void requireInput(const EntrySpec &entry, std::string_view name,
 
 void verifyStates(const EntrySpec &entry) {
   std::vector<const ValueSpec *> stateArgs, stateResults;
+  // In-place state arguments have no result: the buffer itself carries the
+  // update to the next call.
   for (const ValueSpec &arg : entry.args)
-    if (arg.role == Role::State)
+    if (arg.role == Role::State && !arg.inPlace)
       stateArgs.push_back(&arg);
   for (const ValueSpec &result : entry.results)
     if (result.role == Role::State)

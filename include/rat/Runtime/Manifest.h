@@ -61,6 +61,9 @@ struct ValueSpec {
   DType type = DType::F32;
   /// Empty for rank 0 and for Role::Index.
   std::vector<Dim> dims;
+  /// Role::State arguments only (`state_inout`): the entry updates the
+  /// buffer in place and returns no result for it.
+  bool inPlace = false;
 
   int64_t rank() const { return static_cast<int64_t>(dims.size()); }
 };

@@ -110,6 +110,18 @@ def RatExposeEntryPoints : Pass<"rat-expose-entry-points", "ModuleOp"> {
   }];
 }
 
+def RatInPlaceState : Pass<"rat-inplace-state", "ModuleOp"> {
+  let summary = "Drop decode-state results that are updated in place";
+  let description = [{
+    Runs on bufferized entry functions whose arguments and results carry
+    `rat.role`/`rat.name` attributes (the rat-compile ABI). A `state` result
+    that is the very buffer of the `state` argument of the same name (the
+    decode step wrote the new state into its argument) is removed from the
+    signature, and the argument's role becomes `state_inout`: the runtime
+    keeps passing the same buffer, so a decode step copies no cache.
+  }];
+}
+
 def RatNameKernels : Pass<"rat-name-kernels", "ModuleOp"> {
   let summary = "Give every outlined GPU kernel a unique name";
   let description = [{
