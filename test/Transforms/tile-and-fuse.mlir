@@ -265,3 +265,38 @@ func.func @attention_bad_head_tile(%q: tensor<2x2x64x16xf32>, %k: tensor<2x1x64x
   %0 = rat.chunk_attention chunk_size = 8 ins(%q, %k, %v : tensor<2x2x64x16xf32>, tensor<2x1x64x16xf32>, tensor<2x4x64x32xf32>) outs(%init : tensor<2x4x64x32xf32>) {rat.tile_sizes = array<i64: 1, 3, 16>} -> tensor<2x4x64x32xf32>
   return %0 : tensor<2x4x64x32xf32>
 }
+
+// -----
+
+// A producer with users outside the loop nest (one gate for the value and
+// the key scans) is not fused: it would be computed once per consumer. It is
+// computed once, before both scan loops.
+
+// CHECK-LABEL: func.func @shared_gate_not_fused(
+// CHECK:         %[[GATE:.+]] = linalg.generic
+// CHECK:           math.exp
+// CHECK:         scf.forall
+// CHECK-NOT:       linalg.generic
+// CHECK:           %[[G1:.+]] = tensor.extract_slice %[[GATE]]
+// CHECK:           rat.chunk_scan chunk_size = 4 ins(%[[G1]],
+// CHECK:         scf.forall
+// CHECK-NOT:       linalg.generic
+// CHECK:           %[[G2:.+]] = tensor.extract_slice %[[GATE]]
+// CHECK:           rat.chunk_scan chunk_size = 4 ins(%[[G2]],
+func.func @shared_gate_not_fused(%gl: tensor<2x32x16xf32>, %v: tensor<2x32x16xf32>, %k: tensor<2x32x16xf32>) -> (tensor<2x32x16xf32>, tensor<2x32x16xf32>) {
+  %e = tensor.empty() : tensor<2x32x16xf32>
+  %gate = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%gl : tensor<2x32x16xf32>) outs(%e : tensor<2x32x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %one = arith.constant 1.0 : f32
+    %n = arith.negf %in : f32
+    %x = math.exp %n : f32
+    %d = arith.addf %one, %x : f32
+    %s = arith.divf %one, %d : f32
+    linalg.yield %s : f32
+  } -> tensor<2x32x16xf32>
+  %e1 = tensor.empty() : tensor<2x32x16xf32>
+  %vs = rat.chunk_scan chunk_size = 4 ins(%gate, %v : tensor<2x32x16xf32>, tensor<2x32x16xf32>) outs(%e1 : tensor<2x32x16xf32>) -> tensor<2x32x16xf32>
+  %e2 = tensor.empty() : tensor<2x32x16xf32>
+  %ks = rat.chunk_scan chunk_size = 4 ins(%gate, %k : tensor<2x32x16xf32>, tensor<2x32x16xf32>) outs(%e2 : tensor<2x32x16xf32>) -> tensor<2x32x16xf32>
+  return %vs, %ks : tensor<2x32x16xf32>, tensor<2x32x16xf32>
+}

@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -104,14 +105,35 @@ struct RatTileAndFusePass
       tiling.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
       tiling.setLoopType(useForall ? scf::SCFTilingOptions::LoopType::ForallOp
                                    : scf::SCFTilingOptions::LoopType::ForOp);
+      // Producers whose every user is the root or another such producer:
+      // fusing them computes nothing twice.
+      llvm::SmallPtrSet<Operation *, 16> local;
+      local.insert(root);
+      SetVector<Operation *> producers;
+      BackwardSliceOptions sliceOptions;
+      // The filter also sees the root, where the walk starts.
+      Operation *rootOp = root.getOperation();
+      sliceOptions.filter = [rootOp](Operation *op) {
+        return op == rootOp || isFusableProducer(op);
+      };
+      (void)getBackwardSlice(root.getOperation(), &producers, sliceOptions);
+      for (Operation *op : llvm::reverse(producers))
+        if (llvm::all_of(op->getUsers(),
+                         [&](Operation *user) { return local.contains(user); }))
+          local.insert(op);
+
       scf::SCFTileAndFuseOptions options;
       options.setTilingOptions(tiling);
       options.setFusionControlFn(
-          [](tensor::ExtractSliceOp slice, OpResult producer,
-             bool isDestination)
+          [&local](tensor::ExtractSliceOp slice, OpResult producer,
+                   bool isDestination)
               -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-            if (!isFusableProducer(producer.getOwner()) ||
-                feedsAttentionKeys(slice))
+            Operation *op = producer.getOwner();
+            if (!isFusableProducer(op) || feedsAttentionKeys(slice))
+              return std::nullopt;
+            // A producer with users outside this loop nest would be computed
+            // again in each of their loops: keep it as its own (tiled) op.
+            if (!isa<tensor::EmptyOp, linalg::FillOp>(op) && !local.contains(op))
               return std::nullopt;
             return scf::SCFTileAndFuseOptions::ControlFnResult{};
           });
@@ -129,6 +151,9 @@ struct RatTileAndFusePass
       }
       for (OpResult r : root->getResults())
         rewriter.replaceAllUsesWith(r, result->replacements.lookup(r));
+      // The strategy attribute was for this op, not for its tiles.
+      for (Operation *tiled : result->tiledAndFusedOps)
+        tiled->removeAttr("rat.tile_sizes");
       erased.insert(root);
       rewriter.eraseOp(root);
       // Producers fused into the loop nest are dead unless used elsewhere;
