@@ -537,6 +537,54 @@ public:
     return s;
   }
 
+  /// The pieces of a RAT layer's input projection (spec section 4).
+  struct RatProjection {
+    Value z, v, q, k; ///< z (before sigmoid), v, q' and k' (before tiling).
+    Value gate;       ///< sigmoid(g + gate_bias).
+  };
+
+  /// `[z, v, g, q', k'] = split(proj)` and the gate, for prefill ([B, T, *])
+  /// and decode ([B, 1, *]) alike.
+  RatProjection ratProjection(GraphBuilder &g, Value proj, Value gateBias) {
+    int64_t d = c.dModel, gd = c.ngroups * c.dHead;
+    RatProjection r;
+    r.z = g.columns(proj, 0, d);
+    r.v = g.columns(proj, d, d);
+    Value gl = g.columns(proj, 2 * d, d);
+    r.q = g.columns(proj, 3 * d, gd);
+    r.k = g.columns(proj, 3 * d + gd, gd);
+    MLIRContext *ctx = g.b.getContext();
+    AffineExpr d0, d1, d2;
+    bindDims(ctx, d0, d1, d2);
+    AffineMap id = AffineMap::getMultiDimIdentityMap(3, ctx);
+    r.gate = g.parallel(
+        {gl, gateBias}, {id, AffineMap::get(3, 0, {d2}, ctx)}, g.shape(gl),
+        g.et, [&](OpBuilder &nb, ValueRange a) {
+          Value s = arith::AddFOp::create(nb, g.loc, g.toF32(nb, a[0]),
+                                          g.toF32(nb, a[1]));
+          return g.fromF32(nb, g.sigmoid(nb, s), g.et);
+        });
+    return r;
+  }
+
+  /// `sigmoid(z)`.
+  Value outputGate(GraphBuilder &g, Value z) {
+    return g.map({z}, g.et, [&](OpBuilder &nb, ValueRange a) {
+      return g.fromF32(nb, g.sigmoid(nb, g.toF32(nb, a[0])), g.et);
+    });
+  }
+
+  /// `x + (zGate * o) @ out_proj^T`.
+  Value gatedResidual(GraphBuilder &g, Value x, Value zGate, Value o,
+                      Value outW) {
+    Value gated = g.map({zGate, o}, g.et, [&](OpBuilder &nb, ValueRange a) {
+      return g.fromF32(nb, arith::MulFOp::create(nb, g.loc, g.toF32(nb, a[0]),
+                                                 g.toF32(nb, a[1])),
+                       g.et);
+    });
+    return g.add(x, g.project(gated, outW));
+  }
+
   //===------------------------------------------------------------------===//
   // Prefill
   //===------------------------------------------------------------------===//
@@ -551,22 +599,10 @@ public:
     Value gateBias = e.weight(p + "gate_bias", {d});
     Value outW = e.weight(p + "out_proj.weight", {d, d});
 
-    Value a = g.rmsNorm(x, normW, c.rmsEps);
-    Value proj = g.project(a, inW);
-    Value z = g.columns(proj, 0, d), v = g.columns(proj, d, d),
-          gl = g.columns(proj, 2 * d, d), q = g.columns(proj, 3 * d, gd),
-          k = g.columns(proj, 3 * d + gd, gd);
-    MLIRContext *ctx = g.b.getContext();
-    AffineExpr d0, d1, d2;
-    bindDims(ctx, d0, d1, d2);
-    AffineMap id = AffineMap::getMultiDimIdentityMap(3, ctx);
-    Value gate = g.parallel(
-        {gl, gateBias}, {id, AffineMap::get(3, 0, {d2}, ctx)}, g.shape(gl),
-        g.et, [&](OpBuilder &nb, ValueRange a) {
-          Value s = arith::AddFOp::create(nb, g.loc, g.toF32(nb, a[0]),
-                                          g.toF32(nb, a[1]));
-          return g.fromF32(nb, g.sigmoid(nb, s), g.et);
-        });
+    RatProjection r =
+        ratProjection(g, g.project(g.rmsNorm(x, normW, c.rmsEps), inW),
+                      gateBias);
+    Value q = r.q, k = r.k, v = r.v, gate = r.gate;
     Value kt = g.tileGroups(k, d);
     auto scan = [&](Value in) {
       Value init = g.empty(g.shape(in), g.et);
@@ -586,16 +622,8 @@ public:
                   Value(), ValueRange{attnInit}, c.chunkSize,
                   g.b.getF64FloatAttr(scale()))
                   .getResult(0);
-    Value merged = g.mergeHeads(o);
-    Value zSig = g.map({z}, g.et, [&](OpBuilder &nb, ValueRange a) {
-      return g.fromF32(nb, g.sigmoid(nb, g.toF32(nb, a[0])), g.et);
-    });
-    Value gated = g.map({zSig, merged}, g.et, [&](OpBuilder &nb, ValueRange a) {
-      return g.fromF32(nb, arith::MulFOp::create(nb, g.loc, g.toF32(nb, a[0]),
-                                                 g.toF32(nb, a[1])),
-                       g.et);
-    });
-    Value y = g.add(x, g.project(gated, outW));
+    Value zSig = outputGate(g, r.z);
+    Value y = gatedResidual(g, x, zSig, g.mergeHeads(o), outW);
     intermediates = {{"gate", gate}, {"z", zSig}, {"q", q},       {"k", k},
                      {"v", v},       {"v_scan", vs}, {"k_scan", ks}};
     if (state) {
@@ -816,21 +844,9 @@ public:
       Value o = unsqueezeT(g, flatHeads(g, step.getResult(0)));
       return g.add(x, g.project(o, outW));
     }
-    Value z = g.columns(proj, 0, d), v = g.columns(proj, d, d),
-          gl = g.columns(proj, 2 * d, d), q = g.columns(proj, 3 * d, gd),
-          k = g.columns(proj, 3 * d + gd, gd);
-    MLIRContext *ctx = g.b.getContext();
-    AffineExpr d0, d1, d2;
-    bindDims(ctx, d0, d1, d2);
-    AffineMap id = AffineMap::getMultiDimIdentityMap(3, ctx);
-    Value gate = g.parallel(
-        {gl, gateBias}, {id, AffineMap::get(3, 0, {d2}, ctx)}, g.shape(gl),
-        g.et, [&](OpBuilder &nb, ValueRange a) {
-          Value s = arith::AddFOp::create(nb, g.loc, g.toF32(nb, a[0]),
-                                          g.toF32(nb, a[1]));
-          return g.fromF32(nb, g.sigmoid(nb, s), g.et);
-        });
-    Value gate2 = squeezeT(g, gate);
+    RatProjection r = ratProjection(g, proj, gateBias);
+    Value v = r.v, q = r.q, k = r.k;
+    Value gate2 = squeezeT(g, r.gate);
     auto scanStep = [&](Value in, Value st) {
       return ChunkScanStepOp::create(g.b, g.loc, TypeRange{st.getType()},
                                      gate2, squeezeT(g, in), pos,
@@ -849,13 +865,7 @@ public:
         c.chunkSize, g.b.getF64FloatAttr(scale()));
     state.assign({sv, sk, step.getResult(1), step.getResult(2)});
     Value o = unsqueezeT(g, flatHeads(g, step.getResult(0)));
-    Value gated = g.map({z, o}, g.et, [&](OpBuilder &nb, ValueRange a) {
-      Value s = g.sigmoid(nb, g.toF32(nb, a[0]));
-      return g.fromF32(nb, arith::MulFOp::create(nb, g.loc, s,
-                                                 g.toF32(nb, a[1])),
-                       g.et);
-    });
-    return g.add(x, g.project(gated, outW));
+    return gatedResidual(g, x, outputGate(g, r.z), o, outW);
   }
 
   /// `[B, H, Dh]` -> `[B, H*Dh]`.

@@ -768,38 +768,42 @@ static void attentionPoint(OpTy op, OpBuilder &b, Location loc,
   sm.finish(l, op.getInit(), {b_, h, t});
 }
 
-SmallVector<utils::IteratorType> ChunkAttentionOp::getLoopIteratorTypes() {
-  return parallelLoops(3);
-}
-SmallVector<Range> ChunkAttentionOp::getIterationDomain(OpBuilder &b) {
-  return attentionDomain(*this, b);
-}
-FailureOr<TilingResult>
-ChunkAttentionOp::getTiledImplementation(OpBuilder &b,
-                                         ArrayRef<OpFoldResult> offsets,
-                                         ArrayRef<OpFoldResult> sizes) {
-  return attentionTile(*this, b, offsets, sizes);
-}
-LogicalResult ChunkAttentionOp::getResultTilePosition(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,
-    SmallVector<OpFoldResult> &resultSizes) {
-  attentionResultTile(*this, b, offsets, sizes, resultOffsets, resultSizes);
-  return success();
-}
-LogicalResult ChunkAttentionOp::getIterationDomainTileFromResultTile(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets,
-    SmallVectorImpl<OpFoldResult> &domSizes) {
-  return attentionDomainFromResult(*this, b, offsets, sizes, domOffsets,
-                                   domSizes);
-}
-FailureOr<TilingResult>
-ChunkAttentionOp::generateResultTileValue(OpBuilder &b, unsigned resultNumber,
-                                          ArrayRef<OpFoldResult> offsets,
-                                          ArrayRef<OpFoldResult> sizes) {
-  return resultTileValue(*this, b, resultNumber, offsets, sizes);
-}
+#define RAT_DEFINE_ATTENTION_TILING(OP)                                        \
+  SmallVector<utils::IteratorType> OP::getLoopIteratorTypes() {                \
+    return parallelLoops(3);                                                   \
+  }                                                                            \
+  SmallVector<Range> OP::getIterationDomain(OpBuilder &b) {                    \
+    return attentionDomain(*this, b);                                          \
+  }                                                                            \
+  FailureOr<TilingResult> OP::getTiledImplementation(                          \
+      OpBuilder &b, ArrayRef<OpFoldResult> offsets,                            \
+      ArrayRef<OpFoldResult> sizes) {                                          \
+    return attentionTile(*this, b, offsets, sizes);                            \
+  }                                                                            \
+  LogicalResult OP::getResultTilePosition(                                     \
+      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
+      ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,  \
+      SmallVector<OpFoldResult> &resultSizes) {                                \
+    attentionResultTile(*this, b, offsets, sizes, resultOffsets, resultSizes); \
+    return success();                                                          \
+  }                                                                            \
+  LogicalResult OP::getIterationDomainTileFromResultTile(                      \
+      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
+      ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets, \
+      SmallVectorImpl<OpFoldResult> &domSizes) {                               \
+    return attentionDomainFromResult(*this, b, offsets, sizes, domOffsets,     \
+                                     domSizes);                                \
+  }                                                                            \
+  FailureOr<TilingResult> OP::generateResultTileValue(                         \
+      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
+      ArrayRef<OpFoldResult> sizes) {                                          \
+    return resultTileValue(*this, b, resultNumber, offsets, sizes);            \
+  }
+
+RAT_DEFINE_ATTENTION_TILING(ChunkAttentionOp)
+RAT_DEFINE_ATTENTION_TILING(WindowAttentionOp)
+
+#undef RAT_DEFINE_ATTENTION_TILING
 
 LogicalResult ChunkAttentionOp::generateScalarImplementation(OpBuilder &b,
                                                              Location loc,
@@ -818,39 +822,6 @@ LogicalResult ChunkAttentionOp::generateScalarImplementation(OpBuilder &b,
                        .getResult();
                  });
   return success();
-}
-
-SmallVector<utils::IteratorType> WindowAttentionOp::getLoopIteratorTypes() {
-  return parallelLoops(3);
-}
-SmallVector<Range> WindowAttentionOp::getIterationDomain(OpBuilder &b) {
-  return attentionDomain(*this, b);
-}
-FailureOr<TilingResult>
-WindowAttentionOp::getTiledImplementation(OpBuilder &b,
-                                          ArrayRef<OpFoldResult> offsets,
-                                          ArrayRef<OpFoldResult> sizes) {
-  return attentionTile(*this, b, offsets, sizes);
-}
-LogicalResult WindowAttentionOp::getResultTilePosition(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,
-    SmallVector<OpFoldResult> &resultSizes) {
-  attentionResultTile(*this, b, offsets, sizes, resultOffsets, resultSizes);
-  return success();
-}
-LogicalResult WindowAttentionOp::getIterationDomainTileFromResultTile(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets,
-    SmallVectorImpl<OpFoldResult> &domSizes) {
-  return attentionDomainFromResult(*this, b, offsets, sizes, domOffsets,
-                                   domSizes);
-}
-FailureOr<TilingResult>
-WindowAttentionOp::generateResultTileValue(OpBuilder &b, unsigned resultNumber,
-                                           ArrayRef<OpFoldResult> offsets,
-                                           ArrayRef<OpFoldResult> sizes) {
-  return resultTileValue(*this, b, resultNumber, offsets, sizes);
 }
 
 LogicalResult WindowAttentionOp::generateScalarImplementation(OpBuilder &b,
