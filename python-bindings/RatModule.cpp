@@ -113,6 +113,9 @@ std::string compileRequest(const Request &r) {
   registerCompilerDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Diagnostics become exception text: no dump of the whole failing op
+  // (often a module or a gpu.module), its location says where it is.
+  context.printOpOnDiagnostic(false);
 
   std::string diagnostics, log;
   llvm::raw_string_ostream diagOS(diagnostics), logOS(log);
@@ -162,15 +165,20 @@ std::string compileRequest(const Request &r) {
   return joinText(diagnostics, log);
 }
 
+/// rat.CompileError (the translator below is a plain function pointer).
+py::exception<CompileFailure> *compileError = nullptr;
+
 } // namespace
 
 PYBIND11_MODULE(_rat, m) {
   m.doc() = "Native part of the rat package: the rat-mlir compiler "
             "(lib/Compiler) in-process. Use the `rat` package instead.";
 
-  static py::exception<CompileFailure> compileError(m, "CompileError",
-                                                    PyExc_Exception);
-  compileError.doc() =
+  // Never destroyed: a static py::object would be released after the
+  // interpreter is finalized.
+  compileError =
+      new py::exception<CompileFailure>(m, "CompileError", PyExc_Exception);
+  compileError->doc() =
       "Compilation failed; str(e) is the compiler's diagnostic text "
       "(`file:line:col: error: ...` for MLIR input).";
   py::register_exception_translator([](std::exception_ptr p) {
@@ -178,7 +186,7 @@ PYBIND11_MODULE(_rat, m) {
       if (p)
         std::rethrow_exception(p);
     } catch (const CompileFailure &e) {
-      compileError(e.what());
+      (*compileError)(e.what());
     } catch (const BadArgument &e) {
       PyErr_SetString(PyExc_ValueError, e.what());
     }

@@ -387,6 +387,12 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
     return failure();
   }
   if (gpu) {
+    // MLIR's NVVM target finds ptxas through $CUDA_ROOT (or PATH) but
+    // libdevice also under /usr/local/cuda: name the toolkit explicitly so
+    // both come from the same place.
+    if (!std::getenv("CUDA_ROOT") && !std::getenv("CUDA_HOME") &&
+        !std::getenv("CUDA_PATH"))
+      ::setenv("CUDA_ROOT", cudaToolkitPath().c_str(), /*overwrite=*/0);
     // Kernels link libdevice (math functions) from the CUDA toolkit, also
     // when they are emitted as PTX.
     SmallString<128> libdevice(cudaToolkitPath());
