@@ -71,7 +71,10 @@ static cl::opt<std::string> pipelineOptions(
     cl::desc("Options of the rat pipelines, e.g. "
              "'tile=true attention-tile-sizes=1,1,32'"),
     cl::init(""), cl::cat(category));
-static cl::opt<int> optLevel("O", cl::desc("LLVM optimization level"),
+static cl::opt<int> optLevel("O",
+                             cl::desc("LLVM optimization level of the host "
+                                      "code (kernels: --pipeline-options "
+                                      "'opt-level=N')"),
                              cl::init(3), cl::cat(category));
 static cl::opt<bool> verbose("v", cl::desc("Print phases and their times"),
                              cl::init(false), cl::cat(category));

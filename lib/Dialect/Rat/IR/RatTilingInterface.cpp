@@ -12,6 +12,7 @@
 //   window_attention     [B, H, Tq]
 //   chunk_scan_step      [batch..., N]
 //   chunk_attention_step [B, H]
+//   window_attention_step [B, H]
 // Tiles of the scan are counted in chunks, so a tile never splits a chunk.
 // Query tiles of the attention ops keep the whole key sequence and pass
 // their global position through the `offset` operand.

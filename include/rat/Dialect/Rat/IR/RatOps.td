@@ -212,8 +212,9 @@ def Rat_ChunkAttentionOp : Rat_DpsOp<"chunk_attention",
 
     Each token sees `c(s) + 1` keys. The softmax is computed online (running
     maximum and sum, f32 statistics) so that the keys can be split into
-    tiles. `scale` defaults to `Dh^-0.5`. When `T <= L` every token is in
-    chunk 0 and the op folds to `value`.
+    tiles. `scale` defaults to `Dh^-0.5`. When the (static) key sequence has
+    `T <= L` tokens, there is no `offset` (or it is 0) and `value` has the
+    result's type, every token is in chunk 0 and the op folds to `value`.
 
     Shape rules: all rank 4; equal batch; `Hq` and `Hk` divide `H`; `query`
     and `key` agree on `Dh`; `key` and `value` agree on `T`; `Tq <= T`;

@@ -27,8 +27,10 @@ def RatTileAndFuse : Pass<"rat-tile-and-fuse", "func::FuncOp"> {
   let description = [{
     Tiles every rat op on tensors with the upstream tile-and-fuse driver
     (`scf::tileConsumerAndFuseProducersUsingSCF`) and fuses producers into
-    the loop nest: elementwise `linalg.generic` ops (gate sigmoid),
-    `rat.rope`, `rat.rms_norm` and `rat.chunk_scan`. Producers of the key
+    the loop nest: parallel `linalg.generic` ops (elementwise, transposes),
+    `rat.rope`, `rat.rms_norm` and `rat.chunk_scan`. A producer is fused only
+    when all its users lie in the nest (a gate shared by the value and key
+    scans stays one op), so nothing is computed twice. Producers of the key
     and value operands of the attention ops are not fused: every query tile
     reads the whole key sequence, so fusing would recompute it per tile.
 
@@ -88,7 +90,11 @@ def RatMapToGPU : Pass<"rat-map-to-gpu", "func::FuncOp"> {
     thread delinearising its id back to the loop indices. Loop nests inside
     a mapped loop run sequentially in their thread (`scf.parallel` becomes
     `scf.for`). `memref.copy` between buffers becomes a copy loop first, so
-    that no host code touches device memory. Run on bufferized code whose
+    that no host code touches device memory. Buffers allocated inside a
+    kernel (tiles of fused producers) become per-thread stack buffers
+    (`memref.alloca`), statically sized ones hoisted to the kernel entry;
+    their size must have a constant bound of at most 16 KiB, else the pass
+    fails: device-side malloc draws on a small heap shared by all threads. Run on bufferized code whose
     parallel work is in `scf.parallel` (scf.forall converted, linalg ops
     lowered to parallel loops, rat ops lowered with `parallel-loops`).
   }];
