@@ -31,28 +31,17 @@ error). The generated MLIR path is printed first for debugging.
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(HERE, "reference"))
 import compare as C  # noqa: E402
+from run_golden import find_rat_compile, run  # noqa: E402
 
 STEP_OPS = ("chunk_scan_step", "chunk_attention_step")
 OPS = ("rms_norm", "rope", "chunk_scan", "chunk_attention",
        "window_attention") + STEP_OPS
-
-
-def find_rat_compile(given):
-    if given:
-        return given
-    found = shutil.which("rat-compile")
-    if found:
-        return found
-    return os.path.normpath(os.path.join(HERE, "..", "..", "build", "bin",
-                                         "rat-compile"))
 
 
 def ttype(shape):
@@ -199,21 +188,6 @@ def generate(case, always_offset=False):
     return "\n".join(e.lines) + "\n", index_args
 
 
-def run(cmd):
-    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
-    except OSError as e:
-        print(f"cannot run {cmd[0]}: {e}", file=sys.stderr, flush=True)
-        return False
-    if p.returncode != 0:
-        print(f"command failed with exit code {p.returncode}:\n"
-              f"  {' '.join(cmd)}\n{p.stdout}{p.stderr}", file=sys.stderr,
-              flush=True)
-    return p.returncode == 0
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -248,7 +222,7 @@ def main(argv=None):
         with open(mlir, "w") as f:
             f.write(text)
         if not run([find_rat_compile(a.rat_compile), mlir, "--target",
-                    a.target, "-o", exe]):
+                    a.target, "-o", exe], "build"):
             print("build: FAIL")
             return 1
         if a.build_only:
@@ -266,7 +240,7 @@ def main(argv=None):
         cmd += ["--index", str(v)]
     for n in outs:
         cmd += ["--result", res[n]]
-    ok = run(cmd)
+    ok = run(cmd, "run")
     failed = 0
     for n in outs:
         if not ok:
