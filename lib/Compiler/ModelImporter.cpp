@@ -631,8 +631,7 @@ public:
       state->push_back(g.lastToken(ks));
       int64_t l = c.chunkSize;
       // Row c of the chunk cache holds the state at min((c+1)L - 1, T - 1).
-      state->push_back(cacheFromSequence(g, kh, cacheRows("rat"), [&](
-                           OpBuilder &nb, Value row, Value last) {
+      auto chunkFinal = [&](OpBuilder &nb, Value row, Value last) {
         Value lastOfChunk = arith::AddIOp::create(
             nb, g.loc,
             arith::MulIOp::create(nb, g.loc, row,
@@ -640,17 +639,9 @@ public:
             arith::ConstantIndexOp::create(nb, g.loc, l - 1));
         return arith::MinUIOp::create(nb, g.loc, lastOfChunk, last)
             .getResult();
-      }));
-      state->push_back(cacheFromSequence(g, vh, cacheRows("rat"), [&](
-                           OpBuilder &nb, Value row, Value last) {
-        Value lastOfChunk = arith::AddIOp::create(
-            nb, g.loc,
-            arith::MulIOp::create(nb, g.loc, row,
-                                  arith::ConstantIndexOp::create(nb, g.loc, l)),
-            arith::ConstantIndexOp::create(nb, g.loc, l - 1));
-        return arith::MinUIOp::create(nb, g.loc, lastOfChunk, last)
-            .getResult();
-      }));
+      };
+      state->push_back(cacheFromSequence(g, kh, cacheRows("rat"), chunkFinal));
+      state->push_back(cacheFromSequence(g, vh, cacheRows("rat"), chunkFinal));
     }
     return y;
   }
