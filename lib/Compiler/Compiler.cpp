@@ -28,6 +28,8 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -153,6 +155,95 @@ std::string mlir::rat::buildManifest(ModuleOp module,
     os << "end\n";
   }
   return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Checkpoint check
+//===----------------------------------------------------------------------===//
+
+bool mlir::rat::checkCheckpoint(ModuleOp module, StringRef path,
+                                std::string &error) {
+  auto fail = [&](const Twine &message) {
+    error = (path + ": " + message).str();
+    return false;
+  };
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (!file)
+    return fail("cannot read: " + file.getError().message());
+  StringRef bytes = (*file)->getBuffer();
+  if (bytes.size() < 8)
+    return fail("not a safetensors file (shorter than its 8-byte header "
+                "length)");
+  uint64_t headerSize = 0;
+  for (int i = 7; i >= 0; --i)
+    headerSize = (headerSize << 8) | static_cast<uint8_t>(bytes[i]);
+  if (headerSize > bytes.size() - 8)
+    return fail("header length " + Twine(headerSize) +
+                " runs past the end of the file (" + Twine(bytes.size()) +
+                " bytes)");
+  llvm::Expected<llvm::json::Value> header =
+      llvm::json::parse(bytes.substr(8, headerSize));
+  if (!header)
+    return fail("bad header JSON: " + llvm::toString(header.takeError()));
+  const llvm::json::Object *tensors = header->getAsObject();
+  if (!tensors)
+    return fail("the header is not a JSON object");
+
+  // The weights the graph takes, by name (shared by all entries).
+  llvm::StringMap<SmallVector<int64_t>> wanted;
+  for (auto func : module.getOps<func::FuncOp>())
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      DictionaryAttr attrs = func.getArgAttrDict(i);
+      if (stringAttr(attrs, "rat.role") != "weight")
+        continue;
+      auto type = cast<ShapedType>(func.getArgumentTypes()[i]);
+      wanted[stringAttr(attrs, "rat.name")] =
+          SmallVector<int64_t>(type.getShape());
+    }
+  uint64_t dataSize = bytes.size() - 8 - headerSize;
+  for (const auto &kv : *tensors) {
+    StringRef name = kv.first;
+    if (name == "__metadata__")
+      continue;
+    if (!wanted.contains(name))
+      return fail("tensor '" + name + "' is not a weight of this model");
+    const llvm::json::Object *entry = kv.second.getAsObject();
+    const llvm::json::Array *offsets =
+        entry ? entry->getArray("data_offsets") : nullptr;
+    std::optional<int64_t> end =
+        offsets && offsets->size() == 2 ? (*offsets)[1].getAsInteger()
+                                        : std::nullopt;
+    if (!end || *end < 0)
+      return fail("tensor '" + name + "' has no valid data_offsets");
+    if (static_cast<uint64_t>(*end) > dataSize)
+      return fail("tensor '" + name + "' ends at byte " + Twine(*end) +
+                  " of a data section of " + Twine(dataSize) +
+                  " bytes (truncated file?)");
+  }
+  for (const auto &w : wanted) {
+    const llvm::json::Object *entry = tensors->getObject(w.getKey());
+    if (!entry)
+      return fail("missing tensor '" + w.getKey() + "'");
+    const llvm::json::Array *shape = entry->getArray("shape");
+    if (!shape)
+      return fail("tensor '" + w.getKey() + "' has no shape");
+    SmallVector<int64_t> got;
+    for (const llvm::json::Value &d : *shape)
+      got.push_back(d.getAsInteger().value_or(-1));
+    if (got != ArrayRef<int64_t>(w.getValue())) {
+      std::string msg;
+      llvm::raw_string_ostream os(msg);
+      os << "tensor '" << w.getKey() << "' has shape [";
+      llvm::interleaveComma(got, os);
+      os << "], the model expects [";
+      llvm::interleaveComma(w.getValue(), os);
+      os << "]";
+      return fail(msg);
+    }
+  }
+  return true;
 }
 
 //===----------------------------------------------------------------------===//

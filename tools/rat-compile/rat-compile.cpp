@@ -37,6 +37,11 @@ static cl::opt<std::string> inputFile(cl::Positional,
 static cl::opt<std::string> modelFile(
     "model", cl::desc("Model config JSON (the fields of the golden meta.json)"),
     cl::value_desc("model.json"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> weightsFile(
+    "weights",
+    cl::desc("Check a safetensors checkpoint against the model at compile "
+             "time (names and shapes; the executable loads it at run time)"),
+    cl::value_desc("w.safetensors"), cl::init(""), cl::cat(category));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("path"), cl::init(""),
                                        cl::cat(category));
@@ -171,6 +176,9 @@ int main(int argc, char **argv) {
     if (!module)
       return 1;
   }
+  if (!weightsFile.empty() &&
+      !checkCheckpoint(*module, weightsFile, error))
+    return fail(error);
   if (failed(compileModule(*module, options, llvm::errs())))
     return 1;
   return 0;

@@ -57,6 +57,13 @@ void registerCompilerDialects(DialectRegistry &registry);
 LogicalResult compileModule(ModuleOp module, const CompileOptions &options,
                             llvm::raw_ostream &log);
 
+/// Checks a safetensors checkpoint against the weight arguments of the
+/// module's entries (`rat.role = "weight"`, `rat.name`): every weight present
+/// with the graph's shape, no tensor the model does not use, a header that
+/// fits the file. On failure returns false with `error` naming the file and
+/// tensor. Only the header is read.
+bool checkCheckpoint(ModuleOp module, llvm::StringRef path, std::string &error);
+
 /// Writes the runtime manifest (docs/Runtime.md) of a graph-level module.
 std::string buildManifest(ModuleOp module, const CompileOptions &options);
 
