@@ -22,16 +22,34 @@ func.func @chunk_scan_unit_chunk(%g: memref<?x8x16xf32>, %x: memref<?x8x16xf32>,
   return
 }
 
+// On tensors the generic returns the new value.
+// CHECK-LABEL: func.func @chunk_scan_unit_chunk_tensor(
+// CHECK-NOT:     rat.chunk_scan
+// CHECK:         %[[R:.+]] = linalg.generic
+// CHECK-SAME:      outs(%{{.+}} : tensor<?x8x16xf32>)
+// CHECK:           arith.subf
+// CHECK:           arith.mulf
+// CHECK:         } -> tensor<?x8x16xf32>
+// CHECK:         return %[[R]]
+func.func @chunk_scan_unit_chunk_tensor(%g: tensor<?x8x16xf32>, %x: tensor<?x8x16xf32>, %init: tensor<?x8x16xf32>) -> tensor<?x8x16xf32> {
+  %0 = rat.chunk_scan chunk_size = 1 ins(%g, %x : tensor<?x8x16xf32>, tensor<?x8x16xf32>) outs(%init : tensor<?x8x16xf32>) -> tensor<?x8x16xf32>
+  return %0 : tensor<?x8x16xf32>
+}
+
 // -----
 
 // The elementwise form computes in the element type of the operands.
+// bf16 storage: the arithmetic is in f32, as in the scan loops.
 // CHECK-LABEL: func.func @chunk_scan_unit_chunk_bf16(
-// CHECK-DAG:     %[[ONE:.+]] = arith.constant 1.000000e+00 : bf16
+// CHECK-DAG:     %[[ONE:.+]] = arith.constant 1.000000e+00 : f32
 // CHECK:         linalg.generic
 // CHECK:         ^bb0(%[[GI:.+]]: bf16, %[[XI:.+]]: bf16, %{{.+}}: bf16):
-// CHECK:           %[[KEEP:.+]] = arith.subf %[[ONE]], %[[GI]] : bf16
-// CHECK:           %[[H:.+]] = arith.mulf %[[KEEP]], %[[XI]] : bf16
-// CHECK:           linalg.yield %[[H]] : bf16
+// CHECK:           %[[G32:.+]] = arith.extf %[[GI]] : bf16 to f32
+// CHECK:           %[[KEEP:.+]] = arith.subf %[[ONE]], %[[G32]] : f32
+// CHECK:           %[[X32:.+]] = arith.extf %[[XI]] : bf16 to f32
+// CHECK:           %[[H:.+]] = arith.mulf %[[KEEP]], %[[X32]] : f32
+// CHECK:           %[[HB:.+]] = arith.truncf %[[H]] : f32 to bf16
+// CHECK:           linalg.yield %[[HB]] : bf16
 func.func @chunk_scan_unit_chunk_bf16(%g: memref<4x16xbf16>, %x: memref<4x16xbf16>, %out: memref<4x16xbf16>) {
   rat.chunk_scan chunk_size = 1 ins(%g, %x : memref<4x16xbf16>, memref<4x16xbf16>) outs(%out : memref<4x16xbf16>)
   return

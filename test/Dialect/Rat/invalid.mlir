@@ -1728,3 +1728,28 @@ func.func @window_attention_step_full_attention_position(%q: tensor<2x2x16xf32>,
   %0:3 = rat.window_attention_step window = 0 ins(%q, %k, %v : tensor<2x2x16xf32>, tensor<2x4x16xf32>, tensor<2x4x32xf32>) position(%pos) outs(%out, %kc, %vc : tensor<2x4x32xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x32xf32>) -> tensor<2x4x32xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x32xf32>
   return
 }
+
+// -----
+
+func.func @window_attention_negative_window(%q: tensor<2x2x8x16xf32>, %k: tensor<2x2x8x16xf32>, %v: tensor<2x4x8x32xf32>, %init: tensor<2x4x8x32xf32>) -> tensor<2x4x8x32xf32> {
+  // expected-error @+1 {{'rat.window_attention' op window must be >= 0 (0 = full causal), got -1}}
+  %0 = rat.window_attention window = -1 ins(%q, %k, %v : tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x4x8x32xf32>) outs(%init : tensor<2x4x8x32xf32>) -> tensor<2x4x8x32xf32>
+  return %0 : tensor<2x4x8x32xf32>
+}
+
+// -----
+
+func.func @window_attention_step_negative_window(%q: tensor<2x4x16xf32>, %k: tensor<2x4x16xf32>, %v: tensor<2x4x32xf32>, %pos: index, %o: tensor<2x4x32xf32>, %kc: tensor<2x4x8x16xf32>, %vc: tensor<2x4x8x32xf32>) -> tensor<2x4x32xf32> {
+  // expected-error @+1 {{'rat.window_attention_step' op window must be >= 0 (0 = full causal), got -1}}
+  %0:3 = rat.window_attention_step window = -1 ins(%q, %k, %v : tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<2x4x32xf32>) position(%pos) outs(%o, %kc, %vc : tensor<2x4x32xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x32xf32>) -> tensor<2x4x32xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x32xf32>
+  return %0#0 : tensor<2x4x32xf32>
+}
+
+// -----
+
+func.func @rope_negative_offset(%x: tensor<2x4x8x16xf32>, %init: tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32> {
+  %off = arith.constant -3 : index
+  // expected-error @+1 {{'rat.rope' op offset must be >= 0, got -3}}
+  %0 = rat.rope chunk_size = 4 base = 10000.0 ins(%x : tensor<2x4x8x16xf32>) offset(%off) outs(%init : tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  return %0 : tensor<2x4x8x16xf32>
+}

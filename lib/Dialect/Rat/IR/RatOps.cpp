@@ -350,10 +350,16 @@ static Operation *buildGatedInput(PatternRewriter &rewriter, Location loc,
       rewriter, loc, resultTypes, ValueRange{gate, input}, ValueRange{init},
       ArrayRef<AffineMap>{id, id, id}, iterators,
       [](OpBuilder &b, Location loc, ValueRange args) {
-        Value one = arith::ConstantOp::create(
-            b, loc, b.getFloatAttr(args[0].getType(), 1.0));
-        Value keep = arith::SubFOp::create(b, loc, one, args[0]);
-        Value out = arith::MulFOp::create(b, loc, keep, args[1]);
+        // f32 arithmetic whatever the storage type, as in the scan loops.
+        Type f32 = b.getF32Type(), et = args[0].getType();
+        auto widen = [&](Value v) {
+          return et == f32 ? v : arith::ExtFOp::create(b, loc, f32, v);
+        };
+        Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0));
+        Value keep = arith::SubFOp::create(b, loc, one, widen(args[0]));
+        Value out = arith::MulFOp::create(b, loc, keep, widen(args[1]));
+        if (et != f32)
+          out = arith::TruncFOp::create(b, loc, et, out);
         linalg::YieldOp::create(b, loc, out);
       });
 }
