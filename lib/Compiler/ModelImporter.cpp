@@ -914,10 +914,11 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
   (*module)->setAttr("rat.params", b.getDictionaryAttr(params));
 
   //===--------------------------------------------------------------------===//
-  // prefill
+  // prefill (and prompt: the same for generation, with the logits of the
+  // last position only)
   //===--------------------------------------------------------------------===//
-  {
-    EntryBuilder e(*module, "prefill", et);
+  auto buildPrefill = [&](StringRef name, bool allLogits) {
+    EntryBuilder e(*module, name, et);
     b.setInsertionPointToStart(e.entry);
     GraphBuilder g(b, loc, et);
     Value x;
@@ -940,26 +941,38 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
     if (isLm) {
       Value lnW = e.weight("backbone.ln.weight", {c.dModel});
       Value head = e.weight("head.lm_head.weight", {c.vocabSize, c.dModel});
-      Value logits = g.projectF32(g.rmsNorm(x, lnW, c.rmsEps), head);
-      e.addResult(logits, "output", "logits",
-                  "B,T," + std::to_string(c.vocabSize));
-      e.addResult(g.argmax(g.lastToken(logits)), "output", "next_token", "B");
+      if (allLogits) {
+        Value logits = g.projectF32(g.rmsNorm(x, lnW, c.rmsEps), head);
+        e.addResult(logits, "output", "logits",
+                    "B,T," + std::to_string(c.vocabSize));
+        e.addResult(g.argmax(g.lastToken(logits)), "output", "next_token",
+                    "B");
+      } else {
+        Value last = m.unsqueezeT(g, g.lastToken(x));
+        Value logits = g.projectF32(g.rmsNorm(last, lnW, c.rmsEps), head);
+        e.addResult(g.argmax(m.squeezeT(g, logits)), "output", "next_token",
+                    "B");
+      }
       unsigned s = 0;
       for (int64_t i = 0; i < numLayers && o.withDecode; ++i)
-        for (auto &[name, shape] : m.stateShapes(i))
-          e.addResult(states[s++], "state", name, shapeDims(shape));
+        for (auto &[stateName, shape] : m.stateShapes(i))
+          e.addResult(states[s++], "state", stateName, shapeDims(shape));
     } else {
       e.addResult(x, "output", "y", "B,T," + dm);
       if (o.intermediates) {
-        for (auto &[name, v] : m.intermediates) {
+        for (auto &[resultName, v] : m.intermediates) {
           int64_t width = cast<ShapedType>(v.getType()).getDimSize(2);
-          e.addResult(v, "output", name, "B,T," + std::to_string(width));
+          e.addResult(v, "output", resultName,
+                      "B,T," + std::to_string(width));
         }
         (*module)->setAttr("rat.model", b.getStringAttr("function"));
       }
     }
     e.finish(b);
-  }
+  };
+  buildPrefill("prefill", /*allLogits=*/true);
+  if (isLm && o.withDecode)
+    buildPrefill("prompt", /*allLogits=*/false);
   if (!o.withDecode || o.intermediates)
     return module;
 

@@ -500,6 +500,13 @@ void verifyManifest(const Manifest &manifest) {
       requireArgCount(*decode, Role::Index, 1);
       requireOutput(*decode, "next_token", DType::I32, 1);
     }
+    // Optional: prefill for generation, without the [B, T, V] logits.
+    if (const EntrySpec *prompt = manifest.findEntry("prompt")) {
+      requireInput(*prompt, "tokens", DType::I32, 2);
+      requireArgCount(*prompt, Role::Index, 0);
+      requireArgCount(*prompt, Role::State, 0);
+      requireOutput(*prompt, "next_token", DType::I32, 1);
+    }
     return;
   }
   }

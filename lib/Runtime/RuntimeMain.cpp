@@ -1044,7 +1044,12 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
   if (generate == 0 && options.logits.empty())
     throw RatError("nothing to do: give --logits FILE and/or --generate N "
                    "--output FILE");
-  const EntrySpec &prefill = *manifest.findEntry("prefill");
+  // Generation without --logits starts with the `prompt` entry when the
+  // model has one: the same prefill without the [B, T, V] logits.
+  const EntrySpec *promptEntry = manifest.findEntry("prompt");
+  const EntrySpec &prefill = options.logits.empty() && promptEntry
+                                 ? *promptEntry
+                                 : *manifest.findEntry("prefill");
   const EntrySpec *decode = manifest.findEntry("decode");
   if (generate > 1 && !decode)
     throw RatError("--generate: this model was compiled without a decode "
@@ -1091,7 +1096,8 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
   prefillInputs.sources[tokensSpec.name] = options.tokens;
   log.phase("upload", begin);
 
-  int64_t logitsIndex = prefill.findResult(Role::Output, "logits");
+  int64_t logitsIndex =
+      options.logits.empty() ? -1 : prefill.findResult(Role::Output, "logits");
   int64_t nextIndex = prefill.findResult(Role::Output, "next_token");
   const ValueSpec *tokenSpec = nullptr;
   const ValueSpec *positionSpec = nullptr;
@@ -1150,7 +1156,7 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
       return run;
     const Tensor &first = run.prefillResults[nextIndex];
     if (first.shape != Shape{batch})
-      throw RatError("entry 'prefill': next_token has shape " +
+      throw RatError("entry '" + prefill.name + "': next_token has shape " +
                      formatShape(first.shape) + ", expected [" +
                      std::to_string(batch) + "]");
     record(first, 0);
