@@ -520,9 +520,12 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
   if (options.emit == EmitKind::Rat)
     return writeText(options.output, printModule, log);
 
+  // The host emulation of the GPU kernels compiles like the GPU up to the
+  // kernels, then for the host.
+  bool gpuKernels = gpu || pipelineOptions.emulateGpu;
   if (failed(timer.run("tiled", [&] {
         return runPasses(module, options, [&](OpPassManager &pm) {
-          buildRatGraphToTiledPipeline(pm, pipelineOptions, gpu);
+          buildRatGraphToTiledPipeline(pm, pipelineOptions, gpuKernels);
         });
       })))
     return failure();
@@ -531,9 +534,11 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
 
   if (failed(timer.run("kernel", [&] {
         return runPasses(module, options, [&](OpPassManager &pm) {
-          buildRatTiledToLoopsPipeline(pm, gpu);
+          buildRatTiledToLoopsPipeline(pm, gpuKernels);
           if (gpu)
             buildRatLoopsToKernelsPipeline(pm, pipelineOptions);
+          else if (pipelineOptions.emulateGpu)
+            buildRatLoopsToEmulatedKernelsPipeline(pm, pipelineOptions);
         });
       })))
     return failure();

@@ -116,9 +116,36 @@ void mlir::rat::buildRatLoopsToLLVMPipeline(OpPassManager &pm) {
 
 void mlir::rat::buildRatToCPUPipeline(OpPassManager &pm,
                                       const RatPipelineOptions &options) {
-  buildRatGraphToTiledPipeline(pm, options);
-  buildRatTiledToLoopsPipeline(pm);
+  bool emulate = options.emulateGpu;
+  buildRatGraphToTiledPipeline(pm, options, /*gpu=*/emulate);
+  buildRatTiledToLoopsPipeline(pm, /*gpu=*/emulate);
+  if (emulate)
+    buildRatLoopsToEmulatedKernelsPipeline(pm, options);
   buildRatLoopsToLLVMPipeline(pm);
+}
+
+/// The mapping of parallel loops onto a grid, shared by the GPU pipeline and
+/// its host emulation.
+static void addMapToGPU(OpPassManager &pm, const RatPipelineOptions &options) {
+  addPipeline(pm, "convert-bufferization-to-memref");
+  OpPassManager &fpm = pm.nest<func::FuncOp>();
+  addPipeline(fpm, "scf-forall-to-parallel");
+  RatMapToGPUOptions mapping;
+  mapping.blockSize = options.blockSize;
+  fpm.addPass(createRatMapToGPU(mapping));
+}
+
+void mlir::rat::buildRatLoopsToEmulatedKernelsPipeline(
+    OpPassManager &pm, const RatPipelineOptions &options) {
+  addMapToGPU(pm, options);
+  //===--------------------------------------------------------------------===//
+  // Kernels: gpu.launch ops whose bodies are one thread's work.
+  //===--------------------------------------------------------------------===//
+  pm.nest<func::FuncOp>().addPass(createRatLaunchToLoops());
+  addPipeline(pm, "canonicalize,cse");
+  //===--------------------------------------------------------------------===//
+  // Host loops over blocks and threads around the kernels' code.
+  //===--------------------------------------------------------------------===//
 }
 
 void mlir::rat::buildRatLoopsToKernelsPipeline(
@@ -126,12 +153,7 @@ void mlir::rat::buildRatLoopsToKernelsPipeline(
   //===--------------------------------------------------------------------===//
   // Kernels: every outermost parallel loop becomes a gpu.launch.
   //===--------------------------------------------------------------------===//
-  addPipeline(pm, "convert-bufferization-to-memref");
-  OpPassManager &fpm = pm.nest<func::FuncOp>();
-  addPipeline(fpm, "scf-forall-to-parallel");
-  RatMapToGPUOptions mapping;
-  mapping.blockSize = options.blockSize;
-  fpm.addPass(createRatMapToGPU(mapping));
+  addMapToGPU(pm, options);
   addPipeline(pm, "canonicalize,cse,gpu-kernel-outlining");
   pm.addPass(createRatNameKernels());
   //===--------------------------------------------------------------------===//

@@ -196,6 +196,9 @@ def main(argv=None):
                     "the executable and the results (created)")
     ap.add_argument("--rat-compile", default=None)
     ap.add_argument("--target", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--pipeline-options", default="",
+                    help="passed to rat-compile --pipeline-options (e.g. "
+                    "emulate-gpu=true)")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--build-only", action="store_true")
     mode.add_argument("--run-only", action="store_true")
@@ -221,8 +224,11 @@ def main(argv=None):
     if not a.run_only:
         with open(mlir, "w") as f:
             f.write(text)
-        if not run([find_rat_compile(a.rat_compile), mlir, "--target",
-                    a.target, "-o", exe], "build"):
+        compile_cmd = [find_rat_compile(a.rat_compile), mlir, "--target",
+                       a.target, "-o", exe]
+        if a.pipeline_options:
+            compile_cmd += ["--pipeline-options", a.pipeline_options]
+        if not run(compile_cmd, "build"):
             print("build: FAIL")
             return 1
         if a.build_only:

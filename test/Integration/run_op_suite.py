@@ -31,6 +31,8 @@ def main(argv=None):
     ap.add_argument("--work", required=True)
     ap.add_argument("--rat-compile", default=None)
     ap.add_argument("--target", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--pipeline-options", default="",
+                    help="passed through to rat-compile")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--build-only", action="store_true")
     mode.add_argument("--run-only", action="store_true")
@@ -53,6 +55,8 @@ def main(argv=None):
                "--work", os.path.join(a.work, case), "--target", a.target]
         if a.rat_compile:
             cmd += ["--rat-compile", a.rat_compile]
+        if a.pipeline_options:
+            cmd += ["--pipeline-options", a.pipeline_options]
         if a.build_only:
             cmd.append("--build-only")
         if a.run_only:

@@ -47,6 +47,14 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
                      "loops"),
       llvm::cl::init(false)};
 
+  /// rat-to-cpu only: compile the GPU kernels' code for the host (GPU
+  /// tiling, parallel loops, rat-map-to-gpu, then the launches run as host
+  /// loops), so the kernels' numbers can be checked without a GPU.
+  PassOptions::Option<bool> emulateGpu{
+      *this, "emulate-gpu",
+      llvm::cl::desc("rat-to-cpu: run the GPU kernels' code on the host"),
+      llvm::cl::init(false)};
+
   // rat-to-nvvm only.
   PassOptions::Option<std::string> chip{
       *this, "chip", llvm::cl::desc("GPU architecture"),
@@ -83,6 +91,11 @@ void buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu = false);
 /// (rat-map-to-gpu) and outlined into gpu.module.
 void buildRatLoopsToKernelsPipeline(OpPassManager &pm,
                                     const RatPipelineOptions &options);
+
+/// Parallel loops on buffers -> kernels run as host loops (GPU emulation):
+/// rat-map-to-gpu, then rat-launch-to-loops.
+void buildRatLoopsToEmulatedKernelsPipeline(OpPassManager &pm,
+                                            const RatPipelineOptions &options);
 
 /// Kernels -> NVVM, serialized to cubin/PTX; host code to the LLVM dialect.
 void buildRatKernelsToNVVMPipeline(OpPassManager &pm,

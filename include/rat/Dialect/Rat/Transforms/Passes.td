@@ -128,6 +128,22 @@ def RatInPlaceState : Pass<"rat-inplace-state", "ModuleOp"> {
   }];
 }
 
+def RatLaunchToLoops : Pass<"rat-launch-to-loops", "func::FuncOp"> {
+  let summary = "Run gpu.launch bodies as host loops (GPU emulation)";
+  let description = [{
+    Replaces each `gpu.launch` by sequential `scf.for` loops over its blocks
+    and threads, the body in an alloca scope so each thread's stack buffers
+    are released. With it, the GPU pipeline up to `rat-map-to-gpu` runs on
+    the host (`rat-to-cpu{emulate-gpu=true}`), so CI without a GPU checks the
+    numbers of the kernels' code: tiling for one thread per iteration,
+    parallel loops, the mapping's index arithmetic and its stack buffers.
+    Only what the host cannot run is left to the GPU: NVVM code generation.
+    Launch bodies must be a single block without synchronisation
+    (`gpu.barrier`), as `rat-map-to-gpu` produces.
+  }];
+  let dependentDialects = ["scf::SCFDialect", "memref::MemRefDialect"];
+}
+
 def RatNameKernels : Pass<"rat-name-kernels", "ModuleOp"> {
   let summary = "Give every outlined GPU kernel a unique name";
   let description = [{
