@@ -99,8 +99,9 @@ void mlir::rat::buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu) {
 void mlir::rat::buildRatLoopsToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createRatExposeEntryPoints());
   addPipeline(pm, "convert-bufferization-to-memref,"
-                  "func.func(scf-forall-to-for,lower-affine,"
-                  "convert-scf-to-cf),expand-strided-metadata,lower-affine,"
+                  "func.func(scf-forall-to-for,rat-hoist-static-allocas,"
+                  "lower-affine,convert-scf-to-cf),expand-strided-metadata,"
+                  "lower-affine,"
                   // bf16 <-> f32 as integer code: the host's libgcc may
                   // lack __truncsfbf2.
                   "arith-emulate-unsupported-floats{source-types=bf16 "
@@ -141,8 +142,9 @@ void mlir::rat::buildRatLoopsToEmulatedKernelsPipeline(
   //===--------------------------------------------------------------------===//
   // Kernels: gpu.launch ops whose bodies are one thread's work.
   //===--------------------------------------------------------------------===//
+  // No canonicalization after this: it would inline the per-thread alloca
+  // scopes and let dynamically sized thread buffers pile up on the stack.
   pm.nest<func::FuncOp>().addPass(createRatLaunchToLoops());
-  addPipeline(pm, "canonicalize,cse");
   //===--------------------------------------------------------------------===//
   // Host loops over blocks and threads around the kernels' code.
   //===--------------------------------------------------------------------===//

@@ -141,7 +141,7 @@ struct RatMapToGPUPass : rat::impl::RatMapToGPUBase<RatMapToGPUPass> {
       parallelToFor(p, rewriter);
     if (failed(promoteAllocsToStack(launch, rewriter)))
       return failure();
-    hoistStaticAllocas(launch, rewriter);
+    rat::hoistStaticAllocas(launch.getBody(), rewriter);
     return success();
   }
 
@@ -189,48 +189,6 @@ struct RatMapToGPUPass : rat::impl::RatMapToGPUBase<RatMapToGPUPass> {
       rewriter.replaceOp(alloc, alloca.getResult());
     }
     return success();
-  }
-
-  /// Moves statically sized stack buffers (online softmax accumulators,
-  /// tiles of fused producers) to the start of the kernel, where the backend
-  /// gives them a fixed place in the thread's stack frame, and inlines the
-  /// alloca scopes that become empty. Each iteration writes its buffer
-  /// before reading it, so one buffer per thread serves every iteration.
-  static void hoistStaticAllocas(gpu::LaunchOp launch, RewriterBase &rewriter) {
-    Block &entry = launch.getBody().front();
-    // Statically sized buffers outside scopes (tiles of fused producers).
-    SmallVector<memref::AllocaOp> allocas;
-    launch.walk([&](memref::AllocaOp alloca) {
-      if (alloca->getBlock() != &entry && alloca.getType().hasStaticShape() &&
-          alloca->getNumOperands() == 0 &&
-          !alloca->getParentOfType<memref::AllocaScopeOp>())
-        allocas.push_back(alloca);
-    });
-    for (memref::AllocaOp alloca : allocas)
-      alloca->moveBefore(&entry, entry.begin());
-    SmallVector<memref::AllocaScopeOp> scopes;
-    launch.walk([&](memref::AllocaScopeOp scope) { scopes.push_back(scope); });
-    for (memref::AllocaScopeOp scope : llvm::reverse(scopes)) {
-      Block &body = scope.getBodyRegion().front();
-      bool dynamicLeft = false;
-      for (Operation &op : llvm::make_early_inc_range(body)) {
-        auto alloca = dyn_cast<memref::AllocaOp>(op);
-        if (!alloca)
-          continue;
-        if (!alloca.getType().hasStaticShape() || !alloca->getOperands().empty()) {
-          dynamicLeft = true;
-          continue;
-        }
-        alloca->moveBefore(&entry, entry.begin());
-      }
-      bool nestedAllocas = false;
-      scope.walk([&](memref::AllocaOp) { nestedAllocas = true; });
-      if (dynamicLeft || nestedAllocas || scope.getNumResults() != 0)
-        continue;
-      rewriter.eraseOp(body.getTerminator());
-      rewriter.inlineBlockBefore(&body, scope);
-      rewriter.eraseOp(scope);
-    }
   }
 
   void runOnOperation() override {

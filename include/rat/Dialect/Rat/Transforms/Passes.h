@@ -17,6 +17,7 @@
 
 namespace mlir {
 class RewritePatternSet;
+class RewriterBase;
 namespace rat {
 
 #define GEN_PASS_DECL
@@ -26,6 +27,13 @@ namespace rat {
 /// With `parallelLoops`, the iteration domain becomes one scf.parallel.
 void populateRatLowerToLoopsPatterns(RewritePatternSet &patterns,
                                      bool parallelLoops = false);
+
+/// Moves the statically sized, operand-free memref.alloca ops nested in
+/// `scope` (but not in a gpu.launch nested in it) to the start of its entry
+/// block, and inlines the alloca scopes left without a buffer. Sound for
+/// scratch buffers that each use writes before reading: one buffer then
+/// serves every iteration, and loops no longer grow the stack.
+void hoistStaticAllocas(Region &scope, RewriterBase &rewriter);
 
 #define GEN_PASS_REGISTRATION
 #include "rat/Dialect/Rat/Transforms/Passes.h.inc"

@@ -144,6 +144,24 @@ def RatLaunchToLoops : Pass<"rat-launch-to-loops", "func::FuncOp"> {
   let dependentDialects = ["scf::SCFDialect", "memref::MemRefDialect"];
 }
 
+def RatHoistStaticAllocas : Pass<"rat-hoist-static-allocas", "func::FuncOp"> {
+  let summary = "Move statically sized stack buffers to the function entry";
+  let description = [{
+    Loops lowered from rat ops create their scratch buffers (online softmax
+    accumulators) inside the loop nest; a `memref.alloca` executed in a loop
+    grows the stack at every iteration. This pass moves every statically
+    sized, operand-free `memref.alloca` of the function (outside GPU
+    kernels, which `rat-map-to-gpu` handles per thread) to the entry block,
+    where it is allocated once, and inlines the alloca scopes left empty.
+    Each use writes its buffer before reading it, so one buffer serves every
+    iteration. Scopes that still hold dynamically sized buffers (emulated
+    GPU threads) become their body between `llvm.intr.stacksave` and
+    `llvm.intr.stackrestore`, before their loops turn into unstructured
+    control flow, which a scope cannot hold.
+  }];
+  let dependentDialects = ["memref::MemRefDialect", "LLVM::LLVMDialect"];
+}
+
 def RatNameKernels : Pass<"rat-name-kernels", "ModuleOp"> {
   let summary = "Give every outlined GPU kernel a unique name";
   let description = [{
