@@ -49,6 +49,15 @@ Ops and their files (shapes use --shape; all float32):
                         key_cache [B,H,C,Dh], value_cache [B,H,C,Dv] (after
                         the last step); output equals chunk_attention over
                         the whole sequence with offset P (checked here)
+  window_attention_step --shape B,H,T,Dh --window W [--q-heads Hq] [--dv Dv]
+                    [--offset P] [--cache-rows R] [--scale S]
+                    T decode steps at positions P..P+T-1 with ring caches of
+                    R rows (default W + 1, or P + T for W = 0): token s in
+                    row s mod R. in: query, key, value as above, key_cache0
+                    [B,H,R,Dh], value_cache0 [B,H,R,Dv] (the ring after
+                    position P-1). out: output [B,H,T,Dv] (equals
+                    window_attention over the sequence), key_cache,
+                    value_cache.
 
   suite             writes DIR/<op>_L<l>_T<t>/ for every op, chunk sizes 1, 3,
                     16 and T < L, T = L, T = C*L + 1 (plus offset cases).
@@ -72,7 +81,7 @@ sys.path.insert(0, os.path.normpath(
 import ratref as R  # noqa: E402
 
 OPS = ["rms_norm", "rope", "chunk_scan", "chunk_attention", "window_attention",
-       "chunk_scan_step", "chunk_attention_step"]
+       "chunk_scan_step", "chunk_attention_step", "window_attention_step"]
 
 
 def f32(a):
@@ -213,6 +222,38 @@ def build(op, a, rng):
                  "key_cache0": kc0, "value_cache0": vc0},
                 {"output": out, "key_cache": kc, "value_cache": vc})
 
+    if op == "window_attention_step":
+        # Decode with a ring cache of R rows (token s in row s mod R): T
+        # steps at positions P..P+T-1 must equal window_attention (float64).
+        _need_rank(op, shape, rank=4)
+        B, H, T, Dh = shape
+        Hq = a.q_heads or H
+        Dv = a.dv or Dh
+        W = a.window
+        P = a.offset
+        N = P + T
+        Rows = a.cache_rows or (W + 1 if W else N)
+        if (W and Rows < W + 1) or (not W and Rows < N):
+            raise SystemExit(f"error: --cache-rows {Rows} cannot hold the "
+                             "attended tokens")
+        q = f32(rng.standard_normal((B, Hq, N, Dh)))
+        k = f32(rng.standard_normal((B, H, N, Dh)))
+        v = f32(rng.standard_normal((B, H, N, Dv)))
+        scale = a.scale if a.scale is not None else Dh ** -0.5
+        ref = R.window_attention(q[:, :, P:], k, v, W, scale, P)
+        kc = R.f64(f32(rng.standard_normal((B, H, Rows, Dh)) * 10.0))
+        vc = R.f64(f32(rng.standard_normal((B, H, Rows, Dv)) * 10.0))
+        for p in range(P):  # the ring after the first P tokens
+            kc[:, :, p % Rows], vc[:, :, p % Rows] = k[:, :, p], v[:, :, p]
+        kc0, vc0 = kc.copy(), vc.copy()
+        for p in range(P, N):
+            kc[:, :, p % Rows], vc[:, :, p % Rows] = k[:, :, p], v[:, :, p]
+        return ({"window": W, "scale": scale, "offset": P, "steps": T,
+                 "cache_rows": Rows, "positions": f"{P}..{N - 1}"},
+                {"query": q[:, :, P:], "key": k[:, :, P:], "value": v[:, :, P:],
+                 "key_cache0": kc0, "value_cache0": vc0},
+                {"output": ref, "key_cache": kc, "value_cache": vc})
+
     raise SystemExit(f"error: unknown op {op!r} (one of {', '.join(OPS)}, suite)")
 
 
@@ -277,6 +318,16 @@ def suite(a):
             shape=f"2,4,{T},8", window=W, q_heads=2, k_heads=2)
     run("window_attention", "window_attention_W4_offset", shape="1,2,12,8",
         window=4, offset=5, tq=3)
+    # Ring caches: exactly W + 1 rows, more rows than the window, full
+    # attention, and decode after a prefill.
+    run("window_attention_step", "window_attention_step_W4_T13",
+        shape="2,4,13,8", window=4, q_heads=2)
+    run("window_attention_step", "window_attention_step_W4_R7_T13",
+        shape="2,4,13,8", window=4, q_heads=2, cache_rows=7)
+    run("window_attention_step", "window_attention_step_W0_T9",
+        shape="1,2,9,8", window=0)
+    run("window_attention_step", "window_attention_step_W3_offset",
+        shape="1,2,6,8", window=3, offset=9)
     return n
 
 

@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.join(HERE, "reference"))
 import compare as C  # noqa: E402
 from run_golden import find_rat_compile, run  # noqa: E402
 
-STEP_OPS = ("chunk_scan_step", "chunk_attention_step")
+STEP_OPS = ("chunk_scan_step", "chunk_attention_step", "window_attention_step")
 OPS = ("rms_norm", "rope", "chunk_scan", "chunk_attention",
        "window_attention") + STEP_OPS
 
@@ -149,7 +149,7 @@ def generate(case, always_offset=False):
         e(f"scf.yield %s, %o : {st}, {ft}", 4)
         e("}")
         e(f"return %res#1 : {ft}")
-    elif op == "chunk_attention_step":
+    elif op in ("chunk_attention_step", "window_attention_step"):
         B, Hq, T, Dh = shape["query"]
         H = shape["key"][1]
         Dv = shape["value"][3]
@@ -172,8 +172,11 @@ def generate(case, always_offset=False):
               f"[1, 1, 1, 1] : {ttype(shape[n])} to {step_t[n]}", 4)
         e("%pos = arith.addi %offset, %i : index", 4)
         e(f"%init = tensor.empty() : {ttype([B, H, Dv])}", 4)
-        e(f"%o, %kc1, %vc1 = rat.chunk_attention_step "
-          f"chunk_size = {attrs['chunk_size']} scale = {flt(attrs['scale'])} "
+        hyper = (f"chunk_size = {attrs['chunk_size']}"
+                 if op == "chunk_attention_step"
+                 else f"window = {attrs['window']}")
+        e(f"%o, %kc1, %vc1 = rat.{op} "
+          f"{hyper} scale = {flt(attrs['scale'])} "
           f"ins(%query_i, %key_i, %value_i : {step_t['query']}, "
           f"{step_t['key']}, {step_t['value']}) position(%pos) "
           f"outs(%init, %kc, %vc : {ttype([B, H, Dv])}, {kct}, {vct}) -> "
