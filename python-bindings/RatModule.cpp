@@ -50,10 +50,11 @@ struct BadArgument : std::invalid_argument {
 };
 
 struct Request {
-  std::string source;     ///< Config JSON or MLIR text.
-  bool isConfig = false;  ///< `source` is a model config.
-  std::string sourceName; ///< Buffer name in diagnostics (file path or <string>).
-  std::string output;     ///< Where the artifact goes.
+  std::string source;    ///< Config JSON or MLIR text.
+  bool isConfig = false; ///< `source` is a model config.
+  std::string
+      sourceName;     ///< Buffer name in diagnostics (file path or <string>).
+  std::string output; ///< Where the artifact goes.
   std::string emit = "exe";
   std::string target = "cpu";
   std::string chip = "sm_90";
@@ -93,7 +94,8 @@ std::string compileRequest(const Request &r) {
   std::optional<EmitKind> kind = parseEmitKind(r.emit);
   if (!kind)
     throw BadArgument("emit must be one of mlir, rat, tiled, kernel, llvm, "
-                      "ptx, obj, exe; got '" + r.emit + "'");
+                      "ptx, obj, exe; got '" +
+                      r.emit + "'");
   if (r.dtype != "f32" && r.dtype != "bf16" && r.dtype != "f16")
     throw BadArgument("dtype must be 'f32', 'bf16' or 'f16', got '" + r.dtype +
                       "'");
@@ -140,7 +142,8 @@ std::string compileRequest(const Request &r) {
     if (!parseModelConfig(r.source, config, error))
       throw fail(r.sourceName + ": " + error);
     if (r.intermediates && config.kind != "rat_layer")
-      throw fail(r.sourceName + ": intermediates=True needs a rat_layer config");
+      throw fail(r.sourceName +
+                 ": intermediates=True needs a rat_layer config");
     ImportOptions importOptions;
     Builder b(&context);
     importOptions.elementType = r.dtype == "bf16"  ? Type(b.getBF16Type())

@@ -28,9 +28,9 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -126,8 +126,7 @@ std::string mlir::rat::buildManifest(ModuleOp module,
   if (auto k = module->getAttrOfType<StringAttr>("rat.model"))
     kind = k.str();
   os << "model " << kind << "\n";
-  os << "target " << (options.target == Target::CUDA ? "cuda" : "cpu")
-     << "\n";
+  os << "target " << (options.target == Target::CUDA ? "cuda" : "cpu") << "\n";
   os << "dtype " << options.dtype << "\n";
   if (auto params = module->getAttrOfType<DictionaryAttr>("rat.params"))
     for (NamedAttribute p : params) {
@@ -212,9 +211,9 @@ bool mlir::rat::checkCheckpoint(ModuleOp module, StringRef path,
     const llvm::json::Object *entry = kv.second.getAsObject();
     const llvm::json::Array *offsets =
         entry ? entry->getArray("data_offsets") : nullptr;
-    std::optional<int64_t> end =
-        offsets && offsets->size() == 2 ? (*offsets)[1].getAsInteger()
-                                        : std::nullopt;
+    std::optional<int64_t> end = offsets && offsets->size() == 2
+                                     ? (*offsets)[1].getAsInteger()
+                                     : std::nullopt;
     if (!end || *end < 0)
       return fail("tensor '" + name + "' has no valid data_offsets");
     if (static_cast<uint64_t>(*end) > dataSize)
@@ -268,8 +267,8 @@ static LogicalResult addRuntimeInterface(llvm::Module &m,
       errs << "error: entry '" << name << "' has no C interface\n";
       return failure();
     }
-    auto *fnType = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr},
-                                           false);
+    auto *fnType =
+        llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
     auto *packed = llvm::Function::Create(
         fnType, llvm::GlobalValue::InternalLinkage, "_rat_packed_" + name, m);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", packed));
@@ -288,10 +287,9 @@ static LogicalResult addRuntimeInterface(llvm::Module &m,
     rows.push_back(llvm::ConstantStruct::get(rowType, {nameStr, packed}));
   }
   auto *tableType = llvm::ArrayType::get(rowType, rows.size());
-  new llvm::GlobalVariable(m, tableType, /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage,
-                           llvm::ConstantArray::get(tableType, rows),
-                           "__rat_entries");
+  new llvm::GlobalVariable(
+      m, tableType, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantArray::get(tableType, rows), "__rat_entries");
   new llvm::GlobalVariable(m, i64, true, llvm::GlobalValue::ExternalLinkage,
                            llvm::ConstantInt::get(i64, rows.size()),
                            "__rat_num_entries");
@@ -380,7 +378,8 @@ private:
 } // namespace
 
 /// Writes `text` to `path` (or stdout for "-"), atomically.
-static LogicalResult writeText(StringRef path, function_ref<void(llvm::raw_ostream &)> print,
+static LogicalResult writeText(StringRef path,
+                               function_ref<void(llvm::raw_ostream &)> print,
                                llvm::raw_ostream &log) {
   std::string error;
   auto out = openOutputFile(path, &error);
@@ -396,8 +395,7 @@ static LogicalResult writeText(StringRef path, function_ref<void(llvm::raw_ostre
 static LogicalResult runPasses(ModuleOp module, const CompileOptions &options,
                                function_ref<void(OpPassManager &)> build) {
   PassManager pm(module.getContext());
-  if (options.configurePassManager &&
-      failed(options.configurePassManager(pm)))
+  if (options.configurePassManager && failed(options.configurePassManager(pm)))
     return failure();
   build(pm);
   return pm.run(module);
@@ -434,11 +432,11 @@ static LogicalResult linkExecutable(StringRef object, StringRef output,
     log << "\n";
   }
   std::string error;
-  int rc = llvm::sys::ExecuteAndWait(*exe, argRefs, std::nullopt, {}, 0, 0,
-                                     &error);
+  int rc =
+      llvm::sys::ExecuteAndWait(*exe, argRefs, std::nullopt, {}, 0, 0, &error);
   if (rc != 0) {
-    log << "error: linking failed (" << (error.empty() ? "exit " + std::to_string(rc) : error)
-        << ")\n";
+    log << "error: linking failed ("
+        << (error.empty() ? "exit " + std::to_string(rc) : error) << ")\n";
     return failure();
   }
   return success();
@@ -503,11 +501,10 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
         options.emit == EmitKind::PTX || !havePtxas ? "isa" : "bin";
     if (options.verbose)
       log << "[rat-compile] kernels: "
-          << (pipelineOptions.format == "bin"
-                  ? "cubin (ptxas found)"
-                  : options.emit == EmitKind::PTX
-                        ? "PTX (--emit ptx)"
-                        : "PTX, JIT-compiled by the driver (no ptxas found)")
+          << (pipelineOptions.format == "bin" ? "cubin (ptxas found)"
+              : options.emit == EmitKind::PTX
+                  ? "PTX (--emit ptx)"
+                  : "PTX, JIT-compiled by the driver (no ptxas found)")
           << " for " << options.chip << "\n";
   }
 
@@ -568,14 +565,17 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
       })))
     return failure();
   if (options.emit == EmitKind::PTX)
-    return writeText(options.output, [&](llvm::raw_ostream &os) {
-      module.walk([&](gpu::BinaryOp binary) {
-        for (Attribute a : binary.getObjects())
-          if (auto object = dyn_cast<gpu::ObjectAttr>(a))
-            os << "// kernels of @" << binary.getName() << "\n"
-               << object.getObject().getValue() << "\n";
-      });
-    }, log);
+    return writeText(
+        options.output,
+        [&](llvm::raw_ostream &os) {
+          module.walk([&](gpu::BinaryOp binary) {
+            for (Attribute a : binary.getObjects())
+              if (auto object = dyn_cast<gpu::ObjectAttr>(a))
+                os << "// kernels of @" << binary.getName() << "\n"
+                   << object.getObject().getValue() << "\n";
+          });
+        },
+        log);
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule;
@@ -610,16 +610,16 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
       })))
     return failure();
   if (options.emit == EmitKind::LLVM)
-    return writeText(options.output,
-                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); },
-                     log);
+    return writeText(
+        options.output,
+        [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); }, log);
 
   // Object file: the requested output, or a temporary one to link.
   SmallString<128> objectPath;
   if (options.emit == EmitKind::Obj) {
     objectPath = options.output;
-  } else if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-                 "rat", "o", objectPath)) {
+  } else if (std::error_code ec =
+                 llvm::sys::fs::createTemporaryFile("rat", "o", objectPath)) {
     log << "error: cannot create a temporary object file: " << ec.message()
         << "\n";
     return failure();
@@ -648,13 +648,14 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
   StringRef dir = llvm::sys::path::parent_path(options.output);
   if (!dir.empty() && !llvm::sys::fs::is_directory(dir)) {
     llvm::sys::fs::remove(objectPath);
-    log << "error: cannot write '" << options.output << "': directory '"
-        << dir << "' does not exist\n";
+    log << "error: cannot write '" << options.output << "': directory '" << dir
+        << "' does not exist\n";
     return failure();
   }
   std::string partial = options.output + ".partial";
-  LogicalResult linked = timer.run(
-      "link", [&] { return linkExecutable(objectPath, partial, options, log); });
+  LogicalResult linked = timer.run("link", [&] {
+    return linkExecutable(objectPath, partial, options, log);
+  });
   llvm::sys::fs::remove(objectPath);
   if (failed(linked)) {
     llvm::sys::fs::remove(partial);

@@ -43,14 +43,21 @@ bool mlir::rat::parseModelConfig(llvm::StringRef json, ModelConfig &config,
     return false;
   }
   // Keys of the golden meta.json files that describe data, not the model.
-  static const llvm::StringSet<> informational = {
-      "B", "T", "seed", "ffn", "greedy_prompt_len", "greedy_new_tokens",
-      "decode_vs_prefill_max_abs", "name", "description", "generator",
-      "greedy_min_margin"};
+  static const llvm::StringSet<> informational = {"B",
+                                                  "T",
+                                                  "seed",
+                                                  "ffn",
+                                                  "greedy_prompt_len",
+                                                  "greedy_new_tokens",
+                                                  "decode_vs_prefill_max_abs",
+                                                  "name",
+                                                  "description",
+                                                  "generator",
+                                                  "greedy_min_margin"};
   static const llvm::StringSet<> modelKeys = {
-      "kind", "vocab_size", "d_model", "num_head", "d_head", "ngroups",
-      "chunk_size", "window_size", "num_layers", "layer_pattern", "rms_eps",
-      "rope_base"};
+      "kind",       "vocab_size",    "d_model",    "num_head",
+      "d_head",     "ngroups",       "chunk_size", "window_size",
+      "num_layers", "layer_pattern", "rms_eps",    "rope_base"};
   for (const auto &kv : *obj) {
     llvm::StringRef key = kv.first;
     if (!modelKeys.contains(key) && !informational.contains(key)) {
@@ -125,7 +132,8 @@ bool mlir::rat::parseModelConfig(llvm::StringRef json, ModelConfig &config,
     for (const llvm::json::Value &v : *arr) {
       std::optional<llvm::StringRef> s = v.getAsString();
       if (!s || (*s != "rat" && *s != "swa" && *s != "attention")) {
-        std::string got = s ? "\"" + s->str() + "\"" : std::string("a non-string");
+        std::string got =
+            s ? "\"" + s->str() + "\"" : std::string("a non-string");
         error = "key 'layer_pattern': unknown layer kind " + got +
                 " (expected \"rat\", \"swa\" or \"attention\")";
         return false;
@@ -210,14 +218,12 @@ public:
     unsigned rank = outSizes.size();
     SmallVector<AffineMap> maps(inMaps.begin(), inMaps.end());
     maps.push_back(b.getMultiDimIdentityMap(rank));
-    SmallVector<utils::IteratorType> iters(rank,
-                                           utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     Value init = empty(outSizes, outElem);
     auto op = linalg::GenericOp::create(
         b, loc, init.getType(), ins, ValueRange{init}, maps, iters,
         [&](OpBuilder &nb, Location, ValueRange args) {
-          linalg::YieldOp::create(nb, loc,
-                                  body(nb, args.drop_back()));
+          linalg::YieldOp::create(nb, loc, body(nb, args.drop_back()));
         });
     return op.getResult(0);
   }
@@ -247,8 +253,8 @@ public:
     SmallVector<OpFoldResult> sizes = shape(x);
     sizes[2] = tensor::getMixedSize(b, loc, w, 0);
     Value zero = cst(0.0, f32);
-    Value init = linalg::FillOp::create(b, loc, zero, empty(sizes, f32))
-                     .getResult(0);
+    Value init =
+        linalg::FillOp::create(b, loc, zero, empty(sizes, f32)).getResult(0);
     SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {bb, t, k}, ctx),
                                    AffineMap::get(4, 0, {o, k}, ctx),
                                    AffineMap::get(4, 0, {bb, t, o}, ctx)};
@@ -256,13 +262,12 @@ public:
         utils::IteratorType::parallel, utils::IteratorType::parallel,
         utils::IteratorType::parallel, utils::IteratorType::reduction};
     auto op = linalg::GenericOp::create(
-        b, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
-        iters, [&](OpBuilder &nb, Location, ValueRange a) {
-          Value p = arith::MulFOp::create(nb, loc, toF32(nb, a[0]),
-                                          toF32(nb, a[1]));
-          linalg::YieldOp::create(nb, loc,
-                                  arith::AddFOp::create(nb, loc, a[2], p)
-                                      .getResult());
+        b, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps, iters,
+        [&](OpBuilder &nb, Location, ValueRange a) {
+          Value p =
+              arith::MulFOp::create(nb, loc, toF32(nb, a[0]), toF32(nb, a[1]));
+          linalg::YieldOp::create(
+              nb, loc, arith::AddFOp::create(nb, loc, a[2], p).getResult());
         });
     return op.getResult(0);
   }
@@ -294,7 +299,8 @@ public:
     auto expandedType = RankedTensorType::get(
         {xt.getDimSize(0), xt.getDimSize(1), heads, dh}, xt.getElementType());
     Value expanded = tensor::ExpandShapeOp::create(
-        b, loc, expandedType, x, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}},
+        b, loc, expandedType, x,
+        ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}},
         ArrayRef<OpFoldResult>{sizes[0], sizes[1], b.getIndexAttr(heads),
                                b.getIndexAttr(dh)});
     return transpose0213(expanded);
@@ -339,10 +345,9 @@ public:
 
   Value add(Value x, Value y) {
     return map({x, y}, et, [&](OpBuilder &nb, ValueRange a) {
-      return fromF32(nb,
-                     arith::AddFOp::create(nb, loc, toF32(nb, a[0]),
-                                           toF32(nb, a[1])),
-                     et);
+      return fromF32(
+          nb, arith::AddFOp::create(nb, loc, toF32(nb, a[0]), toF32(nb, a[1])),
+          et);
     });
   }
 
@@ -369,15 +374,15 @@ public:
     MLIRContext *ctx = b.getContext();
     AffineExpr d0, d1, d2;
     bindDims(ctx, d0, d1, d2);
-    return parallel({tokens}, {AffineMap::get(3, 0, {d0, d1}, ctx)}, s, et,
-                    [&](OpBuilder &nb, ValueRange a) {
-                      Value row = arith::IndexCastOp::create(
-                          nb, loc, nb.getIndexType(), a[0]);
-                      Value col = linalg::IndexOp::create(nb, loc, 2);
-                      return tensor::ExtractOp::create(nb, loc, wte,
-                                                       ValueRange{row, col})
-                          .getResult();
-                    });
+    return parallel(
+        {tokens}, {AffineMap::get(3, 0, {d0, d1}, ctx)}, s, et,
+        [&](OpBuilder &nb, ValueRange a) {
+          Value row =
+              arith::IndexCastOp::create(nb, loc, nb.getIndexType(), a[0]);
+          Value col = linalg::IndexOp::create(nb, loc, 2);
+          return tensor::ExtractOp::create(nb, loc, wte, ValueRange{row, col})
+              .getResult();
+        });
   }
 
   /// Row `T-1` of `[B, T, N]` as `[B, N]`.
@@ -402,10 +407,9 @@ public:
     AffineExpr d0, d1;
     bindDims(ctx, d0, d1);
     Type i32 = b.getI32Type();
-    Value negInf =
-        cst(-std::numeric_limits<double>::infinity(), f32);
-    Value maxInit = linalg::FillOp::create(b, loc, negInf, empty({s[0]}, f32))
-                        .getResult(0);
+    Value negInf = cst(-std::numeric_limits<double>::infinity(), f32);
+    Value maxInit =
+        linalg::FillOp::create(b, loc, negInf, empty({s[0]}, f32)).getResult(0);
     Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
     Value idxInit =
         linalg::FillOp::create(b, loc, zero, empty({s[0]}, i32)).getResult(0);
@@ -417,8 +421,8 @@ public:
         ValueRange{logits}, ValueRange{maxInit, idxInit}, maps,
         {utils::IteratorType::parallel, utils::IteratorType::reduction},
         [&](OpBuilder &nb, Location, ValueRange a) {
-          Value j = arith::IndexCastOp::create(nb, loc, i32,
-                                               linalg::IndexOp::create(nb, loc, 1));
+          Value j = arith::IndexCastOp::create(
+              nb, loc, i32, linalg::IndexOp::create(nb, loc, 1));
           Value better = arith::CmpFOp::create(
               nb, loc, arith::CmpFPredicate::OGT, a[0], a[1]);
           Value m = arith::SelectOp::create(nb, loc, better, a[0], a[1]);
@@ -458,8 +462,7 @@ public:
     std::string dims;
     for (auto [i, d] : llvm::enumerate(shape))
       dims += (i ? "," : "") + std::to_string(d);
-    return addArg(RankedTensorType::get(shape, et), "weight", weightName,
-                  dims);
+    return addArg(RankedTensorType::get(shape, et), "weight", weightName, dims);
   }
 
   void addResult(Value v, StringRef role, StringRef resName, StringRef dims) {
@@ -557,13 +560,12 @@ public:
     AffineExpr d0, d1, d2;
     bindDims(ctx, d0, d1, d2);
     AffineMap id = AffineMap::getMultiDimIdentityMap(3, ctx);
-    r.gate = g.parallel(
-        {gl, gateBias}, {id, AffineMap::get(3, 0, {d2}, ctx)}, g.shape(gl),
-        g.et, [&](OpBuilder &nb, ValueRange a) {
-          Value s = arith::AddFOp::create(nb, g.loc, g.toF32(nb, a[0]),
-                                          g.toF32(nb, a[1]));
-          return g.fromF32(nb, g.sigmoid(nb, s), g.et);
-        });
+    r.gate = g.parallel({gl, gateBias}, {id, AffineMap::get(3, 0, {d2}, ctx)},
+                        g.shape(gl), g.et, [&](OpBuilder &nb, ValueRange a) {
+                          Value s = arith::AddFOp::create(
+                              nb, g.loc, g.toF32(nb, a[0]), g.toF32(nb, a[1]));
+                          return g.fromF32(nb, g.sigmoid(nb, s), g.et);
+                        });
     return r;
   }
 
@@ -578,8 +580,9 @@ public:
   Value gatedResidual(GraphBuilder &g, Value x, Value zGate, Value o,
                       Value outW) {
     Value gated = g.map({zGate, o}, g.et, [&](OpBuilder &nb, ValueRange a) {
-      return g.fromF32(nb, arith::MulFOp::create(nb, g.loc, g.toF32(nb, a[0]),
-                                                 g.toF32(nb, a[1])),
+      return g.fromF32(nb,
+                       arith::MulFOp::create(nb, g.loc, g.toF32(nb, a[0]),
+                                             g.toF32(nb, a[1])),
                        g.et);
     });
     return g.add(x, g.project(gated, outW));
@@ -599,9 +602,8 @@ public:
     Value gateBias = e.weight(p + "gate_bias", {d});
     Value outW = e.weight(p + "out_proj.weight", {d, d});
 
-    RatProjection r =
-        ratProjection(g, g.project(g.rmsNorm(x, normW, c.rmsEps), inW),
-                      gateBias);
+    RatProjection r = ratProjection(
+        g, g.project(g.rmsNorm(x, normW, c.rmsEps), inW), gateBias);
     Value q = r.q, k = r.k, v = r.v, gate = r.gate;
     Value kt = g.tileGroups(k, d);
     auto scan = [&](Value in) {
@@ -617,14 +619,14 @@ public:
                       c.ropeBase, Value());
     Value vh = g.splitHeads(vs, c.numHead, c.dHead);
     Value attnInit = g.empty(g.shape(vh), g.et);
-    Value o = ChunkAttentionOp::create(
-                  g.b, g.loc, TypeRange{attnInit.getType()}, qh, kh, vh,
-                  Value(), ValueRange{attnInit}, c.chunkSize,
-                  g.b.getF64FloatAttr(scale()))
-                  .getResult(0);
+    Value o =
+        ChunkAttentionOp::create(g.b, g.loc, TypeRange{attnInit.getType()}, qh,
+                                 kh, vh, Value(), ValueRange{attnInit},
+                                 c.chunkSize, g.b.getF64FloatAttr(scale()))
+            .getResult(0);
     Value zSig = outputGate(g, r.z);
     Value y = gatedResidual(g, x, zSig, g.mergeHeads(o), outW);
-    intermediates = {{"gate", gate}, {"z", zSig}, {"q", q},       {"k", k},
+    intermediates = {{"gate", gate}, {"z", zSig},    {"q", q},      {"k", k},
                      {"v", v},       {"v_scan", vs}, {"k_scan", ks}};
     if (state) {
       state->push_back(g.lastToken(vs));
@@ -637,8 +639,7 @@ public:
             arith::MulIOp::create(nb, g.loc, row,
                                   arith::ConstantIndexOp::create(nb, g.loc, l)),
             arith::ConstantIndexOp::create(nb, g.loc, l - 1));
-        return arith::MinUIOp::create(nb, g.loc, lastOfChunk, last)
-            .getResult();
+        return arith::MinUIOp::create(nb, g.loc, lastOfChunk, last).getResult();
       };
       state->push_back(cacheFromSequence(g, kh, cacheRows("rat"), chunkFinal));
       state->push_back(cacheFromSequence(g, vh, cacheRows("rat"), chunkFinal));
@@ -648,9 +649,9 @@ public:
 
   /// Gathers a `[B, H, rows, Dh]` cache from `[B, H, T, Dh]`: row `r` takes
   /// token `tokenOf(r, T - 1)`.
-  Value cacheFromSequence(
-      GraphBuilder &g, Value seq, int64_t rows,
-      function_ref<Value(OpBuilder &, Value, Value)> tokenOf) {
+  Value
+  cacheFromSequence(GraphBuilder &g, Value seq, int64_t rows,
+                    function_ref<Value(OpBuilder &, Value, Value)> tokenOf) {
     SmallVector<OpFoldResult> s = g.shape(seq);
     s[2] = g.b.getIndexAttr(rows);
     return g.parallel({}, {}, s, g.et, [&](OpBuilder &nb, ValueRange) {
@@ -679,11 +680,11 @@ public:
     Value a = g.rmsNorm(x, normW, c.rmsEps);
     Value proj = g.project(a, inW);
     Value v = g.splitHeads(g.columns(proj, 0, d), c.numHead, c.dHead);
-    Value q = g.rope(g.splitHeads(g.columns(proj, d, d), c.numHead, c.dHead),
-                     1, c.ropeBase, Value());
-    Value k = g.rope(
-        g.splitHeads(g.columns(proj, 2 * d, d), c.numHead, c.dHead), 1,
-        c.ropeBase, Value());
+    Value q = g.rope(g.splitHeads(g.columns(proj, d, d), c.numHead, c.dHead), 1,
+                     c.ropeBase, Value());
+    Value k =
+        g.rope(g.splitHeads(g.columns(proj, 2 * d, d), c.numHead, c.dHead), 1,
+               c.ropeBase, Value());
     Value init = g.empty(g.shape(v), g.et);
     Value o = WindowAttentionOp::create(g.b, g.loc, TypeRange{init.getType()},
                                         q, k, v, Value(), ValueRange{init},
@@ -700,8 +701,7 @@ public:
         Value tok = arith::SubIOp::create(nb, g.loc, last, back);
         Value valid = arith::CmpIOp::create(
             nb, g.loc, arith::CmpIPredicate::ule, row, last);
-        return arith::SelectOp::create(nb, g.loc, valid, tok, last)
-            .getResult();
+        return arith::SelectOp::create(nb, g.loc, valid, tok, last).getResult();
       };
       state->push_back(cacheFromSequence(g, k, rows, tokenOf));
       state->push_back(cacheFromSequence(g, v, rows, tokenOf));
@@ -718,7 +718,8 @@ public:
     Value h = g.projectF32(g.rmsNorm(x, lnW, c.rmsEps), fc1);
     Value act = g.map({h}, g.et, [&](OpBuilder &nb, ValueRange a) {
       // Exact GELU: x/2 * (1 + erf(x / sqrt 2)).
-      Value half = arith::ConstantOp::create(nb, g.loc, nb.getF32FloatAttr(0.5));
+      Value half =
+          arith::ConstantOp::create(nb, g.loc, nb.getF32FloatAttr(0.5));
       Value one = arith::ConstantOp::create(nb, g.loc, nb.getF32FloatAttr(1.0));
       Value invSqrt2 = arith::ConstantOp::create(
           nb, g.loc, nb.getF32FloatAttr(0.70710678118654752));
@@ -737,8 +738,7 @@ public:
     StringRef kind = c.layerKind(i);
     if (kind == "rat")
       return ratLayer(g, e, i, x, state);
-    return attentionLayer(g, e, i, x, kind == "swa" ? c.windowSize : 0,
-                          state);
+    return attentionLayer(g, e, i, x, kind == "swa" ? c.windowSize : 0, state);
   }
 
   //===------------------------------------------------------------------===//
@@ -780,9 +780,9 @@ public:
     SmallVector<OpFoldResult> s = g.shape(x);
     return tensor::ExpandShapeOp::create(
         g.b, g.loc,
-        RankedTensorType::get({xt.getDimSize(0), xt.getDimSize(1), 1,
-                               xt.getDimSize(2)},
-                              xt.getElementType()),
+        RankedTensorType::get(
+            {xt.getDimSize(0), xt.getDimSize(1), 1, xt.getDimSize(2)},
+            xt.getElementType()),
         x, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}},
         ArrayRef<OpFoldResult>{s[0], s[1], g.b.getIndexAttr(1), s[2]});
   }
@@ -809,8 +809,8 @@ public:
     std::string p = prefix(i);
     Value normW = e.weight(p + "input_norm.weight", {d});
     bool isRat = kind == "rat";
-    Value inW = e.weight(p + "in_proj.weight",
-                         {isRat ? 3 * d + 2 * gd : 3 * d, d});
+    Value inW =
+        e.weight(p + "in_proj.weight", {isRat ? 3 * d + 2 * gd : 3 * d, d});
     Value gateBias = isRat ? e.weight(p + "gate_bias", {d}) : Value();
     Value outW = e.weight(p + "out_proj.weight", {d, d});
     Value a = g.rmsNorm(x, normW, c.rmsEps);
@@ -820,8 +820,8 @@ public:
     };
     if (!isRat) {
       // A window reaching past max_seq_len attends to every held token.
-      int64_t window = kind == "swa" ? std::min(c.windowSize, o.maxSeqLen - 1)
-                                     : 0;
+      int64_t window =
+          kind == "swa" ? std::min(c.windowSize, o.maxSeqLen - 1) : 0;
       Value v = headsOfToken(g, g.columns(proj, 0, d), c.numHead);
       Value q = ropeToken(g, headsOfToken(g, g.columns(proj, d, d), c.numHead),
                           1, pos);
@@ -829,8 +829,8 @@ public:
           g, headsOfToken(g, g.columns(proj, 2 * d, d), c.numHead), 1, pos);
       SmallVector<Value> inits = stepInits(v, state[0], state[1]);
       auto step = WindowAttentionStepOp::create(
-          g.b, g.loc, TypeRange(ValueRange(inits)), q, k, v, pos, inits,
-          window, g.b.getF64FloatAttr(scale()));
+          g.b, g.loc, TypeRange(ValueRange(inits)), q, k, v, pos, inits, window,
+          g.b.getF64FloatAttr(scale()));
       state.assign({step.getResult(1), step.getResult(2)});
       Value o = unsqueezeT(g, flatHeads(g, step.getResult(0)));
       return g.add(x, g.project(o, outW));
@@ -839,9 +839,9 @@ public:
     Value v = r.v, q = r.q, k = r.k;
     Value gate2 = squeezeT(g, r.gate);
     auto scanStep = [&](Value in, Value st) {
-      return ChunkScanStepOp::create(g.b, g.loc, TypeRange{st.getType()},
-                                     gate2, squeezeT(g, in), pos,
-                                     ValueRange{st}, c.chunkSize)
+      return ChunkScanStepOp::create(g.b, g.loc, TypeRange{st.getType()}, gate2,
+                                     squeezeT(g, in), pos, ValueRange{st},
+                                     c.chunkSize)
           .getResult(0);
     };
     Value sv = scanStep(v, state[0]);
@@ -864,9 +864,9 @@ public:
     auto xt = cast<RankedTensorType>(x.getType());
     return tensor::CollapseShapeOp::create(
         g.b, g.loc,
-        RankedTensorType::get({xt.getDimSize(0),
-                               xt.getDimSize(1) * xt.getDimSize(2)},
-                              xt.getElementType()),
+        RankedTensorType::get(
+            {xt.getDimSize(0), xt.getDimSize(1) * xt.getDimSize(2)},
+            xt.getElementType()),
         x, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
   }
 };
@@ -945,8 +945,7 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
         Value logits = g.projectF32(g.rmsNorm(x, lnW, c.rmsEps), head);
         e.addResult(logits, "output", "logits",
                     "B,T," + std::to_string(c.vocabSize));
-        e.addResult(g.argmax(g.lastToken(logits)), "output", "next_token",
-                    "B");
+        e.addResult(g.argmax(g.lastToken(logits)), "output", "next_token", "B");
       } else {
         Value last = m.unsqueezeT(g, g.lastToken(x));
         Value logits = g.projectF32(g.rmsNorm(last, lnW, c.rmsEps), head);
@@ -962,8 +961,7 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
       if (o.intermediates) {
         for (auto &[resultName, v] : m.intermediates) {
           int64_t width = cast<ShapedType>(v.getType()).getDimSize(2);
-          e.addResult(v, "output", resultName,
-                      "B,T," + std::to_string(width));
+          e.addResult(v, "output", resultName, "B,T," + std::to_string(width));
         }
         (*module)->setAttr("rat.model", b.getStringAttr("function"));
       }
@@ -1031,8 +1029,7 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
       Value lnW = e.weight("backbone.ln.weight", {c.dModel});
       Value head = e.weight("head.lm_head.weight", {c.vocabSize, c.dModel});
       Value logits = g.projectF32(g.rmsNorm(x, lnW, c.rmsEps), head);
-      e.addResult(g.argmax(m.squeezeT(g, logits)), "output", "next_token",
-                  "B");
+      e.addResult(g.argmax(m.squeezeT(g, logits)), "output", "next_token", "B");
       e.addResult(logits, "output", "logits",
                   "B,1," + std::to_string(c.vocabSize));
     } else {

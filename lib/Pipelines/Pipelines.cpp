@@ -49,20 +49,20 @@ void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
     RatTileAndFuseOptions tiling;
     // CPU: a few tiles per core-sized chunk of work. GPU: one iteration per
     // tile, so each tile becomes one thread.
-    copyOr(options.scanTileSizes, gpu ? ArrayRef<int64_t>{1, 1, 1}
-                                      : ArrayRef<int64_t>{1, 4},
+    copyOr(options.scanTileSizes,
+           gpu ? ArrayRef<int64_t>{1, 1, 1} : ArrayRef<int64_t>{1, 4},
            tiling.scanTileSizes);
-    copyOr(options.attentionTileSizes, gpu ? ArrayRef<int64_t>{1, 1, 1}
-                                           : ArrayRef<int64_t>{1, 1, 64},
+    copyOr(options.attentionTileSizes,
+           gpu ? ArrayRef<int64_t>{1, 1, 1} : ArrayRef<int64_t>{1, 1, 64},
            tiling.attentionTileSizes);
-    copyOr(options.normTileSizes, gpu ? ArrayRef<int64_t>{1, 1}
-                                      : ArrayRef<int64_t>{1, 64},
+    copyOr(options.normTileSizes,
+           gpu ? ArrayRef<int64_t>{1, 1} : ArrayRef<int64_t>{1, 64},
            tiling.normTileSizes);
-    copyOr(options.ropeTileSizes, gpu ? ArrayRef<int64_t>{1, 1, 1}
-                                      : ArrayRef<int64_t>{1, 1, 64},
+    copyOr(options.ropeTileSizes,
+           gpu ? ArrayRef<int64_t>{1, 1, 1} : ArrayRef<int64_t>{1, 1, 64},
            tiling.ropeTileSizes);
-    copyOr(options.stepTileSizes, gpu ? ArrayRef<int64_t>{1, 1}
-                                      : ArrayRef<int64_t>{1},
+    copyOr(options.stepTileSizes,
+           gpu ? ArrayRef<int64_t>{1, 1} : ArrayRef<int64_t>{1},
            tiling.stepTileSizes);
     fpm.addPass(createRatTileAndFuse(tiling));
   }

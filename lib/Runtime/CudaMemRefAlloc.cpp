@@ -1,4 +1,5 @@
-//===- CudaMemRefAlloc.cpp - device memory for compiled host code -*- C++ -*-===//
+//===- CudaMemRefAlloc.cpp - device memory for compiled host code -*- C++
+//-*-===//
 //
 // Host code compiled for the cuda target lowers memref.alloc/dealloc with
 // `finalize-memref-to-llvm{use-generic-functions}` to these two functions:

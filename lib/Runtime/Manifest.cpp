@@ -325,8 +325,7 @@ private:
     else if (role == "state_inout" && isArg) {
       value.role = Role::State;
       value.inPlace = true;
-    }
-    else if (role == "output" && !isArg)
+    } else if (role == "output" && !isArg)
       value.role = Role::Output;
     else
       fail("invalid " + std::string(kind) + " role '" + std::string(role) +

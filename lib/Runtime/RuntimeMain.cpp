@@ -892,8 +892,7 @@ void runRatLayer(Session &session, const Manifest &manifest,
   // The decode state (chunk cache) holds max_seq_len positions.
   std::optional<int64_t> maxSeqLen = manifest.intParam("max_seq_len");
   if (options.decode && maxSeqLen && length > *maxSeqLen)
-    throw RatError(options.input + ": --decode over " +
-                   std::to_string(length) +
+    throw RatError(options.input + ": --decode over " + std::to_string(length) +
                    " tokens exceeds the model's max_seq_len " +
                    std::to_string(*maxSeqLen) +
                    " (compile with a larger --max-seq-len)");

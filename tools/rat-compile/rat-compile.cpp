@@ -50,8 +50,9 @@ static cl::opt<std::string> target("target", cl::desc("cpu or cuda"),
 static cl::opt<std::string> chip("chip", cl::desc("GPU architecture"),
                                  cl::init("sm_90"), cl::cat(category));
 static cl::opt<std::string>
-    dtype("dtype", cl::desc("Storage type of weights and activations: f32, "
-                            "bf16 or f16 (accumulation is f32)"),
+    dtype("dtype",
+          cl::desc("Storage type of weights and activations: f32, "
+                   "bf16 or f16 (accumulation is f32)"),
           cl::init("f32"), cl::cat(category));
 static cl::opt<std::string>
     emit("emit",
@@ -71,11 +72,11 @@ static cl::opt<bool> intermediates(
     cl::desc("rat_layer configs: prefill also returns gate, z, q, k, v, "
              "v_scan and k_scan (a `function` model without decode)"),
     cl::init(false), cl::cat(category));
-static cl::opt<std::string> pipelineOptions(
-    "pipeline-options",
-    cl::desc("Options of the rat pipelines, e.g. "
-             "'tile=true attention-tile-sizes=1,1,32'"),
-    cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    pipelineOptions("pipeline-options",
+                    cl::desc("Options of the rat pipelines, e.g. "
+                             "'tile=true attention-tile-sizes=1,1,32'"),
+                    cl::init(""), cl::cat(category));
 static cl::opt<int> optLevel("O",
                              cl::desc("LLVM optimization level of the host "
                                       "code (kernels: --pipeline-options "
@@ -110,7 +111,8 @@ int main(int argc, char **argv) {
   std::optional<EmitKind> kind = parseEmitKind(emit);
   if (!kind)
     return fail("--emit must be one of mlir, rat, tiled, kernel, llvm, ptx, "
-                "obj, exe; got '" + emit + "'");
+                "obj, exe; got '" +
+                emit + "'");
   options.emit = *kind;
   if (dtype != "f32" && dtype != "bf16" && dtype != "f16")
     return fail("--dtype must be f32, bf16 or f16, got '" + dtype + "'");
@@ -176,8 +178,7 @@ int main(int argc, char **argv) {
     if (!module)
       return 1;
   }
-  if (!weightsFile.empty() &&
-      !checkCheckpoint(*module, weightsFile, error))
+  if (!weightsFile.empty() && !checkCheckpoint(*module, weightsFile, error))
     return fail(error);
   if (failed(compileModule(*module, options, llvm::errs())))
     return 1;

@@ -19,7 +19,8 @@ namespace rat {
 struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
   PassOptions::Option<bool> tile{
       *this, "tile",
-      llvm::cl::desc("Tile rat ops and fuse their producers (rat-tile-and-fuse)"),
+      llvm::cl::desc(
+          "Tile rat ops and fuse their producers (rat-tile-and-fuse)"),
       llvm::cl::init(true)};
   PassOptions::ListOption<int64_t> scanTileSizes{
       *this, "scan-tile-sizes",
@@ -56,12 +57,12 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
       llvm::cl::init(false)};
 
   // rat-to-nvvm only.
-  PassOptions::Option<std::string> chip{
-      *this, "chip", llvm::cl::desc("GPU architecture"),
-      llvm::cl::init("sm_90")};
-  PassOptions::Option<std::string> features{
-      *this, "features", llvm::cl::desc("PTX features"),
-      llvm::cl::init("+ptx80")};
+  PassOptions::Option<std::string> chip{*this, "chip",
+                                        llvm::cl::desc("GPU architecture"),
+                                        llvm::cl::init("sm_90")};
+  PassOptions::Option<std::string> features{*this, "features",
+                                            llvm::cl::desc("PTX features"),
+                                            llvm::cl::init("+ptx80")};
   PassOptions::Option<int> optLevel{
       *this, "opt-level", llvm::cl::desc("Optimization level of the kernels"),
       llvm::cl::init(3)};

@@ -58,8 +58,7 @@ struct RatOpBufferization
   }
 };
 
-template <typename... Ops>
-void attachAll(MLIRContext *ctx) {
+template <typename... Ops> void attachAll(MLIRContext *ctx) {
   (Ops::template attachInterface<RatOpBufferization<Ops>>(*ctx), ...);
 }
 } // namespace

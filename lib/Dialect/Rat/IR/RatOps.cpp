@@ -62,8 +62,8 @@ public:
   LogicalResult minRank(Value v, StringRef name, int64_t minimum) {
     int64_t actual = type(v).getRank();
     if (actual < minimum)
-      return op->emitOpError() << name << " must have rank >= " << minimum
-                               << ", got " << actual;
+      return op->emitOpError()
+             << name << " must have rank >= " << minimum << ", got " << actual;
     return success();
   }
 
@@ -74,17 +74,17 @@ public:
     int64_t x = type(a).getDimSize(ad), y = type(b).getDimSize(bd);
     if (ShapedType::isDynamic(x) || ShapedType::isDynamic(y) || x == y)
       return success();
-    return op->emitOpError() << an << " dim " << ad << " (" << x
-                             << ") must equal " << bn << " dim " << bd << " ("
-                             << y << ")";
+    return op->emitOpError()
+           << an << " dim " << ad << " (" << x << ") must equal " << bn
+           << " dim " << bd << " (" << y << ")";
   }
 
   /// `a` and `b` have the same rank and compatible dimensions.
   LogicalResult sameShape(Value a, StringRef an, Value b, StringRef bn) {
     int64_t ra = type(a).getRank(), rb = type(b).getRank();
     if (ra != rb)
-      return op->emitOpError() << an << " rank (" << ra << ") must equal "
-                               << bn << " rank (" << rb << ")";
+      return op->emitOpError() << an << " rank (" << ra << ") must equal " << bn
+                               << " rank (" << rb << ")";
     for (int64_t d = 0; d < ra; ++d)
       if (failed(sameDim(a, an, d, b, bn, d)))
         return failure();
@@ -105,8 +105,8 @@ public:
   }
 
   /// Every operand in `values` has the same float element type.
-  LogicalResult sameFloatElementType(ArrayRef<std::pair<Value, StringRef>>
-                                         values) {
+  LogicalResult
+  sameFloatElementType(ArrayRef<std::pair<Value, StringRef>> values) {
     Type first = type(values.front().first).getElementType();
     for (auto [v, name] : values) {
       Type et = type(v).getElementType();
@@ -139,8 +139,8 @@ static LogicalResult verifyDpsForm(Operation *op, unsigned numInits) {
   auto dps = cast<DestinationStyleOpInterface>(op);
   if (dps.getNumDpsInits() != static_cast<int64_t>(numInits))
     return op->emitOpError()
-           << "expects " << numInits << " destination operand(s) in outs(), got "
-           << dps.getNumDpsInits();
+           << "expects " << numInits
+           << " destination operand(s) in outs(), got " << dps.getNumDpsInits();
   bool anyTensor = false, anyMemRef = false;
   for (Value v : op->getOperands()) {
     anyTensor |= isa<RankedTensorType>(v.getType());
@@ -155,9 +155,9 @@ static LogicalResult verifyDpsForm(Operation *op, unsigned numInits) {
     return success();
   }
   if (op->getNumResults() != numInits)
-    return op->emitOpError() << "expects " << numInits
-                             << " result(s), one per destination, got "
-                             << op->getNumResults();
+    return op->emitOpError()
+           << "expects " << numInits << " result(s), one per destination, got "
+           << op->getNumResults();
   for (auto [i, init] : llvm::enumerate(dps.getDpsInits()))
     if (init.getType() != op->getResult(i).getType())
       return op->emitOpError()
@@ -224,8 +224,7 @@ reifyFromInits(Operation *op, OpBuilder &b,
                ReifiedRankedShapedTypeDims &reifiedReturnShapes) {
   auto dps = cast<DestinationStyleOpInterface>(op);
   for (Value init : dps.getDpsInits())
-    reifiedReturnShapes.push_back(
-        tensor::getMixedSizes(b, op->getLoc(), init));
+    reifiedReturnShapes.push_back(tensor::getMixedSizes(b, op->getLoc(), init));
   return success();
 }
 
@@ -257,7 +256,8 @@ RAT_DEFINE_SHARED_INTERFACES(WindowAttentionStepOp)
 
 LogicalResult RmsNormOp::verify() {
   ShapeChecker c(*this);
-  if (failed(verifyDpsForm(*this, 1)) || failed(c.minRank(getInput(), "input", 1)) ||
+  if (failed(verifyDpsForm(*this, 1)) ||
+      failed(c.minRank(getInput(), "input", 1)) ||
       failed(c.rank(getWeight(), "weight", 1)))
     return failure();
   int64_t last = ShapeChecker::type(getInput()).getRank() - 1;
@@ -282,8 +282,8 @@ LogicalResult RopeOp::verify() {
   if (failed(verifyDpsForm(*this, 1)) ||
       failed(c.minRank(getInput(), "input", 2)) ||
       failed(c.sameShape(getInit(), "init", getInput(), "input")) ||
-      failed(c.sameFloatElementType({{getInput(), "input"},
-                                     {getInit(), "init"}})) ||
+      failed(c.sameFloatElementType(
+          {{getInput(), "input"}, {getInit(), "init"}})) ||
       failed(c.positive("chunk_size", getChunkSize())))
     return failure();
   int64_t dh = ShapeChecker::type(getInput()).getShape().back();
@@ -327,9 +327,8 @@ LogicalResult ChunkScanOp::verify() {
       failed(c.minRank(getInput(), "input", 2)) ||
       failed(c.sameShape(getGate(), "gate", getInput(), "input")) ||
       failed(c.sameShape(getInit(), "init", getInput(), "input")) ||
-      failed(c.sameFloatElementType({{getInput(), "input"},
-                                     {getGate(), "gate"},
-                                     {getInit(), "init"}})) ||
+      failed(c.sameFloatElementType(
+          {{getInput(), "input"}, {getGate(), "gate"}, {getInit(), "init"}})) ||
       failed(c.positive("chunk_size", getChunkSize())))
     return failure();
   return success();
@@ -387,7 +386,8 @@ struct ChunkScanClampChunkSize : OpRewritePattern<ChunkScanOp> {
                                 PatternRewriter &rewriter) const override {
     auto type = cast<ShapedType>(op.getInput().getType());
     int64_t t = type.getDimSize(type.getRank() - 2);
-    if (ShapedType::isDynamic(t) || t < 1 || static_cast<int64_t>(op.getChunkSize()) <= t)
+    if (ShapedType::isDynamic(t) || t < 1 ||
+        static_cast<int64_t>(op.getChunkSize()) <= t)
       return rewriter.notifyMatchFailure(op, "chunk does not exceed T");
     rewriter.modifyOpInPlace(op, [&] { op.setChunkSize(t); });
     return success();
@@ -424,10 +424,8 @@ static LogicalResult verifyAttentionShapes(Operation *op, Value q, Value k,
       failed(c.sameDim(v, "value", 2, k, "key", 2)) ||
       failed(c.sameDim(init, "init", 2, q, "query", 2)) ||
       failed(c.sameDim(init, "init", 3, v, "value", 3)) ||
-      failed(c.sameFloatElementType({{q, "query"},
-                                     {k, "key"},
-                                     {v, "value"},
-                                     {init, "init"}})) ||
+      failed(c.sameFloatElementType(
+          {{q, "query"}, {k, "key"}, {v, "value"}, {init, "init"}})) ||
       failed(verifyScale(op, scale)))
     return failure();
   if (ShapedType::isDynamic(ShapeChecker::type(q).getDimSize(3)))
@@ -536,8 +534,7 @@ LogicalResult ChunkScanStepOp::verify() {
 
 namespace {
 /// With chunk_size 1 every position starts a chunk: the old state is unused.
-struct ChunkScanStepUnitChunkToElementwise
-    : OpRewritePattern<ChunkScanStepOp> {
+struct ChunkScanStepUnitChunkToElementwise : OpRewritePattern<ChunkScanStepOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ChunkScanStepOp op,
                                 PatternRewriter &rewriter) const override {
@@ -563,8 +560,7 @@ void ChunkScanStepOp::getCanonicalizationPatterns(RewritePatternSet &results,
 /// Shape rules shared by the two attention decode steps: query `[B, Hq, Dh]`,
 /// key `[B, H, Dh]`, value `[B, H, Dv]`, output `[B, H, Dv]`, caches
 /// `[B, H, R, Dh]` / `[B, H, R, Dv]`.
-template <typename OpTy>
-static LogicalResult verifyAttentionStep(OpTy op) {
+template <typename OpTy> static LogicalResult verifyAttentionStep(OpTy op) {
   ShapeChecker c(op);
   if (failed(verifyDpsForm(op, 3)))
     return failure();

@@ -27,8 +27,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
 using namespace mlir;
 using namespace mlir::rat;
@@ -37,7 +37,9 @@ using namespace mlir::rat;
 // Helpers
 //===----------------------------------------------------------------------===//
 
-static int64_t rankOf(Value v) { return cast<ShapedType>(v.getType()).getRank(); }
+static int64_t rankOf(Value v) {
+  return cast<ShapedType>(v.getType()).getRank();
+}
 
 static OpFoldResult dimOf(OpBuilder &b, Location loc, Value v, int64_t d) {
   if (isa<MemRefType>(v.getType()))
@@ -184,9 +186,8 @@ static TilingResult cloneOnSlices(OpBuilder &b, Operation *op,
     setSegments(attn);
   else if (auto attn = dyn_cast<WindowAttentionOp>(tiled))
     setSegments(attn);
-  return TilingResult{{tiled},
-                      SmallVector<Value>(tiled->getResults()),
-                      std::move(slices)};
+  return TilingResult{
+      {tiled}, SmallVector<Value>(tiled->getResults()), std::move(slices)};
 }
 
 /// Records the defining op of a slice value (for the fusion driver).
@@ -271,8 +272,7 @@ struct ScalarEmitter {
         b, loc, lb, ub, index(1), inits,
         [&](OpBuilder &nb, Location nloc, Value iv, ValueRange args) {
           OpBuilder::InsertionGuard g(b);
-          b.setInsertionPoint(nb.getInsertionBlock(),
-                              nb.getInsertionPoint());
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           SmallVector<Value> next = body(iv, args);
           scf::YieldOp::create(b, nloc, next);
         });
@@ -280,8 +280,8 @@ struct ScalarEmitter {
   }
 
   /// `sum_d a[aIdx..., d] * b[bIdx..., d]` for d in [0, n).
-  Value dot(Value a, SmallVector<Value> aIdx, Value bm,
-            SmallVector<Value> bIdx, Value n) {
+  Value dot(Value a, SmallVector<Value> aIdx, Value bm, SmallVector<Value> bIdx,
+            Value n) {
     return loop(index(0), n, {f(0.0)}, [&](Value d, ValueRange acc) {
       SmallVector<Value> ai = aIdx, bi = bIdx;
       ai.push_back(d);
@@ -322,8 +322,8 @@ struct OnlineSoftmax {
             SmallVector<Value> kIdx, Value value, SmallVector<Value> vIdx,
             Value dh, Value scale, function_ref<Value(Value)> keyRow) {
     Value negInf = e.f(-std::numeric_limits<double>::infinity());
-    SmallVector<Value> fin = e.loop(
-        lb, ub, {negInf, e.f(0.0)}, [&](Value j, ValueRange ml) {
+    SmallVector<Value> fin =
+        e.loop(lb, ub, {negInf, e.f(0.0)}, [&](Value j, ValueRange ml) {
           Value r = keyRow(j);
           SmallVector<Value> ki = kIdx, vi = vIdx;
           ki.push_back(r);
@@ -413,8 +413,7 @@ LogicalResult RmsNormOp::getResultTilePosition(
     OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
     ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,
     SmallVector<OpFoldResult> &resultSizes) {
-  rowSlice(b, getLoc(), getInit(), offsets, sizes, resultOffsets,
-           resultSizes);
+  rowSlice(b, getLoc(), getInit(), offsets, sizes, resultOffsets, resultSizes);
   return success();
 }
 
@@ -497,8 +496,7 @@ LogicalResult RopeOp::getResultTilePosition(
     OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
     ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,
     SmallVector<OpFoldResult> &resultSizes) {
-  rowSlice(b, getLoc(), getInit(), offsets, sizes, resultOffsets,
-           resultSizes);
+  rowSlice(b, getLoc(), getInit(), offsets, sizes, resultOffsets, resultSizes);
   return success();
 }
 
@@ -532,15 +530,13 @@ LogicalResult RopeOp::generateScalarImplementation(OpBuilder &b, Location loc,
   Value pos = getOffset() ? e.iadd(getOffset(), t) : t;
   pos = e.idiv(pos, e.index(getChunkSize()));
   Value posF = arith::UIToFPOp::create(
-      b, loc, e.f32,
-      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), pos));
+      b, loc, e.f32, arith::IndexCastUIOp::create(b, loc, b.getI64Type(), pos));
   // inv_freq_i = base^(-2i/Dh) = exp2(-(2i/Dh) * log2(base)).
   double log2Base = std::log2(getBase().convertToDouble());
   SmallVector<Value> row(ivs.begin(), ivs.end());
   e.loop(e.index(0), e.index(half), {}, [&](Value i, ValueRange) {
     Value iF = arith::UIToFPOp::create(
-        b, loc, e.f32,
-        arith::IndexCastUIOp::create(b, loc, b.getI64Type(), i));
+        b, loc, e.f32, arith::IndexCastUIOp::create(b, loc, b.getI64Type(), i));
     Value expo = e.mul(iF, e.f(-2.0 * log2Base / static_cast<double>(dh)));
     Value invFreq = math::Exp2Op::create(b, loc, expo);
     Value angle = e.mul(posF, invFreq);
@@ -593,8 +589,7 @@ static void chunkTileToTokens(OpBuilder &b, Location loc, ChunkScanOp op,
   OpFoldResult tokens = dimOf(b, loc, op.getInput(), rank - 2);
   o[rank - 2] = affine::makeComposedFoldedAffineApply(b, loc, c0 * l,
                                                       {offsets[rank - 2]});
-  AffineMap minMap = AffineMap::get(3, 0, {cs * l, t - c0 * l},
-                                    b.getContext());
+  AffineMap minMap = AffineMap::get(3, 0, {cs * l, t - c0 * l}, b.getContext());
   s[rank - 2] = affine::makeComposedFoldedAffineMin(
       b, loc, minMap, {offsets[rank - 2], sizes[rank - 2], tokens});
 }
@@ -698,24 +693,23 @@ static void attentionResultTile(OpTy op, OpBuilder &b,
 }
 
 template <typename OpTy>
-static FailureOr<TilingResult>
-attentionTile(OpTy op, OpBuilder &b, ArrayRef<OpFoldResult> offsets,
-              ArrayRef<OpFoldResult> sizes) {
+static FailureOr<TilingResult> attentionTile(OpTy op, OpBuilder &b,
+                                             ArrayRef<OpFoldResult> offsets,
+                                             ArrayRef<OpFoldResult> sizes) {
   Location loc = op.getLoc();
-  OpFoldResult b0 = offsets[0], bs = sizes[0], h0 = offsets[1],
-               hs = sizes[1], t0 = offsets[2], ts = sizes[2];
+  OpFoldResult b0 = offsets[0], bs = sizes[0], h0 = offsets[1], hs = sizes[1],
+               t0 = offsets[2], ts = sizes[2];
   OpFoldResult qh0, qhs, kh0, khs;
   if (failed(groupTile(b, loc, op.getQuery(), 1, op.getValue(), h0, hs, qh0,
                        qhs)) ||
-      failed(groupTile(b, loc, op.getKey(), 1, op.getValue(), h0, hs, kh0,
-                       khs)))
+      failed(
+          groupTile(b, loc, op.getKey(), 1, op.getValue(), h0, hs, kh0, khs)))
     return failure();
   SmallVector<Operation *> slices;
   OpFoldResult zero = b.getIndexAttr(0);
-  Value q = record(
-      getSlice(b, loc, op.getQuery(), {b0, qh0, t0, zero},
-               {bs, qhs, ts, dimOf(b, loc, op.getQuery(), 3)}),
-      slices);
+  Value q = record(getSlice(b, loc, op.getQuery(), {b0, qh0, t0, zero},
+                            {bs, qhs, ts, dimOf(b, loc, op.getQuery(), 3)}),
+                   slices);
   Value k = record(getSlice(b, loc, op.getKey(), {b0, kh0, zero, zero},
                             {bs, khs, dimOf(b, loc, op.getKey(), 2),
                              dimOf(b, loc, op.getKey(), 3)}),
@@ -732,10 +726,11 @@ attentionTile(OpTy op, OpBuilder &b, ArrayRef<OpFoldResult> offsets,
 }
 
 template <typename OpTy>
-static LogicalResult attentionDomainFromResult(
-    OpTy op, OpBuilder &b, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets,
-    SmallVectorImpl<OpFoldResult> &domSizes) {
+static LogicalResult
+attentionDomainFromResult(OpTy op, OpBuilder &b, ArrayRef<OpFoldResult> offsets,
+                          ArrayRef<OpFoldResult> sizes,
+                          SmallVectorImpl<OpFoldResult> &domOffsets,
+                          SmallVectorImpl<OpFoldResult> &domSizes) {
   if (!isFullDim(b, op.getLoc(), op.getInit(), 3, offsets[3], sizes[3]))
     return failure();
   domOffsets.assign(offsets.begin(), offsets.begin() + 3);
@@ -746,8 +741,8 @@ static LogicalResult attentionDomainFromResult(
 /// Scalar attention for one query token: online softmax over keys
 /// `j in [lb, ub)` whose rows come from `keyRow(j)`.
 template <typename OpTy>
-static void attentionPoint(OpTy op, OpBuilder &b, Location loc,
-                           ValueRange ivs, Value lb, Value ub,
+static void attentionPoint(OpTy op, OpBuilder &b, Location loc, ValueRange ivs,
+                           Value lb, Value ub,
                            function_ref<Value(Value)> keyRow) {
   // The accumulator lives for one query: the scope releases it, so loops
   // over queries do not grow the stack.
@@ -763,9 +758,9 @@ static void attentionPoint(OpTy op, OpBuilder &b, Location loc,
   Value dh = e.dim(op.getQuery(), 3), dv = e.dim(op.getValue(), 3);
   OnlineSoftmax sm(e, dv,
                    cast<ShapedType>(op.getValue().getType()).getDimSize(3));
-  Value l = sm.run(lb, ub, op.getQuery(), {b_, hq, t}, op.getKey(), {b_, hk},
-                   op.getValue(), {b_, h}, dh, e.f(op.getScaleOrDefault()),
-                   keyRow);
+  Value l =
+      sm.run(lb, ub, op.getQuery(), {b_, hq, t}, op.getKey(), {b_, hk},
+             op.getValue(), {b_, h}, dh, e.f(op.getScaleOrDefault()), keyRow);
   sm.finish(l, op.getInit(), {b_, h, t});
 }
 
@@ -814,14 +809,13 @@ LogicalResult ChunkAttentionOp::generateScalarImplementation(OpBuilder &b,
   Value s = getOffset() ? e.iadd(getOffset(), ivs[2]) : ivs[2];
   Value chunk = e.idiv(s, l);
   // Keys 0..chunk-1 are the chunk-final states, key `chunk` the own state.
-  attentionPoint(*this, b, loc, ivs, e.index(0), e.iadd(chunk, e.index(1)),
-                 [&](Value j) {
-                   Value last = e.iadd(e.imul(j, l), e.index(getChunkSize() - 1));
-                   Value isOwn = arith::CmpIOp::create(
-                       b, loc, arith::CmpIPredicate::eq, j, chunk);
-                   return arith::SelectOp::create(b, loc, isOwn, s, last)
-                       .getResult();
-                 });
+  attentionPoint(
+      *this, b, loc, ivs, e.index(0), e.iadd(chunk, e.index(1)), [&](Value j) {
+        Value last = e.iadd(e.imul(j, l), e.index(getChunkSize() - 1));
+        Value isOwn =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, j, chunk);
+        return arith::SelectOp::create(b, loc, isOwn, s, last).getResult();
+      });
   return success();
 }
 
@@ -907,8 +901,7 @@ LogicalResult ChunkScanStepOp::generateScalarImplementation(OpBuilder &b,
       b, loc, arith::CmpIPredicate::eq,
       e.irem(getPosition(), e.index(getChunkSize())), e.index(0));
   prev = arith::SelectOp::create(b, loc, isStart, e.f(0.0), prev);
-  e.store(e.add(e.mul(g, prev), e.mul(e.sub(e.f(1.0), g), x)), getState(),
-          ivs);
+  e.store(e.add(e.mul(g, prev), e.mul(e.sub(e.f(1.0), g), x)), getState(), ivs);
   return success();
 }
 
@@ -919,11 +912,10 @@ LogicalResult ChunkScanStepOp::generateScalarImplementation(OpBuilder &b,
 /// Offsets/sizes of destination `i` (output, key cache, value cache) for a
 /// [B, H] tile.
 template <typename OpTy>
-static void stepInitTile(OpBuilder &b, OpTy op, unsigned i,
-                         ArrayRef<OpFoldResult> offsets,
-                         ArrayRef<OpFoldResult> sizes,
-                         SmallVectorImpl<OpFoldResult> &o,
-                         SmallVectorImpl<OpFoldResult> &s) {
+static void
+stepInitTile(OpBuilder &b, OpTy op, unsigned i, ArrayRef<OpFoldResult> offsets,
+             ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &o,
+             SmallVectorImpl<OpFoldResult> &s) {
   Value init = op.getInits()[i];
   o.assign(offsets.begin(), offsets.end());
   s.assign(sizes.begin(), sizes.end());
@@ -944,14 +936,14 @@ static FailureOr<TilingResult> stepTile(OpTy op, OpBuilder &b,
   Value q = record(getSlice(b, loc, op.getQuery(), {offsets[0], qh0, zero},
                             {sizes[0], qhs, dimOf(b, loc, op.getQuery(), 2)}),
                    slices);
-  Value k = record(
-      getSlice(b, loc, op.getKey(), {offsets[0], offsets[1], zero},
-               {sizes[0], sizes[1], dimOf(b, loc, op.getKey(), 2)}),
-      slices);
-  Value v = record(
-      getSlice(b, loc, op.getValue(), {offsets[0], offsets[1], zero},
-               {sizes[0], sizes[1], dimOf(b, loc, op.getValue(), 2)}),
-      slices);
+  Value k =
+      record(getSlice(b, loc, op.getKey(), {offsets[0], offsets[1], zero},
+                      {sizes[0], sizes[1], dimOf(b, loc, op.getKey(), 2)}),
+             slices);
+  Value v =
+      record(getSlice(b, loc, op.getValue(), {offsets[0], offsets[1], zero},
+                      {sizes[0], sizes[1], dimOf(b, loc, op.getValue(), 2)}),
+             slices);
   SmallVector<Value> operands = {q, k, v, op.getPosition()};
   for (unsigned i = 0; i < 3; ++i) {
     SmallVector<OpFoldResult> o, s;
@@ -963,11 +955,12 @@ static FailureOr<TilingResult> stepTile(OpTy op, OpBuilder &b,
 }
 
 template <typename OpTy>
-static LogicalResult stepDomainFromResult(
-    OpTy op, OpBuilder &b, unsigned resultNumber,
-    ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
-    SmallVectorImpl<OpFoldResult> &domOffsets,
-    SmallVectorImpl<OpFoldResult> &domSizes) {
+static LogicalResult
+stepDomainFromResult(OpTy op, OpBuilder &b, unsigned resultNumber,
+                     ArrayRef<OpFoldResult> offsets,
+                     ArrayRef<OpFoldResult> sizes,
+                     SmallVectorImpl<OpFoldResult> &domOffsets,
+                     SmallVectorImpl<OpFoldResult> &domSizes) {
   Value init = op.getInits()[resultNumber];
   for (int64_t d = 2; d < rankOf(init); ++d)
     if (!isFullDim(b, op.getLoc(), init, d, offsets[d], sizes[d]))
@@ -1014,9 +1007,9 @@ static void stepPoint(OpTy op, OpBuilder &b, Location loc, ValueRange ivs,
   }                                                                            \
   SmallVector<Range> OP::getIterationDomain(OpBuilder &b) {                    \
     Location loc = getLoc();                                                   \
-    return domainOf(b, loc,                                                    \
-                    {dimOf(b, loc, getOutput(), 0),                            \
-                     dimOf(b, loc, getOutput(), 1)});                          \
+    return domainOf(                                                           \
+        b, loc,                                                                \
+        {dimOf(b, loc, getOutput(), 0), dimOf(b, loc, getOutput(), 1)});       \
   }                                                                            \
   FailureOr<TilingResult> OP::getTiledImplementation(                          \
       OpBuilder &b, ArrayRef<OpFoldResult> offsets,                            \
@@ -1049,8 +1042,9 @@ RAT_DEFINE_STEP_TILING(WindowAttentionStepOp)
 
 #undef RAT_DEFINE_STEP_TILING
 
-LogicalResult ChunkAttentionStepOp::generateScalarImplementation(
-    OpBuilder &b, Location loc, ValueRange ivs) {
+LogicalResult
+ChunkAttentionStepOp::generateScalarImplementation(OpBuilder &b, Location loc,
+                                                   ValueRange ivs) {
   ScalarEmitter e(b, loc);
   // Row `chunk` takes the newest state; keys are rows 0..chunk.
   Value chunk = e.idiv(getPosition(), e.index(getChunkSize()));
@@ -1059,8 +1053,9 @@ LogicalResult ChunkAttentionStepOp::generateScalarImplementation(
   return success();
 }
 
-LogicalResult WindowAttentionStepOp::generateScalarImplementation(
-    OpBuilder &b, Location loc, ValueRange ivs) {
+LogicalResult
+WindowAttentionStepOp::generateScalarImplementation(OpBuilder &b, Location loc,
+                                                    ValueRange ivs) {
   ScalarEmitter e(b, loc);
   Value p = getPosition();
   Value rows = e.dim(getKeyCache(), 2);

@@ -1,4 +1,5 @@
-//===- HoistStaticAllocas.cpp - stack buffers at the scope entry -*- C++ -*-===//
+//===- HoistStaticAllocas.cpp - stack buffers at the scope entry -*- C++
+//-*-===//
 //
 // Implements -rat-hoist-static-allocas and the hoisting it shares with
 // rat-map-to-gpu.
@@ -42,8 +43,7 @@ void mlir::rat::hoistStaticAllocas(Region &scope, RewriterBase &rewriter) {
   for (memref::AllocaScopeOp s : llvm::reverse(scopes)) {
     bool hasAlloca = false;
     s.walk([&](memref::AllocaOp) { hasAlloca = true; });
-    if (hasAlloca || s.getNumResults() != 0 ||
-        !s.getBodyRegion().hasOneBlock())
+    if (hasAlloca || s.getNumResults() != 0 || !s.getBodyRegion().hasOneBlock())
       continue;
     Block &body = s.getBodyRegion().front();
     rewriter.eraseOp(body.getTerminator());

@@ -39,7 +39,8 @@ struct RatInPlaceStatePass
         DictionaryAttr argAttrs = func.getArgAttrDict(arg.getArgNumber());
         if (stringAttr(resAttrs, "rat.role") != "state" ||
             stringAttr(argAttrs, "rat.role") != "state" ||
-            stringAttr(resAttrs, "rat.name") != stringAttr(argAttrs, "rat.name"))
+            stringAttr(resAttrs, "rat.name") !=
+                stringAttr(argAttrs, "rat.name"))
           continue;
         drop.set(i);
         func.setArgAttr(arg.getArgNumber(), "rat.role",

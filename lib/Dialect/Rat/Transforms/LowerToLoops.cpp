@@ -60,9 +60,9 @@ struct LowerRatOpToLoops : RewritePattern {
     auto tileable = dyn_cast<TilingInterface>(op);
     if (!dps || !tileable || !dps.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "not a rat op on buffers");
-    if (parallelLoops ? failed(lowerToParallel(tileable, rewriter))
-                      : failed(scf::lowerToLoopsUsingSCFForOp(rewriter,
-                                                              tileable)))
+    if (parallelLoops
+            ? failed(lowerToParallel(tileable, rewriter))
+            : failed(scf::lowerToLoopsUsingSCFForOp(rewriter, tileable)))
       return rewriter.notifyMatchFailure(op, "scalar implementation failed");
     rewriter.eraseOp(op);
     return success();

@@ -8,14 +8,14 @@
 
 #include "rat/Dialect/Rat/Transforms/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Dialect/Affine/IR/ValueBoundsOpInterfaceImpl.h"
-#include "mlir/Dialect/Arith/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 namespace mlir::rat {
@@ -45,13 +45,12 @@ static void copyToLoops(memref::CopyOp copy, RewriterBase &rewriter) {
     ubs.push_back(memref::DimOp::create(rewriter, loc, copy.getSource(), d));
     steps.push_back(one);
   }
-  scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps,
-                          [&](OpBuilder &b, Location l, ValueRange ivs) {
-                            Value v = memref::LoadOp::create(
-                                b, l, copy.getSource(), ivs);
-                            memref::StoreOp::create(b, l, v, copy.getTarget(),
-                                                    ivs);
-                          });
+  scf::ParallelOp::create(
+      rewriter, loc, lbs, ubs, steps,
+      [&](OpBuilder &b, Location l, ValueRange ivs) {
+        Value v = memref::LoadOp::create(b, l, copy.getSource(), ivs);
+        memref::StoreOp::create(b, l, v, copy.getTarget(), ivs);
+      });
   rewriter.eraseOp(copy);
 }
 
@@ -61,8 +60,8 @@ static void parallelToFor(scf::ParallelOp par, RewriterBase &rewriter) {
   Location loc = par.getLoc();
   SmallVector<Value> ivs;
   OpBuilder::InsertionGuard guard(rewriter);
-  for (auto [lb, ub, step] : llvm::zip(par.getLowerBound(),
-                                       par.getUpperBound(), par.getStep())) {
+  for (auto [lb, ub, step] :
+       llvm::zip(par.getLowerBound(), par.getUpperBound(), par.getStep())) {
     auto loop = scf::ForOp::create(rewriter, loc, lb, ub, step);
     ivs.push_back(loop.getInductionVar());
     rewriter.setInsertionPointToStart(loop.getBody());
@@ -89,8 +88,8 @@ struct RatMapToGPUPass : rat::impl::RatMapToGPUBase<RatMapToGPUPass> {
     // Trip counts and their product, on the host.
     SmallVector<Value> trips;
     Value total = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    for (auto [lb, ub, step] : llvm::zip(par.getLowerBound(),
-                                         par.getUpperBound(), par.getStep())) {
+    for (auto [lb, ub, step] :
+         llvm::zip(par.getLowerBound(), par.getUpperBound(), par.getStep())) {
       Value span = arith::SubIOp::create(rewriter, loc, ub, lb);
       Value trip = arith::CeilDivSIOp::create(rewriter, loc, span, step);
       trips.push_back(trip);
@@ -100,14 +99,14 @@ struct RatMapToGPUPass : rat::impl::RatMapToGPUBase<RatMapToGPUPass> {
     Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
     Value grid = arith::CeilDivSIOp::create(rewriter, loc, total, block);
     // An empty iteration space launches nothing.
-    Value nonEmpty = arith::CmpIOp::create(
-        rewriter, loc, arith::CmpIPredicate::sgt, total,
-        arith::ConstantIndexOp::create(rewriter, loc, 0));
+    Value nonEmpty =
+        arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::sgt, total,
+                              arith::ConstantIndexOp::create(rewriter, loc, 0));
     auto guard = scf::IfOp::create(rewriter, loc, nonEmpty,
                                    /*withElseRegion=*/false);
     rewriter.setInsertionPointToStart(&guard.getThenRegion().front());
-    auto launch = gpu::LaunchOp::create(rewriter, loc, grid, one, one, block,
-                                        one, one);
+    auto launch =
+        gpu::LaunchOp::create(rewriter, loc, grid, one, one, block, one, one);
     rewriter.setInsertionPointToStart(&launch.getBody().front());
     Value bid = launch.getBlockIds().x, tid = launch.getThreadIds().x;
     Value id = arith::AddIOp::create(
@@ -176,13 +175,12 @@ struct RatMapToGPUPass : rat::impl::RatMapToGPUBase<RatMapToGPUPass> {
           elements * std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
       if (bytes > kMaxThreadBufferBytes)
         return alloc.emitError("rat-map-to-gpu: a kernel allocates up to ")
-               << bytes << " bytes per thread (limit "
-               << kMaxThreadBufferBytes << "): use smaller tiles";
+               << bytes << " bytes per thread (limit " << kMaxThreadBufferBytes
+               << "): use smaller tiles";
       rewriter.setInsertionPoint(alloc);
-      auto alloca = memref::AllocaOp::create(rewriter, alloc.getLoc(), type,
-                                             alloc.getDynamicSizes(),
-                                             alloc.getSymbolOperands(),
-                                             alloc.getAlignmentAttr());
+      auto alloca = memref::AllocaOp::create(
+          rewriter, alloc.getLoc(), type, alloc.getDynamicSizes(),
+          alloc.getSymbolOperands(), alloc.getAlignmentAttr());
       for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
         if (isa<memref::DeallocOp>(user))
           rewriter.eraseOp(user);

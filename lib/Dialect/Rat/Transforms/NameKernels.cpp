@@ -17,8 +17,7 @@ namespace mlir::rat {
 using namespace mlir;
 
 namespace {
-struct RatNameKernelsPass
-    : rat::impl::RatNameKernelsBase<RatNameKernelsPass> {
+struct RatNameKernelsPass : rat::impl::RatNameKernelsBase<RatNameKernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // Old (module, kernel) reference -> new kernel name.
@@ -37,8 +36,8 @@ struct RatNameKernelsPass
     }
     module.walk([&](gpu::LaunchFuncOp launch) {
       SymbolRefAttr kernel = launch.getKernel();
-      auto it = renamed.find(
-          {kernel.getRootReference(), kernel.getLeafReference()});
+      auto it =
+          renamed.find({kernel.getRootReference(), kernel.getLeafReference()});
       if (it == renamed.end())
         return;
       launch.setKernelAttr(SymbolRefAttr::get(

@@ -7,9 +7,9 @@
 #include "rat/Dialect/Rat/IR/RatOps.h"
 #include "rat/Dialect/Rat/Transforms/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Analysis/SliceAnalysis.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -55,8 +55,7 @@ static bool feedsAttentionKeys(tensor::ExtractSliceOp slice) {
 }
 
 namespace {
-struct RatTileAndFusePass
-    : rat::impl::RatTileAndFuseBase<RatTileAndFusePass> {
+struct RatTileAndFusePass : rat::impl::RatTileAndFuseBase<RatTileAndFusePass> {
   using Base::Base;
 
   /// Tile sizes for `op` over its iteration domain: its `rat.tile_sizes`
@@ -69,11 +68,14 @@ struct RatTileAndFusePass
     } else {
       ArrayRef<int64_t> option =
           TypeSwitch<Operation *, ArrayRef<int64_t>>(op)
-              .Case<ChunkScanOp>([&](auto) { return ArrayRef<int64_t>(scanTileSizes); })
+              .Case<ChunkScanOp>(
+                  [&](auto) { return ArrayRef<int64_t>(scanTileSizes); })
               .Case<ChunkAttentionOp, WindowAttentionOp>(
                   [&](auto) { return ArrayRef<int64_t>(attentionTileSizes); })
-              .Case<RmsNormOp>([&](auto) { return ArrayRef<int64_t>(normTileSizes); })
-              .Case<RopeOp>([&](auto) { return ArrayRef<int64_t>(ropeTileSizes); })
+              .Case<RmsNormOp>(
+                  [&](auto) { return ArrayRef<int64_t>(normTileSizes); })
+              .Case<RopeOp>(
+                  [&](auto) { return ArrayRef<int64_t>(ropeTileSizes); })
               .Default([&](auto) { return ArrayRef<int64_t>(stepTileSizes); });
       sizes.assign(option.begin(), option.end());
     }
@@ -133,7 +135,8 @@ struct RatTileAndFusePass
               return std::nullopt;
             // A producer with users outside this loop nest would be computed
             // again in each of their loops: keep it as its own (tiled) op.
-            if (!isa<tensor::EmptyOp, linalg::FillOp>(op) && !local.contains(op))
+            if (!isa<tensor::EmptyOp, linalg::FillOp>(op) &&
+                !local.contains(op))
               return std::nullopt;
             return scf::SCFTileAndFuseOptions::ControlFnResult{};
           });
