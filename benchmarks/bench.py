@@ -597,20 +597,9 @@ def random_lm_np(cfg, seed):
     """Tiny-LM weights for the CPU dry run (same recipe as
     torch_impls.random_lm_weights, numpy generator)."""
     import numpy as np
+    from model_shapes import lm_weight_shapes
     rng = np.random.default_rng(seed)
-    D, H, Dh, G, L = layer_dims(cfg)
-    V, pattern = cfg["vocab_size"], cfg.get("layer_pattern", ["rat"])
-    shapes = {"embedding.wte.weight": (V, D), "backbone.ln.weight": (D,), "head.lm_head.weight": (V, D)}
-    for i in range(cfg["num_layers"]):
-        pre, kind = "backbone.layers.%d." % i, pattern[i % len(pattern)]
-        shapes[pre + "seq_layer.input_norm.weight"] = (D,)
-        shapes[pre + "seq_layer.in_proj.weight"] = ((3 * D + 2 * G * Dh) if kind == "rat" else 3 * D, D)
-        if kind == "rat":
-            shapes[pre + "seq_layer.gate_bias"] = (D,)
-        shapes[pre + "seq_layer.out_proj.weight"] = (D, D)
-        shapes[pre + "hidden_layer.ln.weight"] = (D,)
-        shapes[pre + "hidden_layer.fc1.weight"] = (4 * D, D)
-        shapes[pre + "hidden_layer.fc2.weight"] = (D, 4 * D)
+    shapes = lm_weight_shapes(cfg)
     w = {}
     for name, shape in sorted(shapes.items()):
         t = rng.standard_normal(shape, dtype=np.float32)

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "scripts", "gpu"))
 import rat_torch  # noqa: E402
+from model_shapes import lm_weight_shapes  # noqa: E402
 
 rms_norm = rat_torch.rms_norm
 
@@ -319,27 +320,6 @@ def lm_forward(tokens, w, cfg):
         x = ffn_ref(x, sub, cfg)
     x = rms_norm(x, w["backbone.ln.weight"], cfg.get("rms_eps", 1e-6))
     return x @ w["head.lm_head.weight"].t()
-
-
-def lm_weight_shapes(cfg):
-    """{name: shape} of a RAT / RAT-SWA LM with the reference names."""
-    D, Dh, G = cfg["d_model"], cfg["d_head"], cfg.get("ngroups", 1)
-    V = cfg["vocab_size"]
-    pattern = cfg.get("layer_pattern", ["rat"])
-    shapes = {"embedding.wte.weight": (V, D), "backbone.ln.weight": (D,), "head.lm_head.weight": (V, D)}
-    for i in range(cfg["num_layers"]):
-        pre = "backbone.layers.%d." % i
-        kind = pattern[i % len(pattern)]
-        rows = 3 * D + 2 * G * Dh if kind == "rat" else 3 * D
-        shapes[pre + "seq_layer.input_norm.weight"] = (D,)
-        shapes[pre + "seq_layer.in_proj.weight"] = (rows, D)
-        if kind == "rat":
-            shapes[pre + "seq_layer.gate_bias"] = (D,)
-        shapes[pre + "seq_layer.out_proj.weight"] = (D, D)
-        shapes[pre + "hidden_layer.ln.weight"] = (D,)
-        shapes[pre + "hidden_layer.fc1.weight"] = (4 * D, D)
-        shapes[pre + "hidden_layer.fc2.weight"] = (D, 4 * D)
-    return shapes
 
 
 def random_lm_weights(cfg, seed, device="cuda", dtype=torch.bfloat16):
