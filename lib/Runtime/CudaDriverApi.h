@@ -28,12 +28,15 @@ using Event = struct CUevent_st *;
 using Graph = struct CUgraph_st *;
 using GraphExec = struct CUgraphExec_st *;
 using MemoryPool = struct CUmemPoolHandle_st *;
+using GraphNode = struct CUgraphNode_st *;
 
 // CUresult values the runtime distinguishes.
 constexpr Result kSuccess = 0;
+constexpr Result kErrorOutOfMemory = 2;
 constexpr Result kErrorDeinitialized = 4;
 constexpr Result kErrorNoDevice = 100;
 constexpr Result kErrorNoBinaryForGpu = 209;
+constexpr Result kErrorStreamCaptureUnsupported = 900;
 
 // CUdevice_attribute.
 constexpr int kDeviceAttributeComputeCapabilityMajor = 75;
@@ -55,6 +58,10 @@ constexpr unsigned kEventDefault = 0x0;
 constexpr unsigned kEventDisableTiming = 0x2;
 constexpr unsigned kMemAttachGlobal = 0x1;
 constexpr int kStreamCaptureModeThreadLocal = 1;
+constexpr int kStreamCaptureModeRelaxed = 2;
+constexpr int kStreamCaptureStatusActive = 1;
+constexpr int kPointerAttributeMemoryType = 2;
+constexpr unsigned kMemoryTypeHost = 1;
 constexpr int kMemPoolAttrReleaseThreshold = 4;
 constexpr int kLaunchAttributeClusterDimension = 4;
 
@@ -81,6 +88,29 @@ struct LaunchConfig {
   Stream hStream;
   LaunchAttribute *attrs;
   unsigned numAttrs;
+};
+
+/// CUDA_KERNEL_NODE_PARAMS_v2 (cuGraphExecKernelNodeSetParams_v2).
+struct KernelNodeParams {
+  Function func;
+  unsigned gridDimX, gridDimY, gridDimZ;
+  unsigned blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  void **kernelParams;
+  void **extra;
+  void *kern;
+  Context ctx;
+};
+
+/// CUDA_KERNEL_NODE_PARAMS_v1 (the unversioned cuGraphExecKernelNodeSetParams
+/// of CUDA 11 drivers): the same without the last two fields.
+struct KernelNodeParamsV1 {
+  Function func;
+  unsigned gridDimX, gridDimY, gridDimZ;
+  unsigned blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  void **kernelParams;
+  void **extra;
 };
 
 /// Driver entry points, resolved by dlsym. Optional ones (newer drivers) may
@@ -133,6 +163,13 @@ struct DriverApi {
                              size_t count, Stream stream);
   Result (*cuMemsetD32Async)(DevicePtr destination, unsigned value,
                              size_t count, Stream stream);
+  Result (*cuMemcpyHtoDAsync)(DevicePtr destination, const void *source,
+                              size_t bytes, Stream stream);
+  Result (*cuMemcpyDtoHAsync)(void *destination, DevicePtr source, size_t bytes,
+                              Stream stream);
+  Result (*cuMemsetD8Async)(DevicePtr destination, unsigned char value,
+                            size_t count, Stream stream);
+  Result (*cuPointerGetAttribute)(void *data, int attribute, DevicePtr pointer);
 
   // Optional.
   Result (*cuLaunchKernelEx)(const LaunchConfig *config, Function function,
@@ -148,6 +185,18 @@ struct DriverApi {
   Result (*cuGraphLaunch)(GraphExec exec, Stream stream);
   Result (*cuGraphExecDestroy)(GraphExec exec);
   Result (*cuGraphDestroy)(Graph graph);
+  // Optional, for capturing decode steps and patching their parameters.
+  Result (*cuThreadExchangeStreamCaptureMode)(int *mode);
+  Result (*cuFuncGetParamInfo)(Function function, size_t index, size_t *offset,
+                               size_t *size);
+  Result (*cuStreamGetCaptureInfo)(Stream stream, int *status,
+                                   unsigned long long *id, Graph *graph,
+                                   const GraphNode **dependencies,
+                                   size_t *numDependencies);
+  Result (*cuGraphExecKernelNodeSetParams)(GraphExec exec, GraphNode node,
+                                           const KernelNodeParams *params);
+  Result (*cuGraphExecKernelNodeSetParamsV1)(GraphExec exec, GraphNode node,
+                                             const KernelNodeParamsV1 *params);
 };
 
 } // namespace rat::cu

@@ -3,7 +3,9 @@
 //
 // Host code compiled for the cuda target lowers memref.alloc/dealloc with
 // `finalize-memref-to-llvm{use-generic-functions}` to these two functions:
-// every buffer of a CUDA model lives in device memory.
+// every buffer of a CUDA model lives in device memory, from the caching
+// allocator behind mgpuMemAlloc/mgpuMemFree (CachingAllocator.h): a freed
+// buffer is reused for the next allocation of its size, without cuMemFree.
 //
 //===----------------------------------------------------------------------===//
 

@@ -11,6 +11,7 @@
 
 #include "rat/Runtime/RuntimeMain.h"
 
+#include "DeviceExecution.h"
 #include "rat/Runtime/DeviceBackend.h"
 #include "rat/Runtime/Error.h"
 #include "rat/Runtime/HostTensor.h"
@@ -38,6 +39,7 @@ using namespace rat;
 // do not link it). Only this file may see the weak declaration; in
 // CudaRuntime.cpp it would make the definition weak too.
 extern "C" __attribute__((weak)) rat::DeviceBackend *rat_cuda_backend(void);
+extern "C" __attribute__((weak)) rat::DeviceExecution *rat_cuda_execution(void);
 
 namespace {
 
@@ -55,6 +57,8 @@ struct Options {
   bool help = false;
   bool printManifest = false;
   bool allowExtraWeights = false;
+  /// --no-graphs or RAT_NO_GRAPHS: decode steps run eagerly on CUDA.
+  bool noGraphs = false;
   std::optional<int64_t> promptLen, generate, bench, device;
   int64_t warmup = 2;
   /// Options that were given, to reject those the model kind does not take.
@@ -109,7 +113,8 @@ Options parseOptions(int argc, char **argv) {
                                               "-h",
                                               "--help",
                                               "--print-manifest",
-                                              "--allow-extra-weights"};
+                                              "--allow-extra-weights",
+                                              "--no-graphs"};
   static const std::set<std::string> valued = {
       "--weights",  "--input", "--output", "--tokens", "--logits",
       "--entry",    "--arg",   "--index",  "--result", "--prompt-len",
@@ -135,6 +140,8 @@ Options parseOptions(int argc, char **argv) {
         options.help = true;
       else if (name == "--print-manifest")
         options.printManifest = true;
+      else if (name == "--no-graphs")
+        options.noGraphs = true;
       else
         options.allowExtraWeights = true;
       options.given.insert(name);
@@ -185,6 +192,9 @@ Options parseOptions(int argc, char **argv) {
     else if (name == "--device")
       options.device = parseInteger(name, value, 0);
   }
+  if (const char *env = std::getenv("RAT_NO_GRAPHS");
+      env && *env && std::strcmp(env, "0") != 0)
+    options.noGraphs = true;
   return options;
 }
 
@@ -238,6 +248,9 @@ void printUsage(const Manifest &manifest, const Options &options) {
       "the median and tokens/s\n"
       "  --warmup N           warm-up runs before --bench (default 2)\n"
       "  --device K           CUDA device (default $RAT_DEVICE, else 0)\n"
+      "  --no-graphs          CUDA: run decode steps eagerly instead of "
+      "replaying a CUDA graph\n"
+      "                       (also RAT_NO_GRAPHS=1)\n"
       "  --print-manifest     print the embedded manifest and exit\n"
       "  -v, --verbose        print parameters, device and phase timings\n"
       "  -h, --help           print this help\n");
@@ -497,6 +510,13 @@ std::string formatMiB(size_t bytes) {
 /// Decode state carried between calls, by name.
 using StatePool = std::map<std::string, Tensor>;
 
+/// How Session::call runs an entry: eagerly, waiting for its work before
+/// returning (on CUDA, one synchronisation of the process stream); while
+/// the process stream is being captured into a graph: no synchronisation, no
+/// state written back (the caller owns the state buffers of the graph); or
+/// not at all: only check the arguments and create the missing state.
+enum class CallMode { Eager, Capture, Prepare };
+
 /// What a call needs besides weights and state.
 struct CallInputs {
   std::map<std::string, Tensor> tensors;
@@ -508,9 +528,10 @@ struct CallInputs {
 class Session {
 public:
   Session(const Manifest &manifest, const RatEntry *entries, int64_t numEntries,
-          DeviceBackend &backend, const Options &options)
-      : manifest(manifest), backend(backend), options(options),
-        log(options.verbose), buffers(backend) {
+          DeviceBackend &backend, DeviceExecution *execution,
+          const Options &options)
+      : manifest(manifest), backend(backend), execution(execution),
+        options(options), log(options.verbose), buffers(backend) {
     if (numEntries < 0 || (numEntries > 0 && !entries))
       throw RatError("corrupt executable: bad __rat_entries table");
     for (int64_t i = 0; i < numEntries; ++i) {
@@ -526,6 +547,9 @@ public:
   }
 
   DeviceBackend &device() { return backend; }
+  /// Streams and graphs of the cuda target; null on the CPU.
+  DeviceExecution *deviceExecution() { return execution; }
+  const Options &runOptions() const { return options; }
   const Log &logger() const { return log; }
 
   /// Validates the checkpoint against every weight the manifest names and
@@ -582,13 +606,14 @@ public:
 
   /// Calls `entry`: binds and checks shapes, fills missing state with zeros,
   /// returns the results (in manifest order) and stores state results back
-  /// into `states`.
+  /// into `states` (not in CallMode::Capture, see there).
   std::vector<Tensor> call(const EntrySpec &entry, const CallInputs &inputs,
-                           StatePool &states);
+                           StatePool &states, CallMode mode = CallMode::Eager);
 
 private:
   const Manifest &manifest;
   DeviceBackend &backend;
+  DeviceExecution *execution;
   const Options &options;
   Log log;
   std::map<std::string, void (*)(void **)> functions;
@@ -657,7 +682,8 @@ void Session::loadWeights(const std::vector<const EntrySpec *> &used) {
 }
 
 std::vector<Tensor> Session::call(const EntrySpec &entry,
-                                  const CallInputs &inputs, StatePool &states) {
+                                  const CallInputs &inputs, StatePool &states,
+                                  CallMode mode) {
   DimBinder binder;
   size_t numArgs = entry.args.size();
   std::vector<Tensor> argTensors(numArgs);
@@ -688,6 +714,8 @@ std::vector<Tensor> Session::call(const EntrySpec &entry,
     }
     case Role::State: {
       auto it = states.find(spec.name);
+      if (it == states.end() && mode == CallMode::Capture)
+        throw RatError(where + "internal: " + what + " has no buffer");
       if (it == states.end()) {
         // State nobody produced yet starts at zero (decode from position 0).
         it =
@@ -715,6 +743,8 @@ std::vector<Tensor> Session::call(const EntrySpec &entry,
                      ", expected " + dtypeName(spec.type));
     binder.bind(spec, argTensors[i].shape, what, where);
   }
+  if (mode == CallMode::Prepare)
+    return {};
 
   // Descriptors: {allocated, aligned, offset, sizes[N], strides[N]}.
   std::vector<std::vector<int64_t>> descriptors(numArgs);
@@ -760,6 +790,10 @@ std::vector<Tensor> Session::call(const EntrySpec &entry,
     results[i].owner = buffers.adopt(
         reinterpret_cast<void *>(static_cast<intptr_t>(descriptor[0])));
   }
+  // CUDA: the entry's kernels were only enqueued on the process stream; wait
+  // for them once (a fault names the kernel launched last).
+  if (execution && mode == CallMode::Eager)
+    execution->synchronize();
   for (size_t i = 0; i < entry.results.size(); ++i) {
     const ValueSpec &spec = entry.results[i];
     const int64_t *descriptor = resultWordsAt[i];
@@ -789,9 +823,10 @@ std::vector<Tensor> Session::call(const EntrySpec &entry,
     if (!aligned && tensor.numElements() != 0)
       throw RatError(what + " has a null buffer");
   }
-  for (size_t i = 0; i < entry.results.size(); ++i)
-    if (entry.results[i].role == Role::State)
-      states[entry.results[i].name] = results[i];
+  if (mode == CallMode::Eager)
+    for (size_t i = 0; i < entry.results.size(); ++i)
+      if (entry.results[i].role == Role::State)
+        states[entry.results[i].name] = results[i];
   return results;
 }
 
@@ -850,13 +885,304 @@ private:
 /// Prints the median of `times` and the throughput it gives, for whole runs
 /// or, with `perStep`, for single decode steps.
 void printBench(const char *what, const std::vector<double> &times,
-                double tokensPerRun, bool perStep = false) {
+                double tokensPerRun, bool perStep = false,
+                const std::string &note = "") {
   double ms = median(times);
   double tokensPerSecond = ms > 0 ? tokensPerRun / (ms / 1000.0) : 0;
-  std::printf("bench: %-8s median %.4f %s over %zu %s, %.1f tokens/s\n", what,
+  std::printf("bench: %-8s median %.4f %s over %zu %s, %.1f tokens/s%s\n", what,
               ms, perStep ? "ms/step" : "ms", times.size(),
-              perStep ? "steps" : "runs", tokensPerSecond);
+              perStep ? "steps" : "runs", tokensPerSecond, note.c_str());
   std::fflush(stdout);
+}
+
+//===----------------------------------------------------------------------===//
+// Decode steps
+//===----------------------------------------------------------------------===//
+
+/// Runs a decode entry step after step (LM generation, rat_layer --decode).
+///
+/// On the CPU, and on CUDA with --no-graphs, every step is an eager
+/// Session::call. On CUDA the first step runs eagerly (it loads the modules
+/// and fills the allocator's cache for the step's sizes) and is watched for
+/// operations a graph cannot replay; the second captures the step into a
+/// CUDA graph, and from then on every step is a replay of that graph:
+///
+/// - a graph replays fixed device addresses, so the step's inputs get
+///   persistent buffers (each step's input is copied into them, ordered on
+///   the stream before the replay), its state args use persistent buffers
+///   (state_inout is updated there in place; a state result that is a
+///   separate buffer is copied back after the replay), weights do not move,
+///   and the results are the buffers the captured call returned, kept alive
+///   here and rewritten by every replay;
+/// - the position is passed to the kernels by value, so the graph holds it
+///   in kernel parameters. Two captures at the first and last position of
+///   the run locate those parameters (findPositionSlots); each replay
+///   rewrites them first. A step whose kernels depend on the position in
+///   any other way (launch shapes, derived values, allocations) is not
+///   replayed: the stepper falls back to eager steps and says why under -v.
+///
+/// Replays are not synchronised one by one: finish() waits for them.
+class DecodeStepper {
+public:
+  /// `first` and `last`: the range of positions the steps will use.
+  DecodeStepper(Session &session, const EntrySpec &entry, int64_t first,
+                int64_t last)
+      : session(session), entry(entry), execution(session.deviceExecution()),
+        first(first), last(last) {
+    if (!execution) {
+      phase = Phase::Eager; // CPU: as always
+      return;
+    }
+    const Log &log = session.logger();
+    if (session.runOptions().noGraphs) {
+      log.note("decode graphs: off (--no-graphs or RAT_NO_GRAPHS)");
+      phase = Phase::Eager;
+      return;
+    }
+    if (entry.countArgs(Role::Index) != 1) {
+      log.note("decode graphs: not used, eager steps: entry '" + entry.name +
+               "' does not take exactly one index argument");
+      phase = Phase::Eager;
+      return;
+    }
+    positionName = entry.args[entry.findArg(Role::Index)].name;
+  }
+
+  /// Runs one step; the results stay valid until the next step.
+  std::vector<Tensor> step(const CallInputs &inputs, StatePool &states) {
+    switch (phase) {
+    case Phase::Eager:
+      return session.call(entry, inputs, states);
+    case Phase::WarmUp: {
+      std::string what;
+      uint64_t before = execution->uncapturableOperations(what);
+      std::vector<Tensor> results = session.call(entry, inputs, states);
+      if (execution->uncapturableOperations(what) != before)
+        disable("the step does " + what + ", which a graph cannot replay");
+      else
+        phase = Phase::Capture;
+      return results;
+    }
+    case Phase::Capture: {
+      std::string why;
+      if (!capture(inputs, states, why)) {
+        disable(why);
+        return session.call(entry, inputs, states);
+      }
+      phase = Phase::Replay;
+      return replay(inputs, states);
+    }
+    case Phase::Replay:
+      return replay(inputs, states);
+    }
+    return {};
+  }
+
+  /// Waits for the replays enqueued so far (a fault names the graph).
+  void finish() {
+    if (pending)
+      execution->synchronize();
+    pending = false;
+  }
+
+  /// Whether steps are replayed from a graph.
+  bool replaying() const { return phase == Phase::Replay; }
+
+private:
+  enum class Phase { Eager, WarmUp, Capture, Replay };
+
+  void disable(const std::string &why) {
+    session.logger().note("decode graphs: not used, eager steps: " + why);
+    phase = Phase::Eager;
+    releaseGraph();
+  }
+
+  void releaseGraph() {
+    graph.reset();
+    results.clear();
+    inputBuffers.clear();
+    stateBuffers.clear();
+  }
+
+  /// One capture of the step at `position`; on success fills `log` and, with
+  /// `instantiate`, `graph` and `results`.
+  bool captureAt(const CallInputs &inputs, StatePool &states, int64_t position,
+                 bool instantiate, CaptureLog &log, std::string &why) {
+    CallInputs at = inputs;
+    at.indices[positionName] = position;
+    try {
+      execution->beginCapture();
+    } catch (const RatError &error) {
+      why = error.what();
+      return false;
+    }
+    std::vector<Tensor> captured;
+    std::string callError;
+    try {
+      captured = session.call(entry, at, states, CallMode::Capture);
+    } catch (const RatError &error) {
+      callError = error.what();
+    }
+    CaptureResult result = execution->endCapture(
+        instantiate, "the CUDA graph of entry '" + entry.name + "'");
+    if (result.error.empty())
+      result.error = callError;
+    if (!result.error.empty()) {
+      why = "capture failed: " + result.error;
+      return false;
+    }
+    log = std::move(result.log);
+    if (instantiate) {
+      graph = std::move(result.graph);
+      results = std::move(captured);
+    }
+    return true;
+  }
+
+  bool capture(const CallInputs &inputs, StatePool &states, std::string &why) {
+    why = execution->graphSupport();
+    if (!why.empty())
+      return false;
+    // A run's first step may come here (a one-step run): its zero state.
+    session.call(entry, inputs, states, CallMode::Prepare);
+    CallInputs persistent = inputs;
+    for (const ValueSpec &arg : entry.args) {
+      if (arg.role == Role::Input) {
+        auto it = inputs.tensors.find(arg.name);
+        if (it == inputs.tensors.end()) {
+          why = "no value for input '" + arg.name + "'";
+          return false;
+        }
+        inputBuffers[arg.name] = session.allocate(
+            it->second.dtype, it->second.shape, /*zero=*/false);
+        persistent.tensors[arg.name] = inputBuffers[arg.name];
+      } else if (arg.role == Role::State) {
+        // The current state buffers become the persistent ones.
+        stateBuffers[arg.name] = states.at(arg.name);
+      }
+    }
+    CaptureLog atFirst, atLast;
+    if (first != last && !captureAt(persistent, states, first,
+                                    /*instantiate=*/false, atFirst, why)) {
+      releaseGraph();
+      return false;
+    }
+    if (!captureAt(persistent, states, last, /*instantiate=*/true, atLast,
+                   why)) {
+      releaseGraph();
+      return false;
+    }
+    if (first != last &&
+        !findPositionSlots(atFirst, first, atLast, last, slots, why)) {
+      why = "the kernels depend on the position: " + why;
+      releaseGraph();
+      return false;
+    }
+    graphPosition = last;
+    std::set<size_t> patched;
+    for (const PositionSlot &slot : slots)
+      patched.insert(slot.launch);
+    for (size_t launch : patched)
+      launchParams[launch] = atLast.launches[launch].params;
+    session.logger().note(
+        "decode graphs: captured entry '" + entry.name + "' (" +
+        std::to_string(atLast.launches.size()) + " kernels, " +
+        std::to_string(atLast.allocations.size()) + " allocations); " +
+        std::to_string(slots.size()) + " position parameter(s) in " +
+        std::to_string(patched.size()) +
+        " kernel(s) are rewritten before each replay, for positions " +
+        std::to_string(first) + ".." + std::to_string(last));
+    return true;
+  }
+
+  std::vector<Tensor> replay(const CallInputs &inputs, StatePool &states) {
+    auto index = inputs.indices.find(positionName);
+    if (index == inputs.indices.end())
+      throw RatError("entry '" + entry.name + "': no value for index '" +
+                     positionName + "'");
+    int64_t position = index->second;
+    // Outside the captured range the position parameters were not checked.
+    if (position < first || position > last)
+      return session.call(entry, inputs, states);
+    DeviceBackend &device = session.device();
+    for (auto &[name, buffer] : inputBuffers) {
+      auto it = inputs.tensors.find(name);
+      if (it == inputs.tensors.end())
+        throw RatError("entry '" + entry.name + "': no value for input '" +
+                       name + "'");
+      const Tensor &input = it->second;
+      if (input.dtype != buffer.dtype || input.shape != buffer.shape)
+        return session.call(entry, inputs, states);
+      if (input.data != buffer.data)
+        device.copyOnDevice(buffer.data, input.data, buffer.sizeInBytes());
+    }
+    for (auto &[name, buffer] : stateBuffers) {
+      auto it = states.find(name);
+      if (it == states.end()) {
+        // Fresh state (a new run) starts at zero, as in Session::call.
+        device.fillZero(buffer.data, buffer.sizeInBytes());
+        states[name] = buffer;
+      } else if (it->second.data != buffer.data) {
+        // A new run's state (from its prefill) moves into the graph's buffer.
+        if (it->second.dtype != buffer.dtype ||
+            it->second.shape != buffer.shape)
+          throw RatError("entry '" + entry.name + "': state '" + name +
+                         "' changed shape between steps");
+        device.copyOnDevice(buffer.data, it->second.data, buffer.sizeInBytes());
+        it->second = buffer;
+      }
+    }
+    if (position != graphPosition) {
+      for (auto &[launch, params] : launchParams) {
+        for (const PositionSlot &slot : slots)
+          if (slot.launch == launch)
+            setPositionSlot(params, slot, position);
+        graph->setKernelParams(launch, params);
+      }
+      graphPosition = position;
+    }
+    graph->launch();
+    pending = true;
+    // A state result in a buffer of its own: the next step reads it from
+    // the state argument's buffer.
+    for (size_t i = 0; i < entry.results.size(); ++i) {
+      const ValueSpec &spec = entry.results[i];
+      if (spec.role != Role::State)
+        continue;
+      auto buffer = stateBuffers.find(spec.name);
+      if (buffer == stateBuffers.end())
+        continue;
+      if (results[i].data != buffer->second.data)
+        device.copyOnDevice(buffer->second.data, results[i].data,
+                            buffer->second.sizeInBytes());
+      states[spec.name] = buffer->second;
+    }
+    return results;
+  }
+
+  Session &session;
+  const EntrySpec &entry;
+  DeviceExecution *execution;
+  int64_t first, last;
+  Phase phase = Phase::WarmUp;
+  std::string positionName;
+  bool pending = false;
+  /// Persistent buffers of the inputs and states the graph reads.
+  std::map<std::string, Tensor> inputBuffers, stateBuffers;
+  /// The results of the captured call, rewritten by every replay.
+  std::vector<Tensor> results;
+  std::unique_ptr<CapturedGraph> graph;
+  std::vector<PositionSlot> slots;
+  /// The parameters of every launch with a position slot, as last set.
+  std::map<size_t, std::vector<std::vector<uint8_t>>> launchParams;
+  int64_t graphPosition = 0;
+};
+
+/// The end of a decode bench line on the cuda target: how steps ran.
+std::string graphNote(Session &session, const DecodeStepper &stepper) {
+  if (!session.deviceExecution())
+    return "";
+  return stepper.replaying() ? " (CUDA graph replays)" : " (eager steps)";
 }
 
 //===----------------------------------------------------------------------===//
@@ -952,6 +1278,8 @@ void runRatLayer(Session &session, const Manifest &manifest,
                                      /*zero=*/false);
   log.phase("upload", begin);
 
+  // Steps run at positions 0 .. T-1, in every pass.
+  DecodeStepper stepper(session, entry, 0, length - 1);
   // One full pass over the sequence; returns per-step times when timed.
   auto runDecode = [&](DeviceTimer *timer) {
     std::vector<double> stepTimes;
@@ -965,7 +1293,7 @@ void runRatLayer(Session &session, const Manifest &manifest,
       inputs.indices[positionSpec.name] = t;
       if (timer)
         timer->start();
-      std::vector<Tensor> results = session.call(entry, inputs, states);
+      std::vector<Tensor> results = stepper.step(inputs, states);
       if (timer)
         stepTimes.push_back(timer->stopMs());
       const Tensor &y = results[entry.findResult(Role::Output)];
@@ -978,6 +1306,7 @@ void runRatLayer(Session &session, const Manifest &manifest,
                                             outputStepBytes,
                                     y.data, outputStepBytes);
     }
+    stepper.finish();
     return stepTimes;
   };
   begin = Clock::now();
@@ -1006,7 +1335,8 @@ void runRatLayer(Session &session, const Manifest &manifest,
       std::vector<double> run = runDecode(timer.get());
       steps.insert(steps.end(), run.begin(), run.end());
     }
-    printBench("decode", steps, static_cast<double>(batch), /*perStep=*/true);
+    printBench("decode", steps, static_cast<double>(batch), /*perStep=*/true,
+               graphNote(session, stepper));
   }
 }
 
@@ -1122,6 +1452,10 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
   };
 
   size_t tokenBytes = static_cast<size_t>(batch) * sizeof(int32_t);
+  // Decode steps run at positions P .. P+N-2, in every generation.
+  std::optional<DecodeStepper> stepper;
+  if (decode && generate > 1)
+    stepper.emplace(session, *decode, promptLen, promptLen + generate - 2);
   struct Generation {
     std::vector<Tensor> prefillResults;
     /// [N, B] int32 in device memory: the token generated at each step.
@@ -1168,7 +1502,7 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
       inputs.indices[positionSpec->name] = promptLen + step - 1;
       if (timer)
         timer->start();
-      std::vector<Tensor> results = session.call(*decode, inputs, states);
+      std::vector<Tensor> results = stepper->step(inputs, states);
       if (timer)
         run.stepMs.push_back(timer->stopMs());
       const Tensor &next = results[decodeNextIndex];
@@ -1179,6 +1513,8 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
       record(next, step);
       previous = next;
     }
+    if (stepper)
+      stepper->finish();
     run.decodeDone = Clock::now();
     return run;
   };
@@ -1235,7 +1571,7 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
     printBench("prefill", prefillTimes, static_cast<double>(batch * promptLen));
     if (!stepTimes.empty())
       printBench("decode", stepTimes, static_cast<double>(batch),
-                 /*perStep=*/true);
+                 /*perStep=*/true, graphNote(session, *stepper));
   }
 }
 
@@ -1350,9 +1686,10 @@ int run(int argc, char **argv, const char *manifestText,
     return 0;
   }
   static const std::set<std::string> common = {
-      "-v",       "--verbose",        "-h",
-      "--help",   "--print-manifest", "--bench",
-      "--warmup", "--device",         "--allow-extra-weights"};
+      "-v",         "--verbose",        "-h",
+      "--help",     "--print-manifest", "--bench",
+      "--warmup",   "--device",         "--allow-extra-weights",
+      "--no-graphs"};
   const std::set<std::string> &allowed = kindOptions(manifest.kind);
   for (const std::string &option : options.given)
     if (!common.count(option) && !allowed.count(option))
@@ -1371,6 +1708,13 @@ int run(int argc, char **argv, const char *manifestText,
   Log log(options.verbose);
   Clock::time_point begin = Clock::now();
   backend->initialize(options.device ? static_cast<int>(*options.device) : -1);
+  // CUDA: all work of the run, compiled code's and the runtime's copies, goes
+  // to one stream, synchronised once per entry call.
+  DeviceExecution *execution = nullptr;
+  if (manifest.target == Target::Cuda && rat_cuda_execution) {
+    execution = rat_cuda_execution();
+    execution->useProcessStream();
+  }
   if (log.isEnabled()) {
     log.note(std::string("model ") + modelKindName(manifest.kind) +
              ", target " + backend->targetName() + ", dtype " +
@@ -1378,19 +1722,30 @@ int run(int argc, char **argv, const char *manifestText,
     for (const auto &[key, value] : manifest.params)
       log.note("param " + key + " = " + value);
     log.phase("init device", begin, backend->deviceDescription());
+    if (execution)
+      log.note("one CUDA stream, synchronised after each entry call; "
+               "caching device allocator");
   }
 
-  Session session(manifest, entries, numEntries, *backend, options);
-  switch (manifest.kind) {
-  case ModelKind::RatLayer:
-    runRatLayer(session, manifest, options);
-    break;
-  case ModelKind::Lm:
-    runLm(session, manifest, options);
-    break;
-  case ModelKind::Function:
-    runFunction(session, manifest, options);
-    break;
+  {
+    Session session(manifest, entries, numEntries, *backend, execution,
+                    options);
+    switch (manifest.kind) {
+    case ModelKind::RatLayer:
+      runRatLayer(session, manifest, options);
+      break;
+    case ModelKind::Lm:
+      runLm(session, manifest, options);
+      break;
+    case ModelKind::Function:
+      runFunction(session, manifest, options);
+      break;
+    }
+  }
+  if (execution) {
+    // Every tensor is back in the allocator's cache: return it all.
+    execution->releaseCachedMemory();
+    log.note("device memory: " + execution->memoryReport());
   }
   return 0;
 }

@@ -4,7 +4,8 @@
 |* registers a PTX image before main, entries create a stream, allocate the   *|
 |* result in device memory, launch, synchronise and destroy the stream, and   *|
 |* a global destructor unloads the module. Without a driver the executable    *|
-|* must fail cleanly; with a GPU it computes z = 2 * x + y.                   *|
+|* must fail cleanly; with a GPU (or fake_libcuda.c, which runs              *|
+|* fake_kernel_axpy) it computes z = 2 * x + y.                              *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
@@ -70,6 +71,17 @@ static char axpyPtx[] =
     "DONE:\n"
     "  ret;\n"
     "}\n";
+
+/* The same kernel on the host, for fake_libcuda.c. */
+const unsigned fake_kernel_axpy_params[] = {8, 8, 8, 4, 0};
+void fake_kernel_axpy(const unsigned grid[3], const unsigned block[3],
+                      void **params) {
+  const float *x = *(float **)params[0], *y = *(float **)params[1];
+  float *out = *(float **)params[2];
+  uint32_t n = *(uint32_t *)params[3];
+  for (uint64_t i = 0; i < (uint64_t)grid[0] * block[0] && i < n; ++i)
+    out[i] = 2.0f * x[i] + y[i];
+}
 
 static void *module;
 

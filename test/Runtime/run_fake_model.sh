@@ -323,11 +323,133 @@ run_err "layer lm option" "option --generate does not apply to a rat_layer model
   "$Y" --generate 3
 
 #===------------------------------------------------------------------------===#
+# CUDA fakes on the simulated driver (fake_libcuda.c, first in
+# LD_LIBRARY_PATH), on any machine: one stream synchronised once per entry
+# call, the caching allocator, decode steps captured into graphs and replayed
+# with the position rewritten, fallbacks and error messages.
+#===------------------------------------------------------------------------===#
+
+FD="$DIR/fake-driver"
+fake() { env LD_LIBRARY_PATH="$FD${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"; }
+# report FILE KEY: a counter of the fake driver's report.
+report() { sed -n "s/^$2 //p" "$1" | tail -1; }
+C="$DIR/rat-fake-cuda-model"
+LG="$DIR/rat-fake-lm-graph"
+YG="$DIR/rat-fake-layer-graph"
+if [ -f "$FD/libcuda.so.1" ]; then
+  py "make fake-driver inputs" '
+x = np.load("lx.npy")
+np.save("lx1.npy", x[:, :1])'
+  rm -f r_axpy.txt
+  run_ok "fake driver: axpy" fake env FAKE_CUDA_REPORT=r_axpy.txt \
+    "$C" --arg x.npy --arg y.npy --result zf.npy
+  py "fake driver: axpy numbers" 'same("zf.npy", 2 * np.arange(5, dtype=np.float32) + 1)'
+  # Every block went back to the driver at the end, none before.
+  [ "$(report r_axpy.txt liveAllocations)" = 0 ] &&
+    [ "$(report r_axpy.txt memFree)" = "$(report r_axpy.txt memAlloc)" ] && ok ||
+    bad "fake driver: axpy memory: $(cat r_axpy.txt)"
+  run_ok "fake driver: axpy bench" fake "$C" -v --arg x.npy --arg y.npy --bench 5
+  grep -q "^bench: axpy .*median" out.txt && grep -q "one CUDA stream" err.txt &&
+    grep -q "^\[rat\] device memory: peak" err.txt && ok ||
+    bad "fake driver: axpy bench: $(cat out.txt err.txt)"
+  run_err "fake driver: a kernel fault names the kernel" \
+    "cuStreamSynchronize failed: an illegal memory access was encountered (CUDA_ERROR_ILLEGAL_ADDRESS) (after launching kernel 'axpy')" \
+    fake env FAKE_CUDA_FAULT_KERNEL=axpy "$C" --arg x.npy --arg y.npy --result never.npy
+  no_file "fake driver: no output after a fault" never.npy
+
+  # Fakes that compute on the host: their decode steps copy to the host and
+  # synchronise, so they run eagerly, and say why.
+  run_ok "fake driver: host-computing lm" fake "$DIR/rat-fake-lm-cuda" -v --weights lm.safetensors \
+    --tokens t.npy --prompt-len 3 --generate 4 --output gf.npy --logits lpf.npy
+  py "fake driver: host-computing lm equals cpu" '
+same("gf.npy", np.load("g.npy"), np.int32)
+same("lpf.npy", np.load("lp.npy"))'
+  grep -q "decode graphs: not used, eager steps: the step does a copy between host and device memory (mgpuMemcpy), which a graph cannot replay" err.txt &&
+    ok || bad "fake driver: host-computing lm fallback: $(cat err.txt)"
+  run_ok "fake driver: host-computing layer" fake "$DIR/rat-fake-layer-cuda" --weights layer.safetensors \
+    --input lx.npy --output lydf.npy --decode --bench 2
+  py "fake driver: host-computing layer equals cpu" 'same("lydf.npy", np.load("ly.npy"))'
+  grep -q "^bench: decode .*ms/step.* (eager steps)$" out.txt && ok ||
+    bad "fake driver: host-computing layer bench: $(cat out.txt)"
+
+  # Decode steps on the device: captured and replayed.
+  rm -f r_lm.txt r_lm_eager.txt
+  run_ok "fake driver: lm graphs" fake env FAKE_CUDA_REPORT=r_lm.txt "$LG" -v \
+    --weights lm.safetensors --tokens t.npy --prompt-len 3 --generate 4 --output gg.npy
+  py "fake driver: lm graphs equal cpu" 'same("gg.npy", np.load("g.npy"), np.int32)'
+  grep -q "decode graphs: captured entry 'decode' (2 kernels, 3 allocations); 1 position parameter(s) in 1 kernel(s) are rewritten before each replay, for positions 3..5" err.txt &&
+    ok || bad "fake driver: lm graphs -v: $(cat err.txt)"
+  # Steps 1 eager, 2 captured (twice) then replayed, 3 replayed.
+  [ "$(report r_lm.txt graphLaunches)" = 2 ] && [ "$(report r_lm.txt captures)" = 2 ] &&
+    [ "$(report r_lm.txt paramUpdates)" = 2 ] && [ "$(report r_lm.txt liveAllocations)" = 0 ] &&
+    ok || bad "fake driver: lm graphs counters: $(cat r_lm.txt)"
+  run_ok "fake driver: lm long generation" fake "$LG" --weights lm.safetensors \
+    --tokens t.npy --generate 27 --output gg27.npy
+  py "fake driver: lm long generation equals cpu" 'same("gg27.npy", np.load("g27.npy"), np.int32)'
+  run_ok "fake driver: lm --no-graphs" fake env FAKE_CUDA_REPORT=r_lm_eager.txt "$LG" -v --no-graphs \
+    --weights lm.safetensors --tokens t.npy --prompt-len 3 --generate 4 --output ge.npy
+  py "fake driver: lm eager equals cpu" 'same("ge.npy", np.load("g.npy"), np.int32)'
+  grep -q "decode graphs: off (--no-graphs or RAT_NO_GRAPHS)" err.txt &&
+    [ "$(report r_lm_eager.txt graphLaunches)" = 0 ] && ok ||
+    bad "fake driver: lm --no-graphs: $(cat err.txt r_lm_eager.txt)"
+  run_ok "fake driver: lm bench" fake "$LG" --weights lm.safetensors --tokens t.npy \
+    --prompt-len 2 --generate 6 --output gb2.npy --bench 3 --warmup 1
+  grep -q "^bench: prefill .*tokens/s$" out.txt &&
+    grep -q "^bench: decode   median .* ms/step over 15 steps, .* tokens/s (CUDA graph replays)$" out.txt &&
+    ok || bad "fake driver: lm bench: $(cat out.txt)"
+  run_ok "fake driver: lm bench, eager" fake env RAT_NO_GRAPHS=1 "$LG" --weights lm.safetensors \
+    --tokens t.npy --generate 3 --output gb3.npy --bench 2
+  grep -q "^bench: decode .* (eager steps)$" out.txt && ok || bad "fake driver: lm eager bench: $(cat out.txt)"
+  run_ok "fake driver: lm one decode step" fake "$LG" --weights lm.safetensors \
+    --tokens t.npy --generate 2 --output g2f.npy --bench 2
+  py "fake driver: lm one decode step equals cpu" '
+same("g2f.npy", np.array([[1, 2, 3, 4, 5, 6, 7], [7, 0, 6, 5, 4, 5, 6]], dtype=np.int32), np.int32)'
+  grep -q "^bench: decode .* (CUDA graph replays)$" out.txt && ok || bad "fake driver: lm one step bench: $(cat out.txt)"
+  run_ok "fake driver: lm without cuFuncGetParamInfo" fake env FAKE_CUDA_NO_PARAM_INFO=1 "$LG" -v \
+    --weights lm.safetensors --tokens t.npy --prompt-len 3 --generate 4 --output gn.npy
+  py "fake driver: lm fallback equals cpu" 'same("gn.npy", np.load("g.npy"), np.int32)'
+  grep -q "decode graphs: not used, eager steps: capture failed: cuFuncGetParamInfo failed" err.txt &&
+    ok || bad "fake driver: lm fallback -v: $(cat err.txt)"
+  run_err "fake driver: a fault in a replay names the graph" \
+    "(after launching the CUDA graph of entry 'decode')" \
+    fake env FAKE_CUDA_FAULT_KERNEL=lm_step FAKE_CUDA_FAULT_AFTER=3 "$LG" --weights lm.safetensors \
+    --tokens t.npy --generate 8 --output never.npy
+  no_file "fake driver: no output after a replay fault" never.npy
+
+  run_ok "fake driver: layer graphs" fake "$YG" -v --weights layer.safetensors \
+    --input lx.npy --output lyg.npy --decode --bench 3
+  py "fake driver: layer graphs equal prefill" 'same("lyg.npy", np.load("ly.npy"))'
+  grep -q "decode graphs: captured entry 'decode' (2 kernels, 1 allocations); 2 position parameter(s) in 2 kernel(s) are rewritten before each replay, for positions 0..5" err.txt &&
+    grep -q "^bench: decode   median .* ms/step over 18 steps, .* (CUDA graph replays)$" out.txt &&
+    ok || bad "fake driver: layer graphs: $(cat out.txt err.txt)"
+  run_ok "fake driver: layer prefill" fake "$YG" --weights layer.safetensors \
+    --input lx.npy --output lypg.npy
+  py "fake driver: layer prefill numbers" 'same("lypg.npy", np.load("ly.npy"))'
+  rm -f r_layer_eager.txt
+  run_ok "fake driver: layer --no-graphs" fake env FAKE_CUDA_REPORT=r_layer_eager.txt \
+    "$YG" --no-graphs --weights layer.safetensors --input lx.npy --output lye.npy --decode
+  py "fake driver: layer eager equals prefill" 'same("lye.npy", np.load("ly.npy"))'
+  # 6 steps of 2 kernels each: one synchronisation per step (the compiled
+  # code's per-launch ones are no-ops), one for the download, two at the end.
+  [ "$(report r_layer_eager.txt kernels)" = 12 ] && [ "$(report r_layer_eager.txt syncs)" = 9 ] &&
+    ok || bad "fake driver: layer eager syncs: $(cat r_layer_eager.txt)"
+  run_ok "fake driver: layer --no-graphs bench" fake "$YG" --no-graphs --weights layer.safetensors \
+    --input lx.npy --output lye2.npy --decode --bench 2
+  grep -q "^bench: decode .* (eager steps)$" out.txt && ok || bad "fake driver: layer eager bench: $(cat out.txt)"
+  run_ok "fake driver: layer one step" fake "$YG" -v --weights layer.safetensors \
+    --input lx1.npy --output ly1.npy --decode --bench 2
+  py "fake driver: layer one step" 'same("ly1.npy", np.load("ly.npy")[:, :1])'
+  grep -q "decode graphs: captured entry 'decode' (2 kernels, 1 allocations); 0 position parameter(s) in 0 kernel(s) are rewritten before each replay, for positions 0..0" err.txt &&
+    grep -q "(CUDA graph replays)$" out.txt && ok || bad "fake driver: layer one step: $(cat out.txt err.txt)"
+else
+  bad "no simulated driver at $FD/libcuda.so.1"
+fi
+
+#===------------------------------------------------------------------------===#
 # CUDA models: a clean one-line error without a driver or device; with a GPU,
 # the same numbers as the CPU fakes.
 #===------------------------------------------------------------------------===#
 
-C="$DIR/rat-fake-cuda-model"
 if "$C" --arg x.npy --arg y.npy --result zc.npy >out.txt 2>err.txt; then
   echo "note: a GPU is available, running the CUDA fakes"
   py "cuda axpy numbers" 'same("zc.npy", 2 * np.arange(5, dtype=np.float32) + 1)'
@@ -350,6 +472,22 @@ same("lpc.npy", np.load("lp.npy"))'
   py "cuda layer equals cpu" '
 same("lyc.npy", np.load("ly.npy"))
 same("lydc.npy", np.load("ly.npy"))'
+  # Decode steps in PTX kernels: captured into CUDA graphs and replayed.
+  run_ok "cuda lm graphs" "$LG" -v --weights lm.safetensors --tokens t.npy \
+    --prompt-len 3 --generate 4 --output ggc.npy
+  py "cuda lm graphs equal cpu" 'same("ggc.npy", np.load("g.npy"), np.int32)'
+  grep -q "decode graphs: captured entry 'decode'" err.txt && ok || bad "cuda lm graphs -v: $(cat err.txt)"
+  run_ok "cuda lm graphs, long" "$LG" --weights lm.safetensors --tokens t.npy \
+    --generate 27 --output gg27c.npy --bench 2
+  py "cuda lm graphs long equal cpu" 'same("gg27c.npy", np.load("g27.npy"), np.int32)'
+  grep -q "^bench: decode .* (CUDA graph replays)$" out.txt && ok || bad "cuda lm graphs bench: $(cat out.txt)"
+  run_ok "cuda layer graphs" "$YG" -v --weights layer.safetensors --input lx.npy \
+    --output lygc.npy --decode --bench 2
+  py "cuda layer graphs equal prefill" 'same("lygc.npy", np.load("ly.npy"))'
+  grep -q "decode graphs: captured entry 'decode'" err.txt && ok || bad "cuda layer graphs -v: $(cat err.txt)"
+  run_ok "cuda layer --no-graphs" "$YG" --no-graphs --weights layer.safetensors --input lx.npy \
+    --output lyec.npy --decode
+  py "cuda layer eager equals prefill" 'same("lyec.npy", np.load("ly.npy"))'
 else
   for model in "$C --arg x.npy --arg y.npy --result zc.npy" \
     "$DIR/rat-fake-lm-cuda --weights lm.safetensors --tokens t.npy --logits lpc.npy" \

@@ -46,6 +46,33 @@ static_assert(cu::kMemPoolAttrReleaseThreshold ==
               CU_MEMPOOL_ATTR_RELEASE_THRESHOLD);
 static_assert(cu::kLaunchAttributeClusterDimension ==
               CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION);
+static_assert(cu::kErrorOutOfMemory == CUDA_ERROR_OUT_OF_MEMORY);
+static_assert(cu::kErrorStreamCaptureUnsupported ==
+              CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED);
+static_assert(cu::kStreamCaptureModeRelaxed == CU_STREAM_CAPTURE_MODE_RELAXED);
+static_assert(cu::kStreamCaptureStatusActive ==
+              CU_STREAM_CAPTURE_STATUS_ACTIVE);
+static_assert(cu::kPointerAttributeMemoryType ==
+              CU_POINTER_ATTRIBUTE_MEMORY_TYPE);
+static_assert(cu::kMemoryTypeHost == CU_MEMORYTYPE_HOST);
+
+// cuGraphExecKernelNodeSetParams_v2 and its CUDA 11 predecessor.
+static_assert(sizeof(cu::KernelNodeParams) ==
+              sizeof(CUDA_KERNEL_NODE_PARAMS_v2));
+static_assert(offsetof(cu::KernelNodeParams, sharedMemBytes) ==
+              offsetof(CUDA_KERNEL_NODE_PARAMS_v2, sharedMemBytes));
+static_assert(offsetof(cu::KernelNodeParams, kernelParams) ==
+              offsetof(CUDA_KERNEL_NODE_PARAMS_v2, kernelParams));
+static_assert(offsetof(cu::KernelNodeParams, extra) ==
+              offsetof(CUDA_KERNEL_NODE_PARAMS_v2, extra));
+static_assert(offsetof(cu::KernelNodeParams, kern) ==
+              offsetof(CUDA_KERNEL_NODE_PARAMS_v2, kern));
+static_assert(offsetof(cu::KernelNodeParams, ctx) ==
+              offsetof(CUDA_KERNEL_NODE_PARAMS_v2, ctx));
+static_assert(sizeof(cu::KernelNodeParamsV1) ==
+              sizeof(CUDA_KERNEL_NODE_PARAMS_v1));
+static_assert(offsetof(cu::KernelNodeParamsV1, extra) ==
+              offsetof(CUDA_KERNEL_NODE_PARAMS_v1, extra));
 
 static_assert(std::is_same_v<cu::DevicePtr, CUdeviceptr>);
 static_assert(sizeof(cu::Result) == sizeof(CUresult));

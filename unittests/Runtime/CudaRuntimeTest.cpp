@@ -60,6 +60,26 @@ DONE:
   return sm90 ? sm90a.c_str() : sm70.c_str();
 }
 
+} // namespace
+
+// The axpy kernel on the host, for the simulated driver of test/Runtime
+// (fake_libcuda.c; test/Runtime/fake_driver.test).
+extern "C" {
+extern const unsigned fake_kernel_axpy_params[];
+const unsigned fake_kernel_axpy_params[] = {8, 8, 8, 4, 0};
+void fake_kernel_axpy(const unsigned grid[3], const unsigned block[3],
+                      void **params) {
+  const float *x = *static_cast<float **>(params[0]);
+  const float *y = *static_cast<float **>(params[1]);
+  float *out = *static_cast<float **>(params[2]);
+  uint32_t n = *static_cast<uint32_t *>(params[3]);
+  for (uint64_t i = 0; i < uint64_t(grid[0]) * block[0] && i < n; ++i)
+    out[i] = 2.0f * x[i] + y[i];
+}
+}
+
+namespace {
+
 bool driverPresent() {
   void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
   if (library)
