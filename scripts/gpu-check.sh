@@ -70,6 +70,24 @@ if [ -x "$dev/rat_layer_2048" ]; then
   done
 fi
 
+# bf16 (tensor-core projections and chunk attention): relative error of a
+# bf16 computation, <= 2e-2 against float64.
+if [ -x "$dev/rat_layer_2048.bf16" ]; then
+  for bt in "1 16" "1 77" "2 1000" "3 200" "1 4096"; do
+    set -- $bt
+    $py scripts/gpu/random_layer_check.py --exe $dev/rat_layer_2048.bf16 --batch $1 --tokens $2 --work $out \
+      --rtol 2e-2 > $out/randb_$1_$2.log 2>&1 && row "random bf16 B=$1 T=$2" "$(tail -1 $out/randb_$1_$2.log)" \
+      || { row "random bf16 B=$1 T=$2" "FAIL $(tail -3 $out/randb_$1_$2.log)"; fail=1; }
+  done
+fi
+if [ -x "$dev/matmul_6656" ]; then
+  for bt in "1 3" "2 1000" "1 127"; do
+    set -- $bt
+    r=$($py scripts/gpu/matmul_check.py --exe $dev/matmul_6656 --n 6656 --batch $1 --tokens $2 --work $out 2>&1) \
+      && row "mma matmul B=$1 T=$2" "$r" || { row "mma matmul B=$1 T=$2" "FAIL $r"; fail=1; }
+  done
+fi
+
 if command -v compute-sanitizer >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/compute-sanitizer ]; then
   cs=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
   G=test/golden/rat_layer_ragged
@@ -88,6 +106,28 @@ if command -v compute-sanitizer >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/comp
     --tokens $G/tokens.npy --prompt-len 40 --generate 4 --output $out/csg.npy > $out/cs_lm.log 2>&1 \
     && row "sanitizer memcheck lm generate" "$(grep -m1 'ERROR SUMMARY' $out/cs_lm.log || echo clean)" \
     || { row "sanitizer memcheck lm generate" "FAIL $(grep -m3 -E 'ERROR|Invalid' $out/cs_lm.log)"; fail=1; }
+  # Tensor-core kernels (bf16): shared-memory hazards and bounds.
+  G=test/golden/lm_tiny_rat
+  for tool in memcheck racecheck; do
+    $cs --tool $tool --error-exitcode 3 "$dev/lm_tiny_rat.bf16" --weights $G/weights.safetensors \
+      --tokens $G/tokens.npy --logits $out/csb.npy > $out/csb_$tool.log 2>&1 \
+      && row "sanitizer $tool bf16 lm logits" "$(grep -m1 'ERROR SUMMARY' $out/csb_$tool.log || echo clean)" \
+      || { row "sanitizer $tool bf16 lm logits" "FAIL $(grep -m3 -E 'ERROR|Invalid|race|hazard' $out/csb_$tool.log)"; fail=1; }
+  done
+  if [ -x "$dev/matmul_6656" ]; then
+    $py - <<'PY'
+import numpy as np
+r = np.random.default_rng(0)
+np.save('/tmp/csx.npy', r.standard_normal((1, 130, 2048)).astype(np.float32))
+np.save('/tmp/csw.npy', r.standard_normal((6656, 2048)).astype(np.float32))
+PY
+    for tool in memcheck racecheck; do
+      $cs --tool $tool --error-exitcode 3 "$dev/matmul_6656" --arg /tmp/csx.npy --arg /tmp/csw.npy \
+        --result $out/csm.npy > $out/csm_$tool.log 2>&1 \
+        && row "sanitizer $tool mma matmul" "$(grep -m1 'ERROR SUMMARY' $out/csm_$tool.log || echo clean)" \
+        || { row "sanitizer $tool mma matmul" "FAIL $(grep -m3 -E 'ERROR|Invalid|race|hazard' $out/csm_$tool.log)"; fail=1; }
+    done
+  fi
 else
   row "compute-sanitizer" "not found"
 fi

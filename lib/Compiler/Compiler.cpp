@@ -531,7 +531,9 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
 
   if (failed(timer.run("kernel", [&] {
         return runPasses(module, options, [&](OpPassManager &pm) {
-          buildRatTiledToLoopsPipeline(pm, gpuKernels);
+          buildRatTiledToLoopsPipeline(pm, gpuKernels,
+                                       gpu && pipelineOptions.mma,
+                                       &pipelineOptions);
           if (gpu)
             buildRatLoopsToKernelsPipeline(pm, pipelineOptions);
           else if (pipelineOptions.emulateGpu)

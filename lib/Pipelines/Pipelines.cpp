@@ -44,6 +44,10 @@ void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
   //===--------------------------------------------------------------------===//
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   fpm.addPass(createCanonicalizerPass());
+  // GPU: projections become rat.matmul (tensor-core kernels on buffers)
+  // before elementwise fusion can merge their casts into other ops.
+  if (gpu)
+    fpm.addPass(createRatFormMatmul());
   fpm.addPass(createRatFuseElementwise());
   if (options.tile) {
     RatTileAndFuseOptions tiling;
@@ -61,6 +65,8 @@ void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
     copyOr(options.ropeTileSizes,
            gpu ? ArrayRef<int64_t>{1, 1, 1} : ArrayRef<int64_t>{1, 1, 64},
            tiling.ropeTileSizes);
+    // The tensor-core kernels take whole ops on buffers.
+    tiling.keepTensorCoreOps = gpu && options.mma && !options.emulateGpu;
     copyOr(options.stepTileSizes,
            gpu ? ArrayRef<int64_t>{1, 1} : ArrayRef<int64_t>{1},
            tiling.stepTileSizes);
@@ -73,7 +79,8 @@ void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
   //===--------------------------------------------------------------------===//
 }
 
-void mlir::rat::buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu) {
+void mlir::rat::buildRatTiledToLoopsPipeline(
+    OpPassManager &pm, bool gpu, bool mma, const RatPipelineOptions *options) {
   addPipeline(pm, "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
                   "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map},"
@@ -86,6 +93,18 @@ void mlir::rat::buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu) {
   //===--------------------------------------------------------------------===//
   addPipeline(pm, "buffer-deallocation-pipeline");
   OpPassManager &fpm = pm.nest<func::FuncOp>();
+  if (mma) {
+    RatMatmulToMMAOptions matmul;
+    if (options) {
+      copyOr(options->mmaTileSizes, {}, matmul.tileSizes);
+      copyOr(options->mmaWarps, {}, matmul.warps);
+      matmul.stages = options->mmaStages;
+    }
+    fpm.addPass(createRatMatmulToMMA(matmul));
+    fpm.addPass(createRatChunkAttentionToMMA());
+    fpm.addPass(createRatRowOpsToGPU());
+    fpm.addPass(createRatStepOpsToGPU());
+  }
   RatLowerToLoopsOptions loops;
   loops.parallelLoops = gpu;
   fpm.addPass(createRatLowerToLoops(loops));
@@ -156,7 +175,8 @@ void mlir::rat::buildRatLoopsToKernelsPipeline(
   // Kernels: every outermost parallel loop becomes a gpu.launch.
   //===--------------------------------------------------------------------===//
   addMapToGPU(pm, options);
-  addPipeline(pm, "canonicalize,cse,gpu-kernel-outlining");
+  addPipeline(pm, "canonicalize,cse,gpu-launch-sink-index-computations,"
+                  "gpu-kernel-outlining");
   pm.addPass(createRatNameKernels());
   //===--------------------------------------------------------------------===//
   // Outlined kernels in gpu.module, host code launching them.
@@ -171,7 +191,8 @@ void mlir::rat::buildRatKernelsToNVVMPipeline(
                        " O=" + std::to_string(options.optLevel) + "}";
   addPipeline(pm, "lower-affine,convert-scf-to-cf," + target +
                       ",expand-strided-metadata,lower-affine,"
-                      "gpu.module(convert-gpu-to-nvvm,canonicalize,cse,"
+                      "gpu.module(convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,"
+                      "convert-nvvm-to-llvm,canonicalize,cse,"
                       "reconcile-unrealized-casts)");
   // Host allocations are device buffers: memref.alloc calls the runtime's
   // _mlir_memref_to_llvm_alloc, which the CUDA runtime maps to cuMemAlloc.
@@ -190,7 +211,7 @@ void mlir::rat::buildRatKernelsToNVVMPipeline(
 void mlir::rat::buildRatToNVVMPipeline(OpPassManager &pm,
                                        const RatPipelineOptions &options) {
   buildRatGraphToTiledPipeline(pm, options, /*gpu=*/true);
-  buildRatTiledToLoopsPipeline(pm, /*gpu=*/true);
+  buildRatTiledToLoopsPipeline(pm, /*gpu=*/true, options.mma, &options);
   buildRatLoopsToKernelsPipeline(pm, options);
   buildRatKernelsToNVVMPipeline(pm, options);
 }
@@ -227,7 +248,10 @@ void mlir::rat::registerRatPipelines() {
       "Stage 2: bufferize and lower rat/linalg ops to loops (parallel loops "
       "with gpu=true)",
       [](OpPassManager &pm, const RatPipelineOptions &options) {
-        buildRatTiledToLoopsPipeline(pm, options.gpu);
+        buildRatTiledToLoopsPipeline(pm, options.gpu,
+                                     options.gpu && options.mma &&
+                                         !options.emulateGpu,
+                                     &options);
       });
   PassPipelineRegistration<>(
       "rat-loops-to-llvm",

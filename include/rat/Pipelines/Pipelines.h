@@ -71,6 +71,21 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
       llvm::cl::desc("Kernel binary: isa (PTX, JIT-compiled by the driver), "
                      "bin (cubin, needs ptxas) or fatbin"),
       llvm::cl::init("bin")};
+  PassOptions::Option<bool> mma{
+      *this, "mma",
+      llvm::cl::desc("rat-to-nvvm: lower bf16/f16 rat.matmul to tensor-core "
+                     "(mma.sync) kernels (rat-matmul-to-mma)"),
+      llvm::cl::init(true)};
+  PassOptions::ListOption<int64_t> mmaTileSizes{
+      *this, "mma-tile-sizes",
+      llvm::cl::desc("rat-matmul-to-mma block tile M,N,K (default "
+                     "128,128,32)")};
+  PassOptions::ListOption<int64_t> mmaWarps{
+      *this, "mma-warps",
+      llvm::cl::desc("rat-matmul-to-mma warp grid along M,N (default 2,4)")};
+  PassOptions::Option<int64_t> mmaStages{
+      *this, "mma-stages",
+      llvm::cl::desc("rat-matmul-to-mma pipeline stages"), llvm::cl::init(3)};
   PassOptions::Option<int64_t> blockSize{
       *this, "block-size", llvm::cl::desc("Threads per block of mapped loops"),
       llvm::cl::init(256)};
@@ -86,7 +101,11 @@ void buildRatGraphToTiledPipeline(OpPassManager &pm,
 /// Tiled level -> buffers and loops: one-shot bufferization (function
 /// boundaries included), buffer deallocation, rat and linalg ops to loops
 /// (parallel loops for the GPU).
-void buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu = false);
+/// With `mma`, bf16/f16 rat.matmul ops become tensor-core kernels first
+/// (rat-matmul-to-mma).
+void buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu = false,
+                                  bool mma = false,
+                                  const RatPipelineOptions *options = nullptr);
 
 /// Parallel loops on buffers -> GPU kernels: loops mapped to gpu.launch
 /// (rat-map-to-gpu) and outlined into gpu.module.

@@ -247,6 +247,7 @@ RAT_DEFINE_SHARED_INTERFACES(WindowAttentionOp)
 RAT_DEFINE_SHARED_INTERFACES(ChunkScanStepOp)
 RAT_DEFINE_SHARED_INTERFACES(ChunkAttentionStepOp)
 RAT_DEFINE_SHARED_INTERFACES(WindowAttentionStepOp)
+RAT_DEFINE_SHARED_INTERFACES(MatmulOp)
 
 #undef RAT_DEFINE_SHARED_INTERFACES
 
@@ -652,3 +653,29 @@ double WindowAttentionStepOp::getScaleOrDefault() {
 
 #define GET_OP_CLASSES
 #include "rat/Dialect/Rat/IR/RatOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// rat.matmul
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  ShapeChecker c(*this);
+  if (failed(verifyDpsForm(*this, 1)) ||
+      failed(c.minRank(getInput(), "input", 2)) ||
+      failed(c.rank(getWeight(), "weight", 2)))
+    return failure();
+  int64_t rank = ShapeChecker::type(getInput()).getRank();
+  if (failed(c.sameDim(getWeight(), "weight", 1, getInput(), "input",
+                       rank - 1)) ||
+      failed(c.rank(getInit(), "init", rank)))
+    return failure();
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    if (failed(c.sameDim(getInit(), "init", d, getInput(), "input", d)))
+      return failure();
+  if (failed(c.sameDim(getInit(), "init", rank - 1, getWeight(), "weight", 0)) ||
+      failed(c.sameFloatElementType(
+          {{getInput(), "input"}, {getWeight(), "weight"}})) ||
+      failed(c.sameFloatElementType({{getInit(), "init"}})))
+    return failure();
+  return success();
+}

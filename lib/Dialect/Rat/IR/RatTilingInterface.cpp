@@ -1072,3 +1072,73 @@ WindowAttentionStepOp::generateScalarImplementation(OpBuilder &b, Location loc,
             [&](Value s) { return e.irem(s, rows); });
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// rat.matmul: domain [batch..., N]  (K is reduced inside)
+//===----------------------------------------------------------------------===//
+
+SmallVector<utils::IteratorType> MatmulOp::getLoopIteratorTypes() {
+  return parallelLoops(rankOf(getInit()));
+}
+
+SmallVector<Range> MatmulOp::getIterationDomain(OpBuilder &b) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < rankOf(getInit()); ++d)
+    sizes.push_back(dimOf(b, getLoc(), getInit(), d));
+  return domainOf(b, getLoc(), sizes);
+}
+
+FailureOr<TilingResult>
+MatmulOp::getTiledImplementation(OpBuilder &b, ArrayRef<OpFoldResult> offsets,
+                                 ArrayRef<OpFoldResult> sizes) {
+  Location loc = getLoc();
+  int64_t last = rankOf(getInit()) - 1;
+  SmallVector<OpFoldResult> o(offsets.begin(), offsets.begin() + last);
+  SmallVector<OpFoldResult> s(sizes.begin(), sizes.begin() + last);
+  appendFull(b, loc, getInput(), last, 1, o, s);
+  SmallVector<OpFoldResult> wo{offsets[last]}, ws{sizes[last]};
+  appendFull(b, loc, getWeight(), 1, 1, wo, ws);
+  SmallVector<Operation *> slices;
+  Value in = record(getSlice(b, loc, getInput(), o, s), slices);
+  Value w = record(getSlice(b, loc, getWeight(), wo, ws), slices);
+  Value init = record(getSlice(b, loc, getInit(), offsets, sizes), slices);
+  return cloneOnSlices(b, *this, {in, w, init}, slices);
+}
+
+LogicalResult MatmulOp::getResultTilePosition(
+    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
+    ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,
+    SmallVector<OpFoldResult> &resultSizes) {
+  resultOffsets.assign(offsets.begin(), offsets.end());
+  resultSizes.assign(sizes.begin(), sizes.end());
+  return success();
+}
+
+LogicalResult MatmulOp::getIterationDomainTileFromResultTile(
+    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
+    ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets,
+    SmallVectorImpl<OpFoldResult> &domSizes) {
+  domOffsets.assign(offsets.begin(), offsets.end());
+  domSizes.assign(sizes.begin(), sizes.end());
+  return success();
+}
+
+FailureOr<TilingResult>
+MatmulOp::generateResultTileValue(OpBuilder &b, unsigned resultNumber,
+                                  ArrayRef<OpFoldResult> offsets,
+                                  ArrayRef<OpFoldResult> sizes) {
+  return resultTileValue(*this, b, resultNumber, offsets, sizes);
+}
+
+LogicalResult MatmulOp::generateScalarImplementation(OpBuilder &b,
+                                                     Location loc,
+                                                     ValueRange ivs) {
+  ScalarEmitter e(b, loc);
+  int64_t last = rankOf(getInit()) - 1;
+  SmallVector<Value> row(ivs.begin(), ivs.begin() + last);
+  Value n = ivs[last];
+  Value k = e.dim(getInput(), last);
+  Value acc = e.dot(getInput(), row, getWeight(), {n}, k);
+  e.store(acc, getInit(), ivs);
+  return success();
+}

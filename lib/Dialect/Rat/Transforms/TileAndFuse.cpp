@@ -88,9 +88,18 @@ struct RatTileAndFusePass : rat::impl::RatTileAndFuseBase<RatTileAndFusePass> {
     SmallVector<TilingInterface> roots;
     func.walk([&](TilingInterface op) {
       auto dps = dyn_cast<DestinationStyleOpInterface>(op.getOperation());
+      // rat.matmul keeps its whole iteration space: rat-matmul-to-mma tiles
+      // it for tensor cores on buffers.
       if (isa<RatDialect>(op->getDialect()) && dps &&
-          dps.hasPureTensorSemantics())
+          dps.hasPureTensorSemantics() && !isa<MatmulOp>(op)) {
+        auto attn = dyn_cast<ChunkAttentionOp>(op.getOperation());
+        if (keepTensorCoreOps &&
+            ((attn && canLowerChunkAttentionToMMA(attn)) ||
+             (isa<RmsNormOp, RopeOp>(op) && canLowerRowOpToGPU(op)) ||
+             canLowerStepOpToGPU(op)))
+          return;
         roots.push_back(op);
+      }
     });
 
     IRRewriter rewriter(&getContext());

@@ -473,4 +473,50 @@ def Rat_WindowAttentionStepOp : Rat_DpsOp<"window_attention_step"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// rat.matmul
+//===----------------------------------------------------------------------===//
+
+def Rat_MatmulOp : Rat_DpsOp<"matmul"> {
+  let summary = "Projection by a weight in [out, in] layout, f32 accumulation";
+  let description = [{
+    Multiplies every row of `input` (`[..., K]`) by the transpose of `weight`
+    (`[N, K]`, the `[out_features, in_features]` layout of checkpoints):
+
+    ```
+    out[..., n] = cast(sum_k f32(input[..., k]) * f32(weight[n, k]))
+    ```
+
+    The sum is accumulated in f32 whatever the storage types; the result is
+    rounded once to the element type of `init`. `rat-form-matmul` builds it
+    from the `linalg.fill` + contraction `linalg.generic` (+ cast) that the
+    importer and other front ends emit; `rat-matmul-to-mma` lowers it to a
+    tensor-core kernel, and its loop implementation (one output element per
+    iteration of the `[..., N]` domain) is the fallback.
+
+    Shape rules: `input` has rank >= 2; `weight` is `[N, K]` with `K` the last
+    dimension of `input`; `init` is `input`'s shape with the last dimension
+    `N`; `input` and `weight` have the same float element type, `init` a
+    float element type.
+
+    Example:
+
+    ```mlir
+    %y = rat.matmul ins(%x, %w : tensor<?x?x2048xbf16>, tensor<6656x2048xbf16>)
+           outs(%init : tensor<?x?x6656xbf16>) -> tensor<?x?x6656xbf16>
+    ```
+  }];
+  let arguments = (ins Rat_Shaped:$input, Rat_Shaped:$weight,
+                       Variadic<Rat_Shaped>:$inits);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    `ins` `(` $input `,` $weight `:` type($input) `,` type($weight) `)`
+    `outs` `(` $inits `:` type($inits) `)` attr-dict (`->` type($results)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = extraDpsDecl # [{
+    ::mlir::Value getInit() { return getInits()[0]; }
+  }];
+}
+
 #endif // RAT_DIALECT_RAT_IR_RATOPS_TD

@@ -10,9 +10,15 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "rat/Dialect/Rat/IR/RatDialect.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
@@ -34,6 +40,21 @@ void populateRatLowerToLoopsPatterns(RewritePatternSet &patterns,
 /// scratch buffers that each use writes before reading: one buffer then
 /// serves every iteration, and loops no longer grow the stack.
 void hoistStaticAllocas(Region &scope, RewriterBase &rewriter);
+
+class ChunkAttentionOp;
+/// True when rat-chunk-attention-to-mma can lower `op` (on tensors: once
+/// bufferized to contiguous buffers): bf16/f16 operands, rank 4, static head
+/// sizes that are multiples of 16 and at most 128.
+bool canLowerChunkAttentionToMMA(ChunkAttentionOp op);
+
+/// True when rat-row-ops-to-gpu can lower `op` (rat.rms_norm or rat.rope
+/// with a static last dimension on contiguous buffers).
+bool canLowerRowOpToGPU(Operation *op);
+
+/// True when rat-step-ops-to-gpu can lower `op` (rat.chunk_attention_step
+/// with equal static head sizes, a multiple of 32 and at most 256, on
+/// contiguous buffers).
+bool canLowerStepOpToGPU(Operation *op);
 
 #define GEN_PASS_REGISTRATION
 #include "rat/Dialect/Rat/Transforms/Passes.h.inc"

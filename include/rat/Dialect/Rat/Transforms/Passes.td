@@ -52,6 +52,12 @@ def RatTileAndFuse : Pass<"rat-tile-and-fuse", "func::FuncOp"> {
                "Tile sizes of rat.rope over [batch..., T]">,
     ListOption<"stepTileSizes", "step-tile-sizes", "int64_t",
                "Tile sizes of the decode-step ops over [B, H] / [batch..., N]">,
+    Option<"keepTensorCoreOps", "keep-tensor-core-ops", "bool",
+           /*default=*/"false",
+           "Leave whole the ops that dedicated GPU kernels lower: "
+           "rat.chunk_attention (rat-chunk-attention-to-mma), rat.rms_norm "
+           "and rat.rope (rat-row-ops-to-gpu), rat.chunk_attention_step "
+           "(rat-step-ops-to-gpu)">,
     Option<"useForall", "use-forall", "bool", /*default=*/"true",
            "Generate scf.forall (parallel) tile loops instead of scf.for">
   ];
@@ -172,6 +178,113 @@ def RatNameKernels : Pass<"rat-name-kernels", "ModuleOp"> {
     kernel that failed.
   }];
   let dependentDialects = ["gpu::GPUDialect"];
+}
+
+
+def RatFormMatmul : Pass<"rat-form-matmul", "func::FuncOp"> {
+  let summary = "Turn fill + contraction (+ cast) linalg ops into rat.matmul";
+  let description = [{
+    Recognises the projection pattern front ends emit for `x @ W^T` with a
+    weight in `[out, in]` layout: a `linalg.generic` with iterators
+    `[parallel..., reduction]`, maps `(..., k)`, `(n, k)` and `(..., n)`, a
+    body `out + ext(a) * ext(b)` accumulating in f32 into a
+    `linalg.fill` of zero, and replaces it by `rat.matmul`. When the only
+    user of the f32 result is an elementwise cast to another float type
+    (`arith.truncf`), the cast is folded into the matmul's destination, so
+    the f32 accumulator is never materialised in memory.
+  }];
+  let dependentDialects = ["rat::RatDialect"];
+}
+
+def RatMatmulToMMA : Pass<"rat-matmul-to-mma", "func::FuncOp"> {
+  let summary = "Lower rat.matmul on buffers to a tensor-core GPU kernel";
+  let description = [{
+    Replaces every `rat.matmul` on memrefs whose operands are bf16 or f16,
+    whose reduction size `K` is a static multiple of 32, whose `N` is a
+    static multiple of 8, and whose buffers are contiguous, by a
+    `gpu.launch` of a tiled tensor-core kernel (NVVM `mma.sync`
+    m16n8k16 with f32 accumulators): by default 128x128 output tiles per
+    block of 8 warps (each warp 64x32), 32-wide K steps staged in shared
+    memory by `cp.async` (`nvgpu.device_async_copy`, a 3-stage pipeline,
+    rows padded to avoid bank conflicts) and read with `ldmatrix`
+    (`nvgpu.ldmatrix`).
+    Leading dimensions of the input are flattened into the row count `M`;
+    rows and columns past `M` and `N` are zero-filled on load and not
+    stored. Other matmuls are left to `rat-lower-to-loops`.
+
+    The block tile, the warp grid and the number of pipeline stages are
+    options; above 48 KiB the staging buffers are dynamic shared memory.
+  }];
+  let options = [
+    ListOption<"tileSizes", "tile-sizes", "int64_t",
+               "Block tile M, N, K (default 128, 128, 32)">,
+    ListOption<"warps", "warps", "int64_t",
+               "Warp grid along M and N (default 2, 4)">,
+    Option<"stages", "stages", "int64_t", /*default=*/"3",
+           "cp.async pipeline stages (>= 2)">
+  ];
+  let dependentDialects = ["gpu::GPUDialect", "nvgpu::NVGPUDialect",
+                           "NVVM::NVVMDialect", "LLVM::LLVMDialect",
+                           "vector::VectorDialect", "scf::SCFDialect",
+                           "arith::ArithDialect", "memref::MemRefDialect"];
+}
+
+
+def RatChunkAttentionToMMA : Pass<"rat-chunk-attention-to-mma", "func::FuncOp"> {
+  let summary = "Lower rat.chunk_attention on buffers to a tensor-core kernel";
+  let description = [{
+    Replaces every `rat.chunk_attention` on contiguous bf16/f16 memrefs with
+    static head sizes `Dh`, `Dv` (multiples of 16, at most 128) by a
+    `gpu.launch` of a FlashAttention-style kernel: a block of 4 warps per 64
+    queries of one (batch, head); per step, 64 chunk-final key and value
+    states (rows `jL + L - 1`) are staged in shared memory with `cp.async`
+    (values in a second group that loads while the scores are computed),
+    scores `Q K^T` and `P V` run on `mma.sync` m16n8k16 with f32
+    accumulators, states `j >= s / L` are masked, and the softmax is online
+    (f32 row maxima and sums, quad shuffles). The own-token key and value
+    are merged last. Query tiles with the most states are scheduled first.
+  }];
+  let dependentDialects = ["gpu::GPUDialect", "nvgpu::NVGPUDialect",
+                           "NVVM::NVVMDialect", "LLVM::LLVMDialect",
+                           "vector::VectorDialect", "scf::SCFDialect",
+                           "math::MathDialect", "arith::ArithDialect",
+                           "memref::MemRefDialect"];
+}
+
+
+def RatRowOpsToGPU : Pass<"rat-row-ops-to-gpu", "func::FuncOp"> {
+  let summary = "Lower rat.rms_norm and rat.rope on buffers to row-parallel "
+                "GPU kernels";
+  let description = [{
+    Replaces `rat.rms_norm` and `rat.rope` on contiguous memrefs with a
+    static last dimension by `gpu.launch` ops in which neighbouring threads
+    touch neighbouring elements: `rms_norm` takes one warp per row (lanes
+    sum squares over a strided slice with 16-byte vector loads where the row
+    allows, butterfly shuffles reduce, lanes scale their slice), `rope` one
+    thread per rotated pair. Other buffers keep the loop lowering.
+  }];
+  let dependentDialects = ["gpu::GPUDialect", "vector::VectorDialect",
+                           "scf::SCFDialect", "math::MathDialect",
+                           "arith::ArithDialect", "memref::MemRefDialect"];
+}
+
+
+def RatStepOpsToGPU : Pass<"rat-step-ops-to-gpu", "func::FuncOp"> {
+  let summary = "Lower rat.chunk_attention_step on buffers to a warp-parallel "
+                "GPU kernel";
+  let description = [{
+    Replaces `rat.chunk_attention_step` on contiguous memrefs (head size a
+    static multiple of 32, at most 256) by a `gpu.launch` with one block of
+    4 warps per (batch, head): the block writes the new key and value into
+    cache row `c = position / L`; warp `w` takes the cached states `j < c`
+    with `j = w (mod 4)`, each lane holding `Dh/32` consecutive dims (vector
+    loads), scores summed by butterfly shuffles, online softmax in f32; warp
+    0 adds the own state from the inputs; the partial results merge through
+    shared memory.
+  }];
+  let dependentDialects = ["gpu::GPUDialect", "vector::VectorDialect",
+                           "scf::SCFDialect", "math::MathDialect",
+                           "arith::ArithDialect", "memref::MemRefDialect"];
 }
 
 #endif // RAT_DIALECT_RAT_TRANSFORMS_PASSES_TD

@@ -1,0 +1,372 @@
+//===- ChunkAttentionToMMA.cpp - chunk attention on tensor cores -*- C++ -*-=//
+//
+// Implements -rat-chunk-attention-to-mma: rat.chunk_attention on 16-bit
+// float buffers becomes a gpu.launch of a FlashAttention-style kernel.
+//
+// Query s (global position) attends to the chunk-final states
+// k[jL + L - 1] for j < s / L, and to its own k[s]. One block of 4 warps
+// takes 64 consecutive queries of one (batch, head); warp w owns query rows
+// [16w, 16w + 16). Per step of 64 chunk states:
+//   - the 64 key rows and 64 value rows (gathered at stride L tokens) are
+//     staged in shared memory by cp.async, keys and values in two groups,
+//     so the values load while the scores are computed;
+//   - S = Q K^T on mma.sync m16n8k16 (Q fragments stay in registers for the
+//     whole kernel), masked where j >= s / L, then an online softmax in f32
+//     (row maxima and sums reduced over the 4 lanes of a quad by shuffles);
+//   - the probabilities are rounded to the input type and reused in
+//     registers as the A operand of O += P V (V read with ldmatrix.trans).
+// The own-token term is merged last (one more online-softmax update per
+// row), then O / l is stored. Blocks run the query tiles with the most
+// states first.
+//
+//===----------------------------------------------------------------------===//
+
+#include "rat/Dialect/Rat/IR/RatOps.h"
+#include "rat/Dialect/Rat/Transforms/Passes.h"
+
+#include "MMAUtils.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+
+namespace mlir::rat {
+#define GEN_PASS_DEF_RATCHUNKATTENTIONTOMMA
+#include "rat/Dialect/Rat/Transforms/Passes.h.inc"
+} // namespace mlir::rat
+
+using namespace mlir;
+using namespace mlir::rat;
+using mma::IndexMath;
+
+namespace {
+constexpr int64_t kQueries = 64, kStates = 64, kWarps = 4;
+constexpr int64_t kThreads = 32 * kWarps;
+constexpr int64_t kPad = 8;
+} // namespace
+
+bool mlir::rat::canLowerChunkAttentionToMMA(ChunkAttentionOp op) {
+  SmallVector<ShapedType> types;
+  for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getInit()})
+    types.push_back(cast<ShapedType>(v.getType()));
+  Type et = types[0].getElementType();
+  if (!et.isBF16() && !et.isF16())
+    return false;
+  for (ShapedType t : types) {
+    if (t.getElementType() != et || t.getRank() != 4)
+      return false;
+    if (auto m = dyn_cast<MemRefType>(t))
+      if (!m.getLayout().isIdentity() || m.getMemorySpace())
+        return false;
+  }
+  int64_t dh = types[0].getDimSize(3), dv = types[2].getDimSize(3);
+  auto ok = [](int64_t d) {
+    return !ShapedType::isDynamic(d) && d % 16 == 0 && d <= 128;
+  };
+  return ok(dh) && ok(dv) && types[1].getDimSize(3) == dh &&
+         types[3].getDimSize(3) == dv;
+}
+
+namespace {
+struct KernelBuilder {
+  ChunkAttentionOp op;
+  RewriterBase &b;
+  Location loc;
+  IndexMath h;
+  Type et, f32;
+  int64_t dh, dv;
+
+  KernelBuilder(ChunkAttentionOp op, RewriterBase &b)
+      : op(op), b(b), loc(op.getLoc()), h{b, op.getLoc()} {
+    et = cast<MemRefType>(op.getQuery().getType()).getElementType();
+    f32 = b.getF32Type();
+    dh = cast<MemRefType>(op.getQuery().getType()).getDimSize(3);
+    dv = cast<MemRefType>(op.getValue().getType()).getDimSize(3);
+  }
+
+  Value fconst(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value fmax(Value x, Value y) {
+    return arith::MaximumFOp::create(b, loc, x, y);
+  }
+  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+  Value exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
+  Value quadReduce(Value v, bool max) {
+    for (int32_t offset : {1, 2}) {
+      Value other =
+          gpu::ShuffleOp::create(b, loc, v, offset, 32, gpu::ShuffleMode::XOR)
+              .getShuffleResult();
+      v = max ? fmax(v, other) : fadd(v, other);
+    }
+    return v;
+  }
+  Value loadF32(Value memref, ValueRange idx) {
+    return arith::ExtFOp::create(
+        b, loc, f32, memref::LoadOp::create(b, loc, memref, idx).getResult());
+  }
+
+  /// cp.async of `rows` x `width` elements into `smem` rows [0, rows), from
+  /// `src[b, head, srcRow(r), :]` (rows with `valid(r)` false are
+  /// zero-filled); returns the group token.
+  Value stage(Value tid, Value src, Value batch, Value head, Value smem,
+              int64_t width, function_ref<Value(Value)> srcRow,
+              function_ref<Value(Value)> valid) {
+    MLIRContext *ctx = b.getContext();
+    int64_t perRow = width / 8;
+    int64_t pieces = kQueries * perRow / kThreads;
+    SmallVector<Value> tokens;
+    Value zero = h.c(0), eight = h.c(8);
+    for (int64_t i = 0; i < pieces; ++i) {
+      Value p = h.add(tid, i * kThreads);
+      Value row = h.div(p, perRow), col = h.mul(h.rem(p, perRow), 8);
+      Value ok = valid(row);
+      Value sr = h.select(ok, srcRow(row), zero);
+      tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+          b, loc, nvgpu::DeviceAsyncTokenType::get(ctx), smem,
+          ValueRange{row, col}, src, ValueRange{batch, head, sr, col},
+          b.getIndexAttr(8), h.select(ok, eight, zero), nullptr));
+    }
+    return nvgpu::DeviceAsyncCreateGroupOp::create(
+        b, loc, nvgpu::DeviceAsyncTokenType::get(ctx), tokens);
+  }
+
+  void build() {
+    MLIRContext *ctx = b.getContext();
+    b.setInsertionPoint(op);
+    Value q = op.getQuery(), k = op.getKey(), v = op.getValue(),
+          out = op.getInit();
+    Value batches = memref::DimOp::create(b, loc, out, 0);
+    Value heads = memref::DimOp::create(b, loc, out, 1);
+    Value tq = memref::DimOp::create(b, loc, out, 2);
+    Value hq = memref::DimOp::create(b, loc, q, 1);
+    Value hk = memref::DimOp::create(b, loc, k, 1);
+    Value offset = op.getOffset() ? op.getOffset() : h.c(0);
+    int64_t L = op.getChunkSize();
+    // exp(x * scale) = exp2(x * scale * log2(e)).
+    double scale2 = op.getScaleOrDefault() * 1.4426950408889634;
+    Value tiles = arith::CeilDivUIOp::create(b, loc, tq, h.c(kQueries));
+    Value nonEmpty = h.andI(h.lt(h.c(0), tiles),
+                            h.andI(h.lt(h.c(0), batches), h.lt(h.c(0), heads)));
+    auto guard = scf::IfOp::create(b, loc, nonEmpty, false);
+    b.setInsertionPointToStart(&guard.getThenRegion().front());
+    Value one = h.c(1);
+    auto kType = mma::sharedBuffer({kStates, dh + kPad}, et);
+    auto vType = mma::sharedBuffer({kStates, dv + kPad}, et);
+    auto launch = gpu::LaunchOp::create(b, loc, tiles, heads, batches,
+                                        h.c(kThreads), one, one, nullptr,
+                                        nullptr, {}, TypeRange{kType, vType});
+    b.setInsertionPointToStart(&launch.getBody().front());
+    Value smK = launch.getWorkgroupAttributions()[0];
+    Value smV = launch.getWorkgroupAttributions()[1];
+    Value tid = launch.getThreadIds().x;
+    Value lane = h.rem(tid, 32), warp = h.div(tid, 32);
+    // Heaviest query tiles (most states) first.
+    Value tile = h.sub(h.sub(tiles, one), launch.getBlockIds().x);
+    Value t0 = h.mul(tile, kQueries);
+    Value head = launch.getBlockIds().y, batch = launch.getBlockIds().z;
+    Value headQ = arith::RemUIOp::create(b, loc, head, hq);
+    Value headK = arith::RemUIOp::create(b, loc, head, hk);
+    Value zero = h.c(0);
+
+    // Q tile -> shared (through the key buffer) -> registers.
+    Value qToken = stage(
+        tid, q, batch, headQ, smK, dh,
+        [&](Value r) { return h.add(t0, r); },
+        [&](Value r) { return h.lt(h.add(t0, r), tq); });
+    nvgpu::DeviceAsyncWaitOp::create(b, loc, qToken, b.getI32IntegerAttr(0));
+    gpu::BarrierOp::create(b, loc);
+    Value aRow = h.add(h.mul(warp, 16), h.rem(lane, 16));
+    Value aCol = h.mul(h.div(lane, 16), 8);
+    SmallVector<SmallVector<Value>> qFrag;
+    for (int64_t ks = 0; ks < dh / 16; ++ks)
+      qFrag.push_back(mma::loadMatrixX4(b, loc, smK,
+                                        ValueRange{aRow, h.add(aCol, ks * 16)},
+                                        /*transpose=*/false));
+    gpu::BarrierOp::create(b, loc);
+
+    // This thread's two query rows (tile rows r0 and r0 + 8).
+    Value r0 = h.add(h.mul(warp, 16), h.div(lane, 4));
+    Value colInFrag = h.mul(h.rem(lane, 4), 2);
+    SmallVector<Value> token(2), chunkOf(2);
+    for (int64_t i = 0; i < 2; ++i) {
+      token[i] = h.add(t0, h.add(r0, 8 * i));
+      chunkOf[i] = h.div(h.add(offset, token[i]), L);
+    }
+    Value lastToken = h.min(h.add(t0, kQueries - 1), h.sub(tq, one));
+    Value numStates = h.div(h.add(offset, lastToken), L);
+
+    int64_t sTiles = kStates / 8, oTiles = dv / 8;
+    Value negInf = fconst(-INFINITY), fzero = fconst(0.0);
+    SmallVector<Value> inits(oTiles * 4, fzero);
+    inits.append({negInf, negInf, fzero, fzero}); // m0, m1, l0, l1
+    Value bRow = h.add(h.rem(lane, 8), h.mul(h.div(lane, 16), 8));
+    Value bCol = h.mul(h.rem(h.div(lane, 8), 2), 8);
+    Value scale2v = fconst(scale2);
+
+    auto loop = scf::ForOp::create(b, loc, zero, numStates, h.c(kStates),
+                                   inits);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value j0 = loop.getInductionVar();
+      SmallVector<Value> o(loop.getRegionIterArgs().take_front(oTiles * 4));
+      SmallVector<Value> m{loop.getRegionIterArgs()[oTiles * 4],
+                           loop.getRegionIterArgs()[oTiles * 4 + 1]};
+      SmallVector<Value> l{loop.getRegionIterArgs()[oTiles * 4 + 2],
+                           loop.getRegionIterArgs()[oTiles * 4 + 3]};
+      auto stateRow = [&](Value r) { return h.add(h.mul(h.add(j0, r), L), L - 1); };
+      auto stateValid = [&](Value r) { return h.lt(h.add(j0, r), numStates); };
+      Value kToken = stage(tid, k, batch, headK, smK, dh, stateRow, stateValid);
+      stage(tid, v, batch, head, smV, dv, stateRow, stateValid);
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, kToken, b.getI32IntegerAttr(1));
+      gpu::BarrierOp::create(b, loc);
+
+      // S = Q K^T (16 x 64 per warp).
+      SmallVector<Value> s(sTiles * 4, fzero);
+      for (int64_t ks = 0; ks < dh / 16; ++ks)
+        for (int64_t np = 0; np < sTiles / 2; ++np) {
+          SmallVector<Value> regs = mma::loadMatrixX4(
+              b, loc, smK,
+              ValueRange{h.add(bRow, np * 16), h.add(bCol, ks * 16)}, false);
+          for (int64_t half = 0; half < 2; ++half) {
+            int64_t base = (2 * np + half) * 4;
+            SmallVector<Value> next = mma::mmaSync(
+                b, loc, et, qFrag[ks], {regs[2 * half], regs[2 * half + 1]},
+                ArrayRef<Value>(s.data() + base, 4));
+            std::copy(next.begin(), next.end(), s.begin() + base);
+          }
+        }
+      // Scale (log2 domain) and mask states j >= s / L.
+      for (int64_t nt = 0; nt < sTiles; ++nt)
+        for (int64_t e = 0; e < 4; ++e) {
+          Value j = h.add(j0, h.add(colInFrag, nt * 8 + e % 2));
+          Value visible = h.lt(j, chunkOf[e / 2]);
+          Value scaled = fmul(s[nt * 4 + e], scale2v);
+          s[nt * 4 + e] = h.select(visible, scaled, negInf);
+        }
+      // Online softmax per row.
+      for (int64_t i = 0; i < 2; ++i) {
+        Value mx = negInf;
+        for (int64_t nt = 0; nt < sTiles; ++nt)
+          for (int64_t e = 2 * i; e < 2 * i + 2; ++e)
+            mx = fmax(mx, s[nt * 4 + e]);
+        mx = quadReduce(mx, /*max=*/true);
+        Value mNew = fmax(m[i], mx);
+        Value isInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                            mNew, negInf);
+        Value mUse = h.select(isInf, fzero, mNew);
+        Value alpha = exp2(fsub(m[i], mUse));
+        Value sum = fzero;
+        for (int64_t nt = 0; nt < sTiles; ++nt)
+          for (int64_t e = 2 * i; e < 2 * i + 2; ++e) {
+            Value p = exp2(fsub(s[nt * 4 + e], mUse));
+            s[nt * 4 + e] = p;
+            sum = fadd(sum, p);
+          }
+        sum = quadReduce(sum, /*max=*/false);
+        l[i] = fadd(fmul(l[i], alpha), sum);
+        m[i] = mNew;
+        for (int64_t nt = 0; nt < oTiles; ++nt)
+          for (int64_t e = 2 * i; e < 2 * i + 2; ++e)
+            o[nt * 4 + e] = fmul(o[nt * 4 + e], alpha);
+      }
+      // P as A fragments: k-slice kp = score tiles 2kp, 2kp+1.
+      SmallVector<SmallVector<Value>> pFrag;
+      for (int64_t kp = 0; kp < kStates / 16; ++kp) {
+        const Value *lo = s.data() + 2 * kp * 4, *hi = lo + 4;
+        pFrag.push_back({mma::packPair(b, loc, lo[0], lo[1], et),
+                         mma::packPair(b, loc, lo[2], lo[3], et),
+                         mma::packPair(b, loc, hi[0], hi[1], et),
+                         mma::packPair(b, loc, hi[2], hi[3], et)});
+      }
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, kToken, b.getI32IntegerAttr(0));
+      gpu::BarrierOp::create(b, loc);
+      // O += P V.
+      Value vRow = h.rem(lane, 16), vCol = h.mul(h.div(lane, 16), 8);
+      for (int64_t kp = 0; kp < kStates / 16; ++kp)
+        for (int64_t dp = 0; dp < oTiles / 2; ++dp) {
+          SmallVector<Value> regs = mma::loadMatrixX4(
+              b, loc, smV,
+              ValueRange{h.add(vRow, kp * 16), h.add(vCol, dp * 16)},
+              /*transpose=*/true);
+          for (int64_t half = 0; half < 2; ++half) {
+            int64_t base = (2 * dp + half) * 4;
+            SmallVector<Value> next = mma::mmaSync(
+                b, loc, et, pFrag[kp], {regs[2 * half], regs[2 * half + 1]},
+                ArrayRef<Value>(o.data() + base, 4));
+            std::copy(next.begin(), next.end(), o.begin() + base);
+          }
+        }
+      // The next step's copies overwrite both buffers.
+      gpu::BarrierOp::create(b, loc);
+      SmallVector<Value> yields = o;
+      yields.append({m[0], m[1], l[0], l[1]});
+      scf::YieldOp::create(b, loc, yields);
+    }
+
+    // Own-token term, then normalise and store.
+    Value lastRow = h.sub(tq, one);
+    for (int64_t i = 0; i < 2; ++i) {
+      Value t = h.min(token[i], lastRow);
+      Value pos = h.add(offset, t);
+      // q . k[s], each lane of the quad summing a quarter of Dh.
+      int64_t part = dh / 4;
+      Value d0 = h.mul(h.rem(lane, 4), part);
+      Value dot = fzero;
+      for (int64_t d = 0; d < part; ++d) {
+        Value dd = h.add(d0, d);
+        dot = fadd(dot, fmul(loadF32(q, {batch, headQ, t, dd}),
+                             loadF32(k, {batch, headK, pos, dd})));
+      }
+      dot = fmul(quadReduce(dot, /*max=*/false), scale2v);
+      Value mOld = loop.getResult(oTiles * 4 + i);
+      Value lOld = loop.getResult(oTiles * 4 + 2 + i);
+      Value mNew = fmax(mOld, dot);
+      Value alpha = exp2(fsub(mOld, mNew));
+      Value pSelf = exp2(fsub(dot, mNew));
+      Value lNew = fadd(fmul(lOld, alpha), pSelf);
+      Value inv = arith::DivFOp::create(b, loc, fconst(1.0), lNew);
+      Value inRange = h.lt(token[i], tq);
+      auto ifOp = scf::IfOp::create(b, loc, inRange, false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      for (int64_t nt = 0; nt < oTiles; ++nt) {
+        Value col = h.add(colInFrag, nt * 8);
+        SmallVector<Value> vals;
+        for (int64_t e = 0; e < 2; ++e) {
+          Value vs = loadF32(v, {batch, head, pos, h.add(col, e)});
+          Value acc = fadd(fmul(loop.getResult(nt * 4 + 2 * i + e), alpha),
+                           fmul(pSelf, vs));
+          vals.push_back(fmul(acc, inv));
+        }
+        mma::storePair(b, loc, vals[0], vals[1], out,
+                       ValueRange{batch, head, token[i], col});
+      }
+    }
+    gpu::TerminatorOp::create(b, loc);
+    (void)ctx;
+  }
+};
+
+struct RatChunkAttentionToMMAPass
+    : rat::impl::RatChunkAttentionToMMABase<RatChunkAttentionToMMAPass> {
+  void runOnOperation() override {
+    SmallVector<ChunkAttentionOp> ops;
+    getOperation().walk([&](ChunkAttentionOp op) {
+      if (op.hasPureBufferSemantics() && mma::isHostLevel(op) &&
+          canLowerChunkAttentionToMMA(op))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (ChunkAttentionOp op : ops) {
+      KernelBuilder(op, rewriter).build();
+      rewriter.eraseOp(op);
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,156 @@
+//===- MMAUtils.h - helpers for building tensor-core kernels --*- C++ -*-===//
+//
+// Index arithmetic, ldmatrix fragments and mma.sync m16n8k16 emission shared
+// by rat-matmul-to-mma and rat-chunk-attention-to-mma.
+//
+// Fragment layouts (PTX ISA, mma.m16n8k16 with 16-bit inputs), lane l:
+//   A (16x16, row-major): a0 (l/4, 2(l%4)+{0,1}), a1 rows +8, a2 cols +8,
+//     a3 rows and cols +8. ldmatrix.x4 from rows l%16, column (l/16)*8.
+//   B (16x8, "col"): b0 (k 2(l%4)+{0,1}, n l/4), b1 k +8. From an [n][k]
+//     buffer: ldmatrix.x4 of rows l%8 + (l/16)*8, column ((l/8)%2)*8 gives
+//     b0,b1 of n-tile 0 and b0,b1 of n-tile 1. From a [k][n] buffer:
+//     ldmatrix.x4.trans of rows l%16, column (l/16)*8.
+//   C (16x8, f32): c0,c1 (l/4, 2(l%4)+{0,1}), c2,c3 row +8.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RAT_LIB_TRANSFORMS_MMAUTILS_H
+#define RAT_LIB_TRANSFORMS_MMAUTILS_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+namespace mlir::rat::mma {
+
+/// `op` runs on the host: it is not inside a parallel loop (a tile loop that
+/// becomes a kernel) or a kernel, so it may become a launch of its own.
+inline bool isHostLevel(Operation *op) {
+  for (Operation *p = op->getParentOp(); p; p = p->getParentOp())
+    if (isa<scf::ParallelOp, scf::ForallOp, gpu::LaunchOp>(p))
+      return false;
+  return true;
+}
+
+/// Index arithmetic shorthand.
+struct IndexMath {
+  OpBuilder &b;
+  Location loc;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value add(Value x, int64_t y) { return y ? add(x, c(y)) : x; }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value mul(Value x, int64_t y) {
+    return arith::MulIOp::create(b, loc, x, c(y));
+  }
+  Value div(Value x, int64_t y) {
+    return arith::DivUIOp::create(b, loc, x, c(y));
+  }
+  Value rem(Value x, int64_t y) {
+    return arith::RemUIOp::create(b, loc, x, c(y));
+  }
+  Value min(Value x, Value y) { return arith::MinUIOp::create(b, loc, x, y); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  }
+  Value select(Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, cond, x, y);
+  }
+  Value andI(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+};
+
+/// The 32-bit registers of an ldmatrix.x4 result (`vector<4x2xT>`): i32 for
+/// bf16 (as nvvm.mma.sync takes them), `vector<2xf16>` for f16.
+inline SmallVector<Value> fragmentRegisters(OpBuilder &b, Location loc,
+                                            Value frag) {
+  auto type = cast<VectorType>(frag.getType());
+  bool bf16 = type.getElementType().isBF16();
+  SmallVector<Value> regs;
+  for (int64_t i = 0; i < type.getDimSize(0); ++i) {
+    Value pair =
+        vector::ExtractOp::create(b, loc, frag, ArrayRef<int64_t>{i});
+    if (bf16) {
+      Value asInt = vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, b.getI32Type()), pair);
+      pair = vector::ExtractOp::create(b, loc, asInt, ArrayRef<int64_t>{0});
+    }
+    regs.push_back(pair);
+  }
+  return regs;
+}
+
+/// ldmatrix.x4 at `indices` of a shared-memory buffer, as registers.
+inline SmallVector<Value> loadMatrixX4(OpBuilder &b, Location loc, Value smem,
+                                       ValueRange indices, bool transpose) {
+  Type et = cast<MemRefType>(smem.getType()).getElementType();
+  Value frag = nvgpu::LdMatrixOp::create(b, loc, VectorType::get({4, 2}, et),
+                                         smem, indices, transpose,
+                                         /*numTiles=*/4);
+  return fragmentRegisters(b, loc, frag);
+}
+
+/// Packs two f32 values into one A/B register of element type `et`.
+inline Value packPair(OpBuilder &b, Location loc, Value lo, Value hi,
+                      Type et) {
+  Value v = vector::FromElementsOp::create(
+      b, loc, VectorType::get({2}, b.getF32Type()), ValueRange{lo, hi});
+  v = arith::TruncFOp::create(b, loc, VectorType::get({2}, et), v);
+  if (!et.isBF16())
+    return v;
+  Value asInt = vector::BitCastOp::create(
+      b, loc, VectorType::get({1}, b.getI32Type()), v);
+  return vector::ExtractOp::create(b, loc, asInt, ArrayRef<int64_t>{0});
+}
+
+/// acc (4 f32) += A (4 regs) * B (2 regs), mma.sync.m16n8k16 row.col with
+/// f32 accumulation; returns the 4 new accumulators.
+inline SmallVector<Value> mmaSync(OpBuilder &b, Location loc, Type et,
+                                  ArrayRef<Value> a, ArrayRef<Value> bReg,
+                                  ArrayRef<Value> acc) {
+  Type f32 = b.getF32Type();
+  auto accStruct =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  NVVM::MMATypes type = et.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  auto mma = NVVM::MmaOp::create(
+      b, loc, accStruct, a, bReg, acc, ArrayRef<int64_t>{16, 8, 16},
+      std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < 4; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(b, loc, mma.getResult(),
+                                               ArrayRef<int64_t>{i}));
+  return out;
+}
+
+/// A shared-memory (workgroup) buffer type.
+inline MemRefType sharedBuffer(ArrayRef<int64_t> shape, Type et) {
+  MLIRContext *ctx = et.getContext();
+  return MemRefType::get(
+      shape, et, AffineMap(),
+      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup));
+}
+
+/// Stores two f32 values, rounded to the element type of `out`, at
+/// `indices` (the second value at the next element of the last dimension).
+inline void storePair(OpBuilder &b, Location loc, Value lo, Value hi,
+                      Value out, ValueRange indices) {
+  Type f32 = b.getF32Type();
+  Type et = cast<MemRefType>(out.getType()).getElementType();
+  Value v = vector::FromElementsOp::create(
+      b, loc, VectorType::get({2}, f32), ValueRange{lo, hi});
+  if (et != f32)
+    v = arith::TruncFOp::create(b, loc, VectorType::get({2}, et), v);
+  vector::StoreOp::create(b, loc, v, out, indices);
+}
+
+} // namespace mlir::rat::mma
+
+#endif // RAT_LIB_TRANSFORMS_MMAUTILS_H

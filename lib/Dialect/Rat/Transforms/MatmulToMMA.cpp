@@ -1,0 +1,378 @@
+//===- MatmulToMMA.cpp - rat.matmul to a tensor-core kernel ---*- C++ -*-===//
+//
+// Implements -rat-matmul-to-mma: a rat.matmul on 16-bit float buffers
+// becomes a gpu.launch of a tiled mma.sync kernel.
+//
+// Kernel (one block of 8 warps per 128x128 tile of C = X * W^T):
+//   - X rows [m0, m0+128) and W rows [n0, n0+128) are staged 32 columns of K
+//     at a time in shared memory, double buffered: cp.async copies of 16
+//     bytes (zero-filled past M or N) for step k+1 are in flight while step
+//     k is multiplied. Shared rows are padded from 32 to 40 elements, so the
+//     eight 16-byte rows an ldmatrix reads fall in distinct banks.
+//   - Warp (wm, wn) in a 2x4 grid owns the 64x32 sub-tile at
+//     (wm*64, wn*32): 4x4 m16n8 accumulators (64 f32 per thread), fed per
+//     16-wide K slice by 4 ldmatrix.x4 of X (A fragments, row-major) and 2
+//     ldmatrix.x4 of W (B fragments: W is [N, K], i.e. B = W^T column-major,
+//     so no transpose is needed) and 16 mma.sync.m16n8k16.
+//   - The epilogue rounds to the destination type and stores pairs of
+//     columns, skipping rows past M.
+//
+//===----------------------------------------------------------------------===//
+
+#include "rat/Dialect/Rat/IR/RatOps.h"
+#include "rat/Dialect/Rat/Transforms/Passes.h"
+
+#include "MMAUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::rat {
+#define GEN_PASS_DEF_RATMATMULTOMMA
+#include "rat/Dialect/Rat/Transforms/Passes.h.inc"
+} // namespace mlir::rat
+
+using namespace mlir;
+using namespace mlir::rat;
+using mma::IndexMath;
+
+namespace {
+/// Block tile, warp grid and pipeline depth of a kernel.
+struct Config {
+  int64_t tileM = 128, tileN = 256, tileK = 64;
+  int64_t warpsM = 2, warpsN = 4, stages = 3;
+
+  int64_t threads() const { return 32 * warpsM * warpsN; }
+  int64_t warpM() const { return tileM / warpsM; }
+  int64_t warpN() const { return tileN / warpsN; }
+  int64_t pitch() const { return tileK + 8; } // padded shared-memory row
+  int64_t sharedBytes(int64_t elementBytes) const {
+    return stages * (tileM + tileN) * pitch() * elementBytes;
+  }
+  /// Why the configuration cannot be built, or empty.
+  std::string invalid() const {
+    if (tileK % 16 != 0 || tileK < 16)
+      return "tile K must be a multiple of 16";
+    if (warpsM < 1 || warpsN < 1 || tileM % (16 * warpsM) != 0 ||
+        tileN % (16 * warpsN) != 0)
+      return "warp tiles must be multiples of 16x16";
+    int64_t pieces = tileK / 8;
+    if ((tileM * pieces) % threads() != 0 ||
+        (tileN * pieces) % threads() != 0 || threads() % pieces != 0)
+      return "tiles must split evenly into 16-byte copies per thread";
+    if (stages < 2)
+      return "at least 2 stages";
+    if (sharedBytes(2) > 227 * 1024)
+      return "shared memory exceeds 227 KiB";
+    return "";
+  }
+};
+constexpr int64_t kStaticSharedLimit = 48 * 1024;
+
+/// Why `op` cannot take the tensor-core path, or empty.
+std::string unsupportedReason(MatmulOp op, const Config &cfg) {
+  auto x = cast<MemRefType>(op.getInput().getType());
+  auto w = cast<MemRefType>(op.getWeight().getType());
+  auto c = cast<MemRefType>(op.getInit().getType());
+  Type et = x.getElementType();
+  if (!et.isBF16() && !et.isF16())
+    return "operands are not bf16/f16";
+  Type ct = c.getElementType();
+  if (!ct.isBF16() && !ct.isF16() && !ct.isF32())
+    return "result is not bf16/f16/f32";
+  if (w.isDynamicDim(0) || w.isDynamicDim(1))
+    return "weight shape is dynamic";
+  if (w.getDimSize(1) % cfg.tileK != 0)
+    return "K is not a multiple of the K tile";
+  if (w.getDimSize(0) % 8 != 0)
+    return "N is not a multiple of 8";
+  for (MemRefType t : {x, w, c})
+    if (!t.getLayout().isIdentity() || t.getMemorySpace())
+      return "a buffer is not contiguous in the default memory space";
+  return "";
+}
+
+/// Rows [..., K] -> [M, K] (a view; the buffers are contiguous).
+Value flatten(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<MemRefType>(v.getType());
+  int64_t rank = type.getRank();
+  if (rank == 2)
+    return v;
+  ReassociationIndices rows;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    rows.push_back(d);
+  SmallVector<ReassociationIndices> groups{rows, {rank - 1}};
+  return memref::CollapseShapeOp::create(b, loc, v, groups);
+}
+
+/// Emits, at the insertion point, the launch of `cfg`'s kernel computing
+/// out[M, N] = x[M, K] * w[N, K]^T.
+void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
+                 const Config &cfg, RewriterBase &rewriter) {
+  MLIRContext *ctx = rewriter.getContext();
+  IndexMath h{rewriter, loc};
+  auto wType = cast<MemRefType>(w.getType());
+  Type et = wType.getElementType();
+  int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
+  Value nValue = h.c(n);
+  const int64_t threads = cfg.threads(), stages = cfg.stages;
+  const int64_t fragsM = cfg.warpM() / 16, fragsN = cfg.warpN() / 8;
+
+  Value gridN = h.c((n + cfg.tileN - 1) / cfg.tileN);
+  Value gridM = arith::CeilDivUIOp::create(rewriter, loc, m, h.c(cfg.tileM));
+  Value one = h.c(1);
+  auto xTileType = mma::sharedBuffer({stages, cfg.tileM, cfg.pitch()}, et);
+  auto wTileType = mma::sharedBuffer({stages, cfg.tileN, cfg.pitch()}, et);
+  int64_t elementBytes = et.getIntOrFloatBitWidth() / 8;
+  int64_t sharedBytes = cfg.sharedBytes(elementBytes);
+  bool dynamicShared = sharedBytes > kStaticSharedLimit;
+  Value smX, smW;
+  gpu::LaunchOp launch;
+  if (!dynamicShared) {
+    launch = gpu::LaunchOp::create(
+        rewriter, loc, gridN, gridM, one, h.c(threads), one, one,
+        /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+        /*asyncDependencies=*/{}, TypeRange{xTileType, wTileType});
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    smX = launch.getWorkgroupAttributions()[0];
+    smW = launch.getWorkgroupAttributions()[1];
+  } else {
+    // Above 48 KiB a kernel needs dynamic shared memory (the runtime raises
+    // the kernel's limit at launch).
+    Value bytes = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getI32IntegerAttr(sharedBytes));
+    launch = gpu::LaunchOp::create(rewriter, loc, gridN, gridM, one,
+                                   h.c(threads), one, one, bytes);
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    auto rawType = MemRefType::get({ShapedType::kDynamic},
+                                   rewriter.getI8Type(), AffineMap(),
+                                   xTileType.getMemorySpace());
+    Value raw = gpu::DynamicSharedMemoryOp::create(rewriter, loc, rawType);
+    smX = memref::ViewOp::create(rewriter, loc, xTileType, raw, h.c(0),
+                                 ValueRange{});
+    smW = memref::ViewOp::create(
+        rewriter, loc, wTileType, raw,
+        h.c(stages * cfg.tileM * cfg.pitch() * elementBytes), ValueRange{});
+  }
+  Value tid = launch.getThreadIds().x;
+  Value m0 = h.mul(launch.getBlockIds().y, cfg.tileM);
+  Value n0 = h.mul(launch.getBlockIds().x, cfg.tileN);
+  Value lane = h.rem(tid, 32), warp = h.div(tid, 32);
+  Value wm = h.div(warp, cfg.warpsN), wn = h.rem(warp, cfg.warpsN);
+
+  // Global -> shared copies: piece p = tid + j * threads of a tile of
+  // tileK / 8 pieces per row lands at row p / (tileK / 8), column
+  // (p % (tileK / 8)) * 8; threads is a multiple of tileK / 8, so the column
+  // is the same for all of a thread's pieces.
+  int64_t perRow = cfg.tileK / 8;
+  Value col = h.mul(h.rem(tid, perRow), 8);
+  struct Piece {
+    Value row, srcRow, count;
+  };
+  SmallVector<Piece> xPieces, wPieces;
+  Value eight = h.c(8), zero = h.c(0);
+  auto pieces = [&](int64_t rows, Value base, Value limit,
+                    SmallVectorImpl<Piece> &list) {
+    for (int64_t j = 0; j < rows * perRow / threads; ++j) {
+      Value row = h.add(h.div(tid, perRow), j * threads / perRow);
+      Value g = h.add(base, row);
+      Value in = h.lt(g, limit);
+      list.push_back({row, h.select(in, g, zero), h.select(in, eight, zero)});
+    }
+  };
+  pieces(cfg.tileM, m0, m, xPieces);
+  pieces(cfg.tileN, n0, nValue, wPieces);
+  auto issue = [&](Value stage, Value k0, Value enabled) {
+    SmallVector<Value> tokens;
+    auto copy = [&](Value src, Value dst, const Piece &p) {
+      Value count = enabled ? h.select(enabled, p.count, zero) : p.count;
+      tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+          rewriter, loc, nvgpu::DeviceAsyncTokenType::get(ctx), dst,
+          ValueRange{stage, p.row, col}, src,
+          ValueRange{p.srcRow, h.add(k0, col)},
+          rewriter.getIndexAttr(8), count, /*bypassL1=*/nullptr));
+    };
+    for (const Piece &p : xPieces)
+      copy(x, smX, p);
+    for (const Piece &p : wPieces)
+      copy(w, smW, p);
+    return nvgpu::DeviceAsyncCreateGroupOp::create(
+        rewriter, loc, nvgpu::DeviceAsyncTokenType::get(ctx), tokens);
+  };
+  int64_t steps = k / cfg.tileK;
+  Value stepCount = h.c(steps);
+  // Prologue: steps 0 .. stages-2, one group each (zero-byte past the end,
+  // so that the number of groups in flight is uniform).
+  Value first;
+  for (int64_t s = 0; s + 1 < stages; ++s) {
+    Value more = h.lt(h.c(s), stepCount);
+    Value token = issue(h.c(s), h.select(more, h.c(s * cfg.tileK), zero), more);
+    if (!first)
+      first = token;
+  }
+
+  // Fragment addressing (per lane, fixed): A x4 = rows lane%16, column
+  // (lane/16)*8; B x4 = rows lane%8 + (lane/16)*8, column ((lane/8)%2)*8.
+  Value aRow = h.rem(lane, 16), aCol = h.mul(h.div(lane, 16), 8);
+  Value bRow = h.add(h.rem(lane, 8), h.mul(h.div(lane, 16), 8));
+  Value bCol = h.mul(h.rem(h.div(lane, 8), 2), 8);
+  Value warpRowX = h.mul(wm, cfg.warpM()), warpRowW = h.mul(wn, cfg.warpN());
+
+  Value fzero = arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(0));
+  SmallVector<Value> accInit(fragsM * fragsN * 4, fzero);
+
+  auto loop = scf::ForOp::create(rewriter, loc, zero, stepCount, one, accInit);
+  {
+    OpBuilder::InsertionGuard g(rewriter);
+    rewriter.setInsertionPointToStart(loop.getBody());
+    Value kt = loop.getInductionVar();
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    // Step kt has landed once at most stages-2 younger groups are pending;
+    // after the barrier every warp is done with step kt-1, whose stage the
+    // prefetch of step kt+stages-1 then overwrites.
+    nvgpu::DeviceAsyncWaitOp::create(rewriter, loc, first,
+                                     rewriter.getI32IntegerAttr(stages - 2));
+    gpu::BarrierOp::create(rewriter, loc);
+    Value ahead = h.add(kt, stages - 1);
+    Value more = h.lt(ahead, stepCount);
+    issue(h.rem(ahead, stages), h.select(more, h.mul(ahead, cfg.tileK), zero),
+          more);
+    Value stage = h.rem(kt, stages);
+
+    for (int64_t kk = 0; kk < cfg.tileK; kk += 16) {
+      SmallVector<SmallVector<Value>> a(fragsM), bf(fragsN);
+      for (int64_t mi = 0; mi < fragsM; ++mi)
+        a[mi] = mma::loadMatrixX4(
+            rewriter, loc, smX,
+            ValueRange{stage, h.add(warpRowX, h.add(aRow, mi * 16)),
+                       h.add(aCol, kk)},
+            /*transpose=*/false);
+      for (int64_t np = 0; np < fragsN / 2; ++np) {
+        SmallVector<Value> regs = mma::loadMatrixX4(
+            rewriter, loc, smW,
+            ValueRange{stage, h.add(warpRowW, h.add(bRow, np * 16)),
+                       h.add(bCol, kk)},
+            /*transpose=*/false);
+        bf[2 * np] = {regs[0], regs[1]};
+        bf[2 * np + 1] = {regs[2], regs[3]};
+      }
+      for (int64_t mi = 0; mi < fragsM; ++mi)
+        for (int64_t ni = 0; ni < fragsN; ++ni) {
+          int64_t base = (mi * fragsN + ni) * 4;
+          SmallVector<Value> next = mma::mmaSync(
+              rewriter, loc, et, a[mi], bf[ni],
+              ArrayRef<Value>(acc.data() + base, 4));
+          std::copy(next.begin(), next.end(), acc.begin() + base);
+        }
+    }
+    scf::YieldOp::create(rewriter, loc, acc);
+  }
+  nvgpu::DeviceAsyncWaitOp::create(rewriter, loc, first,
+                                   rewriter.getI32IntegerAttr(0));
+
+  // Epilogue: lane holds rows lane/4 and lane/4+8, columns (lane%4)*2 + {0,1}
+  // of each m16n8 accumulator.
+  Value rowInFrag = h.div(lane, 4), colInFrag = h.mul(h.rem(lane, 4), 2);
+  for (int64_t mi = 0; mi < fragsM; ++mi)
+    for (int64_t ni = 0; ni < fragsN; ++ni) {
+      int64_t base = (mi * fragsN + ni) * 4;
+      Value row = h.add(h.add(m0, warpRowX), h.add(rowInFrag, mi * 16));
+      Value column =
+          h.add(h.add(n0, warpRowW), h.add(colInFrag, ni * 8));
+      Value colOk = h.lt(column, nValue);
+      for (int64_t half = 0; half < 2; ++half) {
+        Value r = h.add(row, half * 8);
+        auto ifOp = scf::IfOp::create(rewriter, loc,
+                                      h.andI(colOk, h.lt(r, m)), false);
+        OpBuilder::InsertionGuard g(rewriter);
+        rewriter.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        mma::storePair(rewriter, loc, loop.getResult(base + 2 * half),
+                       loop.getResult(base + 2 * half + 1), out,
+                       ValueRange{r, column});
+      }
+    }
+  gpu::TerminatorOp::create(rewriter, loc);
+}
+
+/// Replaces `op` by its kernel launch: `cfg`'s tiles when they give the GPU
+/// at least two waves of blocks, else the small-tile configuration (decode
+/// steps and short prompts have few rows).
+void buildKernel(MatmulOp op, const Config &cfg, const Config &small,
+                 RewriterBase &rewriter) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  IndexMath h{rewriter, loc};
+  Value x = flatten(rewriter, loc, op.getInput());
+  Value w = op.getWeight();
+  Value out = flatten(rewriter, loc, op.getInit());
+  Value m = memref::DimOp::create(rewriter, loc, x, 0);
+  int64_t n = cast<MemRefType>(w.getType()).getDimSize(0);
+  auto guard = scf::IfOp::create(rewriter, loc, h.lt(h.c(0), m), false);
+  rewriter.setInsertionPointToStart(&guard.getThenRegion().front());
+  int64_t k = cast<MemRefType>(w.getType()).getDimSize(1);
+  if (k % small.tileK != 0 || cfg.tileM == small.tileM) {
+    buildLaunch(loc, x, w, out, m, cfg, rewriter);
+  } else {
+    constexpr int64_t kWaveBlocks = 2 * 132;
+    Value blocks = h.mul(
+        arith::CeilDivUIOp::create(rewriter, loc, m, h.c(cfg.tileM)),
+        (n + cfg.tileN - 1) / cfg.tileN);
+    auto choice = scf::IfOp::create(rewriter, loc,
+                                    h.lt(blocks, h.c(kWaveBlocks)), true);
+    rewriter.setInsertionPointToStart(&choice.getThenRegion().front());
+    buildLaunch(loc, x, w, out, m, small, rewriter);
+    rewriter.setInsertionPointToStart(&choice.getElseRegion().front());
+    buildLaunch(loc, x, w, out, m, cfg, rewriter);
+  }
+  rewriter.eraseOp(op);
+}
+
+struct RatMatmulToMMAPass
+    : rat::impl::RatMatmulToMMABase<RatMatmulToMMAPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    Config cfg;
+    if (tileSizes.size() == 3) {
+      cfg.tileM = tileSizes[0];
+      cfg.tileN = tileSizes[1];
+      cfg.tileK = tileSizes[2];
+    } else if (!tileSizes.empty()) {
+      getOperation().emitError("rat-matmul-to-mma: tile-sizes takes 3 "
+                               "values (M, N, K)");
+      return signalPassFailure();
+    }
+    if (warps.size() == 2) {
+      cfg.warpsM = warps[0];
+      cfg.warpsN = warps[1];
+    } else if (!warps.empty()) {
+      getOperation().emitError("rat-matmul-to-mma: warps takes 2 values "
+                               "(along M, along N)");
+      return signalPassFailure();
+    }
+    cfg.stages = stages;
+    if (std::string why = cfg.invalid(); !why.empty()) {
+      getOperation().emitError("rat-matmul-to-mma: bad configuration: ")
+          << why;
+      return signalPassFailure();
+    }
+    SmallVector<MatmulOp> matmuls;
+    getOperation().walk([&](MatmulOp op) {
+      if (op.hasPureBufferSemantics() && mma::isHostLevel(op) &&
+          unsupportedReason(op, cfg).empty())
+        matmuls.push_back(op);
+    });
+    // Few rows: 64x64 tiles of 4 warps (32x32 each).
+    Config small;
+    small.tileM = 64;
+    small.tileN = 64;
+    small.tileK = 64;
+    small.warpsM = 2;
+    small.warpsN = 2;
+    small.stages = 3;
+    IRRewriter rewriter(&getContext());
+    for (MatmulOp op : matmuls)
+      buildKernel(op, cfg, small, rewriter);
+  }
+};
+} // namespace

@@ -1,0 +1,280 @@
+//===- RowOpsToGPU.cpp - row-parallel kernels for norm and rope -*- C++ -*-=//
+//
+// Implements -rat-row-ops-to-gpu: rat.rms_norm and rat.rope on contiguous
+// buffers become gpu.launch ops whose threads walk a row together, so that
+// neighbouring threads touch neighbouring elements (coalesced accesses):
+//   - rms_norm: one warp per row; each lane sums the squares of a strided
+//     slice of the row (16-byte vector loads when the row allows), the warp
+//     reduces with butterfly shuffles, then the lanes scale their slice.
+//   - rope: one thread per rotated pair (row, i), i < Dh/2.
+// The generic lowering (one thread per row, looping over the row) is left
+// for other buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "rat/Dialect/Rat/IR/RatOps.h"
+#include "rat/Dialect/Rat/Transforms/Passes.h"
+
+#include "MMAUtils.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+
+namespace mlir::rat {
+#define GEN_PASS_DEF_RATROWOPSTOGPU
+#include "rat/Dialect/Rat/Transforms/Passes.h.inc"
+} // namespace mlir::rat
+
+using namespace mlir;
+using namespace mlir::rat;
+using mma::IndexMath;
+
+static bool isContiguous(Value v) {
+  auto t = dyn_cast<MemRefType>(v.getType());
+  return t && t.getLayout().isIdentity() && !t.getMemorySpace();
+}
+
+bool mlir::rat::canLowerRowOpToGPU(Operation *op) {
+  auto staticLast = [](Value v) {
+    auto t = cast<ShapedType>(v.getType());
+    return !ShapedType::isDynamic(t.getShape().back());
+  };
+  auto contiguousIfBuffer = [](Value v) {
+    return !isa<MemRefType>(v.getType()) || isContiguous(v);
+  };
+  if (cast<ShapedType>(op->getOperand(0).getType()).getRank() < 2)
+    return false;
+  if (auto norm = dyn_cast<RmsNormOp>(op))
+    return staticLast(norm.getInput()) && contiguousIfBuffer(norm.getInput()) &&
+           contiguousIfBuffer(norm.getInit()) &&
+           contiguousIfBuffer(norm.getWeight());
+  if (auto rope = dyn_cast<RopeOp>(op))
+    return staticLast(rope.getInput()) && contiguousIfBuffer(rope.getInput()) &&
+           contiguousIfBuffer(rope.getInit());
+  return false;
+}
+
+/// `v` viewed as [rows, last].
+static Value asRows(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<MemRefType>(v.getType());
+  int64_t rank = type.getRank();
+  if (rank == 2)
+    return v;
+  ReassociationIndices rows;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    rows.push_back(d);
+  SmallVector<ReassociationIndices> groups{rows, {rank - 1}};
+  return memref::CollapseShapeOp::create(b, loc, v, groups);
+}
+
+namespace {
+struct RowKernels {
+  RewriterBase &b;
+  Location loc;
+  IndexMath h;
+  Type f32;
+
+  RowKernels(RewriterBase &b, Location loc)
+      : b(b), loc(loc), h{b, loc}, f32(b.getF32Type()) {}
+
+  Value fconst(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value toF32(Value v) {
+    return v.getType() == f32 ? v : arith::ExtFOp::create(b, loc, f32, v);
+  }
+  Value fromF32(Value v, Type t) {
+    return t == f32 ? v : arith::TruncFOp::create(b, loc, t, v);
+  }
+
+  /// A 1-D launch of ceil(total / block) blocks of `block` threads, guarded
+  /// by total > 0; returns the launch (insertion point in its body).
+  gpu::LaunchOp launch1D(Value total, int64_t block) {
+    Value nonEmpty = h.lt(h.c(0), total);
+    auto guard = scf::IfOp::create(b, loc, nonEmpty, false);
+    b.setInsertionPointToStart(&guard.getThenRegion().front());
+    Value grid = arith::CeilDivUIOp::create(b, loc, total, h.c(block));
+    Value one = h.c(1);
+    auto launch =
+        gpu::LaunchOp::create(b, loc, grid, one, one, h.c(block), one, one);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    gpu::TerminatorOp::create(b, loc);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    return launch;
+  }
+
+  void rmsNorm(RmsNormOp op) {
+    constexpr int64_t kWarps = 8;
+    b.setInsertionPoint(op);
+    Value x = asRows(b, loc, op.getInput());
+    Value out = asRows(b, loc, op.getInit());
+    Value w = op.getWeight();
+    auto xType = cast<MemRefType>(x.getType());
+    Type et = xType.getElementType();
+    int64_t d = xType.getDimSize(1);
+    // Elements per lane access: 16 bytes when every lane has whole vectors.
+    int64_t bytes = et.getIntOrFloatBitWidth() / 8;
+    int64_t width = 16 / bytes;
+    while (width > 1 && d % (32 * width) != 0)
+      width /= 2;
+    int64_t steps = d / (32 * width), rest = d % (32 * width);
+    Value rows = memref::DimOp::create(b, loc, x, 0);
+    Value threads = h.mul(rows, 32);
+    auto launch = launch1D(threads, 32 * kWarps);
+    Value id = h.add(h.mul(launch.getBlockIds().x, 32 * kWarps),
+                     launch.getThreadIds().x);
+    Value row = h.div(id, 32), lane = h.rem(id, 32);
+    auto inRows = scf::IfOp::create(b, loc, h.lt(row, rows), false);
+    // Every lane of a warp shares the row: the whole warp takes the branch.
+    b.setInsertionPointToStart(&inRows.getThenRegion().front());
+    auto vecType = VectorType::get({width}, et);
+    auto vecF32 = VectorType::get({width}, f32);
+    auto column = [&](Value step) {
+      return h.mul(h.add(h.mul(step, 32), lane), width);
+    };
+    auto loadVec = [&](Value memref, ValueRange idx) -> Value {
+      Value v = vector::LoadOp::create(b, loc, vecType, memref, idx);
+      return et == f32 ? v : arith::ExtFOp::create(b, loc, vecF32, v);
+    };
+    // Sum of squares over this lane's columns; a ragged tail (d not a
+    // multiple of 32 * width, width 1) is taken by the first lanes.
+    Value zero = fconst(0.0);
+    auto sumLoop = scf::ForOp::create(
+        b, loc, h.c(0), h.c(steps), h.c(1), ValueRange{zero},
+        [&](OpBuilder &, Location, Value step, ValueRange acc) {
+          Value v = loadVec(x, {row, column(step)});
+          Value sq = arith::MulFOp::create(b, loc, v, v);
+          Value s = vector::ReductionOp::create(
+              b, loc, vector::CombiningKind::ADD, sq);
+          scf::YieldOp::create(b, loc,
+                               ValueRange{arith::AddFOp::create(b, loc, acc[0], s)});
+        });
+    Value sum = sumLoop.getResult(0);
+    if (rest) {
+      Value col = h.add(h.c(steps * 32 * width), lane);
+      auto tail = scf::IfOp::create(b, loc, TypeRange{f32},
+                                    h.lt(col, h.c(d)), true);
+      b.setInsertionPointToStart(&tail.getThenRegion().front());
+      Value v = toF32(memref::LoadOp::create(b, loc, x, ValueRange{row, col}));
+      scf::YieldOp::create(
+          b, loc, ValueRange{arith::AddFOp::create(
+                      b, loc, sum, arith::MulFOp::create(b, loc, v, v))});
+      b.setInsertionPointToStart(&tail.getElseRegion().front());
+      scf::YieldOp::create(b, loc, ValueRange{sum});
+      b.setInsertionPointAfter(tail);
+      sum = tail.getResult(0);
+    }
+    for (int32_t offset : {16, 8, 4, 2, 1}) {
+      Value other = gpu::ShuffleOp::create(b, loc, sum, offset, 32,
+                                           gpu::ShuffleMode::XOR)
+                        .getShuffleResult();
+      sum = arith::AddFOp::create(b, loc, sum, other);
+    }
+    Value mean = arith::DivFOp::create(b, loc, sum, fconst(double(d)));
+    Value inv = math::RsqrtOp::create(
+        b, loc,
+        arith::AddFOp::create(b, loc, mean,
+                              fconst(op.getEpsilon().convertToDouble())));
+    Value invVec = vector::BroadcastOp::create(b, loc, vecF32, inv);
+    Type outEt = cast<MemRefType>(out.getType()).getElementType();
+    scf::ForOp::create(
+        b, loc, h.c(0), h.c(steps), h.c(1), ValueRange{},
+        [&](OpBuilder &, Location, Value step, ValueRange) {
+          Value col = column(step);
+          Value v = loadVec(x, {row, col});
+          Value wv = loadVec(w, {col});
+          Value y = arith::MulFOp::create(
+              b, loc, arith::MulFOp::create(b, loc, v, invVec), wv);
+          if (outEt != f32)
+            y = arith::TruncFOp::create(b, loc, VectorType::get({width}, outEt),
+                                        y);
+          vector::StoreOp::create(b, loc, y, out, ValueRange{row, col});
+          scf::YieldOp::create(b, loc);
+        });
+    if (rest) {
+      Value col = h.add(h.c(steps * 32 * width), lane);
+      auto tail = scf::IfOp::create(b, loc, h.lt(col, h.c(d)), false);
+      b.setInsertionPointToStart(&tail.getThenRegion().front());
+      Value v = toF32(memref::LoadOp::create(b, loc, x, ValueRange{row, col}));
+      Value wv = toF32(memref::LoadOp::create(b, loc, w, ValueRange{col}));
+      Value y = arith::MulFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, v, inv), wv);
+      memref::StoreOp::create(b, loc, fromF32(y, outEt), out,
+                              ValueRange{row, col});
+    }
+  }
+
+  void rope(RopeOp op) {
+    b.setInsertionPoint(op);
+    Value in = op.getInput();
+    auto inType = cast<MemRefType>(in.getType());
+    int64_t rank = inType.getRank();
+    int64_t dh = inType.getShape().back(), half = dh / 2;
+    Value tDim = memref::DimOp::create(b, loc, in, rank - 2);
+    Value x = asRows(b, loc, in);
+    Value out = asRows(b, loc, op.getInit());
+    Value rows = memref::DimOp::create(b, loc, x, 0);
+    Value offset = op.getOffset();
+    Value total = h.mul(rows, half);
+    auto launch = launch1D(total, 256);
+    Value id = h.add(h.mul(launch.getBlockIds().x, 256),
+                     launch.getThreadIds().x);
+    auto inRange = scf::IfOp::create(b, loc, h.lt(id, total), false);
+    b.setInsertionPointToStart(&inRange.getThenRegion().front());
+    Value row = h.div(id, half), i = h.rem(id, half);
+    Value t = arith::RemUIOp::create(b, loc, row, tDim);
+    Value pos = offset ? h.add(offset, t) : t;
+    pos = h.div(pos, op.getChunkSize());
+    auto toF = [&](Value index) {
+      return arith::UIToFPOp::create(
+          b, loc, f32,
+          arith::IndexCastUIOp::create(b, loc, b.getI64Type(), index));
+    };
+    double log2Base = std::log2(op.getBase().convertToDouble());
+    Value expo = arith::MulFOp::create(
+        b, loc, toF(i), fconst(-2.0 * log2Base / static_cast<double>(dh)));
+    Value angle = arith::MulFOp::create(b, loc, toF(pos),
+                                        math::Exp2Op::create(b, loc, expo));
+    Value cos = math::CosOp::create(b, loc, angle);
+    Value sin = math::SinOp::create(b, loc, angle);
+    Value hiCol = h.add(i, half);
+    Value x0 = toF32(memref::LoadOp::create(b, loc, x, ValueRange{row, i}));
+    Value x1 = toF32(memref::LoadOp::create(b, loc, x, ValueRange{row, hiCol}));
+    auto mul = [&](Value p, Value q) {
+      return arith::MulFOp::create(b, loc, p, q);
+    };
+    Value y0 = arith::SubFOp::create(b, loc, mul(x0, cos), mul(x1, sin));
+    Value y1 = arith::AddFOp::create(b, loc, mul(x1, cos), mul(x0, sin));
+    Type outEt = cast<MemRefType>(out.getType()).getElementType();
+    memref::StoreOp::create(b, loc, fromF32(y0, outEt), out, ValueRange{row, i});
+    memref::StoreOp::create(b, loc, fromF32(y1, outEt), out,
+                            ValueRange{row, hiCol});
+  }
+};
+
+struct RatRowOpsToGPUPass
+    : rat::impl::RatRowOpsToGPUBase<RatRowOpsToGPUPass> {
+  void runOnOperation() override {
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+      if (dps && dps.hasPureBufferSemantics() &&
+          isa<RmsNormOp, RopeOp>(op) && mma::isHostLevel(op) &&
+          canLowerRowOpToGPU(op))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (Operation *op : ops) {
+      RowKernels k(rewriter, op->getLoc());
+      if (auto norm = dyn_cast<RmsNormOp>(op))
+        k.rmsNorm(norm);
+      else
+        k.rope(cast<RopeOp>(op));
+      rewriter.eraseOp(op);
+    }
+  }
+};
+} // namespace

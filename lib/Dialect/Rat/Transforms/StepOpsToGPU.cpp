@@ -1,0 +1,258 @@
+//===- StepOpsToGPU.cpp - decode-step attention kernels -------*- C++ -*-===//
+//
+// Implements -rat-step-ops-to-gpu: rat.chunk_attention_step on contiguous
+// buffers becomes a gpu.launch with one block of 4 warps per (batch, head).
+// The block first writes the new key/value into cache row c = position / L;
+// then warp w takes the cached states j < c with j = w (mod 4): each lane
+// holds Dh/32 consecutive dims of the query, key and value rows (vector
+// loads, coalesced across the warp), a butterfly shuffle sums the score,
+// and the warp keeps an online softmax (f32) with its slice of the output.
+// Warp 0 adds the own state (the new key/value, read from the inputs). The
+// four partial results are merged through shared memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "rat/Dialect/Rat/IR/RatOps.h"
+#include "rat/Dialect/Rat/Transforms/Passes.h"
+
+#include "MMAUtils.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+
+namespace mlir::rat {
+#define GEN_PASS_DEF_RATSTEPOPSTOGPU
+#include "rat/Dialect/Rat/Transforms/Passes.h.inc"
+} // namespace mlir::rat
+
+using namespace mlir;
+using namespace mlir::rat;
+using mma::IndexMath;
+
+namespace {
+constexpr int64_t kWarps = 4, kThreads = 32 * kWarps;
+} // namespace
+
+bool mlir::rat::canLowerStepOpToGPU(Operation *op) {
+  auto step = dyn_cast<ChunkAttentionStepOp>(op);
+  if (!step)
+    return false;
+  SmallVector<ShapedType> types;
+  for (Value v : {step.getQuery(), step.getKey(), step.getValue(),
+                  step.getOutput(), step.getKeyCache(), step.getValueCache()})
+    types.push_back(cast<ShapedType>(v.getType()));
+  int64_t dh = types[0].getShape().back();
+  for (ShapedType t : types) {
+    if (t.getShape().back() != dh)
+      return false;
+    if (auto m = dyn_cast<MemRefType>(t))
+      if (!m.getLayout().isIdentity() || m.getMemorySpace())
+        return false;
+  }
+  return !ShapedType::isDynamic(dh) && dh % 32 == 0 && dh <= 256;
+}
+
+namespace {
+struct StepKernel {
+  ChunkAttentionStepOp op;
+  RewriterBase &b;
+  Location loc;
+  IndexMath h;
+  Type f32, et;
+  int64_t dh, per;
+
+  StepKernel(ChunkAttentionStepOp op, RewriterBase &b)
+      : op(op), b(b), loc(op.getLoc()), h{b, op.getLoc()} {
+    f32 = b.getF32Type();
+    auto q = cast<MemRefType>(op.getQuery().getType());
+    et = q.getElementType();
+    dh = q.getShape().back();
+    per = dh / 32;
+  }
+
+  Value fconst(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  VectorType vecF32() { return VectorType::get({per}, f32); }
+  /// This lane's `per` elements of a row, as f32.
+  Value loadRow(Value memref, SmallVector<Value> idx, Value lane) {
+    idx.push_back(h.mul(lane, per));
+    Value v = vector::LoadOp::create(b, loc, VectorType::get({per}, et),
+                                     memref, idx);
+    return et == f32 ? v : arith::ExtFOp::create(b, loc, vecF32(), v);
+  }
+  Value warpSum(Value v) {
+    for (int32_t offset : {16, 8, 4, 2, 1}) {
+      Value other =
+          gpu::ShuffleOp::create(b, loc, v, offset, 32, gpu::ShuffleMode::XOR)
+              .getShuffleResult();
+      v = arith::AddFOp::create(b, loc, v, other);
+    }
+    return v;
+  }
+  Value dot(Value x, Value y) {
+    Value prod = arith::MulFOp::create(b, loc, x, y);
+    return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, prod);
+  }
+
+  /// Online-softmax update with score `s` (log2 domain) and value row `v`.
+  void update(Value &m, Value &l, Value &acc, Value s, Value v) {
+    Value mNew = arith::MaximumFOp::create(b, loc, m, s);
+    Value alpha = math::Exp2Op::create(
+        b, loc, arith::SubFOp::create(b, loc, m, mNew));
+    Value p =
+        math::Exp2Op::create(b, loc, arith::SubFOp::create(b, loc, s, mNew));
+    l = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, l, alpha),
+                              p);
+    Value alphaV = vector::BroadcastOp::create(b, loc, vecF32(), alpha);
+    Value pV = vector::BroadcastOp::create(b, loc, vecF32(), p);
+    acc = arith::AddFOp::create(b, loc,
+                                arith::MulFOp::create(b, loc, acc, alphaV),
+                                arith::MulFOp::create(b, loc, pV, v));
+    m = mNew;
+  }
+
+  void build() {
+    b.setInsertionPoint(op);
+    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    Value out = op.getOutput(), kc = op.getKeyCache(), vc = op.getValueCache();
+    Value batches = memref::DimOp::create(b, loc, out, 0);
+    Value heads = memref::DimOp::create(b, loc, out, 1);
+    Value hq = memref::DimOp::create(b, loc, q, 1);
+    Value chunk = h.div(op.getPosition(), op.getChunkSize());
+    double scale2 = op.getScaleOrDefault() * 1.4426950408889634;
+    Value one = h.c(1);
+    auto guard = scf::IfOp::create(
+        b, loc, h.andI(h.lt(h.c(0), batches), h.lt(h.c(0), heads)), false);
+    b.setInsertionPointToStart(&guard.getThenRegion().front());
+    auto partialType = mma::sharedBuffer({kWarps, dh + 2}, f32);
+    auto launch = gpu::LaunchOp::create(b, loc, heads, batches, one,
+                                        h.c(kThreads), one, one, nullptr,
+                                        nullptr, {}, TypeRange{partialType});
+    b.setInsertionPointToStart(&launch.getBody().front());
+    Value partial = launch.getWorkgroupAttributions()[0];
+    Value head = launch.getBlockIds().x, batch = launch.getBlockIds().y;
+    Value headQ = arith::RemUIOp::create(b, loc, head, hq);
+    Value tid = launch.getThreadIds().x;
+    Value warp = h.div(tid, 32), lane = h.rem(tid, 32);
+
+    // Cache row c takes the new key and value.
+    scf::ForOp::create(
+        b, loc, tid, h.c(dh), h.c(kThreads), ValueRange{},
+        [&](OpBuilder &, Location, Value d, ValueRange) {
+          Value kv = memref::LoadOp::create(b, loc, k, ValueRange{batch, head, d});
+          memref::StoreOp::create(b, loc, kv, kc,
+                                  ValueRange{batch, head, chunk, d});
+          Value vv = memref::LoadOp::create(b, loc, v, ValueRange{batch, head, d});
+          memref::StoreOp::create(b, loc, vv, vc,
+                                  ValueRange{batch, head, chunk, d});
+          scf::YieldOp::create(b, loc);
+        });
+
+    Value qRow = loadRow(q, {batch, headQ}, lane);
+    Value scale = fconst(scale2);
+    Value negInf = fconst(-INFINITY);
+    Value zeroV = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecF32(), b.getF32FloatAttr(0.0)));
+    auto loop = scf::ForOp::create(
+        b, loc, warp, chunk, h.c(kWarps),
+        ValueRange{negInf, fconst(0.0), zeroV},
+        [&](OpBuilder &, Location, Value j, ValueRange args) {
+          Value m = args[0], l = args[1], acc = args[2];
+          Value kRow = loadRow(kc, {batch, head, j}, lane);
+          Value vRow = loadRow(vc, {batch, head, j}, lane);
+          Value s = arith::MulFOp::create(b, loc, warpSum(dot(qRow, kRow)),
+                                          scale);
+          update(m, l, acc, s, vRow);
+          scf::YieldOp::create(b, loc, ValueRange{m, l, acc});
+        });
+    Value m = loop.getResult(0), l = loop.getResult(1), acc = loop.getResult(2);
+    // Warp 0: the own state, from the inputs.
+    Value isWarp0 = h.lt(warp, one);
+    auto own = scf::IfOp::create(b, loc, TypeRange{f32, f32, vecF32()},
+                                 isWarp0, true);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&own.getThenRegion().front());
+      Value kRow = loadRow(k, {batch, head}, lane);
+      Value vRow = loadRow(v, {batch, head}, lane);
+      Value s =
+          arith::MulFOp::create(b, loc, warpSum(dot(qRow, kRow)), scale);
+      Value m2 = m, l2 = l, acc2 = acc;
+      update(m2, l2, acc2, s, vRow);
+      scf::YieldOp::create(b, loc, ValueRange{m2, l2, acc2});
+      b.setInsertionPointToStart(&own.getElseRegion().front());
+      scf::YieldOp::create(b, loc, ValueRange{m, l, acc});
+    }
+    m = own.getResult(0);
+    l = own.getResult(1);
+    acc = own.getResult(2);
+    // Merge the warps' partials: row w of `partial` = [acc..., m, l].
+    vector::StoreOp::create(b, loc, acc, partial,
+                            ValueRange{warp, h.mul(lane, per)});
+    auto lane0 = scf::IfOp::create(b, loc, h.lt(lane, one), false);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&lane0.getThenRegion().front());
+      memref::StoreOp::create(b, loc, m, partial, ValueRange{warp, h.c(dh)});
+      memref::StoreOp::create(b, loc, l, partial,
+                              ValueRange{warp, h.c(dh + 1)});
+    }
+    gpu::BarrierOp::create(b, loc);
+    auto merge = scf::IfOp::create(b, loc, isWarp0, false);
+    b.setInsertionPointToStart(&merge.getThenRegion().front());
+    SmallVector<Value> ms, ls;
+    Value mMax = negInf;
+    for (int64_t w = 0; w < kWarps; ++w) {
+      ms.push_back(memref::LoadOp::create(b, loc, partial,
+                                          ValueRange{h.c(w), h.c(dh)}));
+      ls.push_back(memref::LoadOp::create(b, loc, partial,
+                                          ValueRange{h.c(w), h.c(dh + 1)}));
+      mMax = arith::MaximumFOp::create(b, loc, mMax, ms.back());
+    }
+    Value total = fconst(0.0), sum = zeroV;
+    for (int64_t w = 0; w < kWarps; ++w) {
+      Value f = math::Exp2Op::create(
+          b, loc, arith::SubFOp::create(b, loc, ms[w], mMax));
+      total = arith::AddFOp::create(
+          b, loc, total, arith::MulFOp::create(b, loc, ls[w], f));
+      Value part = vector::LoadOp::create(b, loc, vecF32(), partial,
+                                          ValueRange{h.c(w), h.mul(lane, per)});
+      sum = arith::AddFOp::create(
+          b, loc, sum,
+          arith::MulFOp::create(
+              b, loc, part, vector::BroadcastOp::create(b, loc, vecF32(), f)));
+    }
+    Value inv = arith::DivFOp::create(b, loc, fconst(1.0), total);
+    Value y = arith::MulFOp::create(
+        b, loc, sum, vector::BroadcastOp::create(b, loc, vecF32(), inv));
+    Type outEt = cast<MemRefType>(out.getType()).getElementType();
+    if (outEt != f32)
+      y = arith::TruncFOp::create(b, loc, VectorType::get({per}, outEt), y);
+    vector::StoreOp::create(b, loc, y, out,
+                            ValueRange{batch, head, h.mul(lane, per)});
+    b.setInsertionPointToEnd(&launch.getBody().front());
+    gpu::TerminatorOp::create(b, loc);
+  }
+};
+
+struct RatStepOpsToGPUPass
+    : rat::impl::RatStepOpsToGPUBase<RatStepOpsToGPUPass> {
+  void runOnOperation() override {
+    SmallVector<ChunkAttentionStepOp> ops;
+    getOperation().walk([&](ChunkAttentionStepOp op) {
+      if (op.hasPureBufferSemantics() && mma::isHostLevel(op) &&
+          canLowerStepOpToGPU(op))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (ChunkAttentionStepOp op : ops) {
+      StepKernel(op, rewriter).build();
+      rewriter.eraseOp(op);
+    }
+  }
+};
+} // namespace
