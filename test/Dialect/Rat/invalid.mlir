@@ -1753,3 +1753,43 @@ func.func @rope_negative_offset(%x: tensor<2x4x8x16xf32>, %init: tensor<2x4x8x16
   %0 = rat.rope chunk_size = 4 base = 10000.0 ins(%x : tensor<2x4x8x16xf32>) offset(%off) outs(%init : tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
   return %0 : tensor<2x4x8x16xf32>
 }
+
+// -----
+
+func.func @matmul_k_mismatch(%x: tensor<8x64xf32>, %w: tensor<96x32xf32>, %init: tensor<8x96xf32>) -> tensor<8x96xf32> {
+  // expected-error @+1 {{'rat.matmul' op weight dim 1 (32) must equal input dim 1 (64)}}
+  %0 = rat.matmul ins(%x, %w : tensor<8x64xf32>, tensor<96x32xf32>) outs(%init : tensor<8x96xf32>) -> tensor<8x96xf32>
+  return %0 : tensor<8x96xf32>
+}
+
+// -----
+
+func.func @matmul_n_mismatch(%x: tensor<8x64xf32>, %w: tensor<96x64xf32>, %init: tensor<8x95xf32>) -> tensor<8x95xf32> {
+  // expected-error @+1 {{'rat.matmul' op init dim 1 (95) must equal weight dim 0 (96)}}
+  %0 = rat.matmul ins(%x, %w : tensor<8x64xf32>, tensor<96x64xf32>) outs(%init : tensor<8x95xf32>) -> tensor<8x95xf32>
+  return %0 : tensor<8x95xf32>
+}
+
+// -----
+
+func.func @matmul_rows_mismatch(%x: tensor<2x8x64xf32>, %w: tensor<96x64xf32>, %init: tensor<2x9x96xf32>) -> tensor<2x9x96xf32> {
+  // expected-error @+1 {{'rat.matmul' op init dim 1 (9) must equal input dim 1 (8)}}
+  %0 = rat.matmul ins(%x, %w : tensor<2x8x64xf32>, tensor<96x64xf32>) outs(%init : tensor<2x9x96xf32>) -> tensor<2x9x96xf32>
+  return %0 : tensor<2x9x96xf32>
+}
+
+// -----
+
+func.func @matmul_weight_rank(%x: tensor<8x64xf32>, %w: tensor<2x96x64xf32>, %init: tensor<8x96xf32>) -> tensor<8x96xf32> {
+  // expected-error @+1 {{'rat.matmul' op weight must have rank 2, got 3}}
+  %0 = rat.matmul ins(%x, %w : tensor<8x64xf32>, tensor<2x96x64xf32>) outs(%init : tensor<8x96xf32>) -> tensor<8x96xf32>
+  return %0 : tensor<8x96xf32>
+}
+
+// -----
+
+func.func @matmul_mixed_inputs(%x: tensor<8x64xbf16>, %w: tensor<96x64xf32>, %init: tensor<8x96xf32>) -> tensor<8x96xf32> {
+  // expected-error @+1 {{'rat.matmul' op weight element type ('f32') must equal input element type ('bf16')}}
+  %0 = rat.matmul ins(%x, %w : tensor<8x64xbf16>, tensor<96x64xf32>) outs(%init : tensor<8x96xf32>) -> tensor<8x96xf32>
+  return %0 : tensor<8x96xf32>
+}

@@ -152,3 +152,13 @@ func.func @decode_step_limits(%q: tensor<1x2x16xf32>, %k: tensor<1x4x16xf32>, %v
   %4:3 = rat.window_attention_step window = 100 ins(%q, %k, %v : tensor<1x2x16xf32>, tensor<1x4x16xf32>, tensor<1x4x32xf32>) position(%c31) outs(%o, %kd, %vd : tensor<1x4x32xf32>, tensor<1x4x?x16xf32>, tensor<1x4x?x32xf32>) -> tensor<1x4x32xf32>, tensor<1x4x?x16xf32>, tensor<1x4x?x32xf32>
   return
 }
+
+// CHECK-LABEL: func.func @matmul
+// CHECK:         rat.matmul ins(%{{.+}}, %{{.+}} : tensor<?x?x64xbf16>, tensor<96x64xbf16>) outs(%{{.+}} : tensor<?x?x96xf32>) -> tensor<?x?x96xf32>
+// CHECK:         rat.matmul ins(%{{.+}}, %{{.+}} : memref<8x64xf16>, memref<96x64xf16>) outs(%{{.+}} : memref<8x96xf16>)
+func.func @matmul(%x: tensor<?x?x64xbf16>, %w: tensor<96x64xbf16>, %init: tensor<?x?x96xf32>,
+                  %a: memref<8x64xf16>, %b: memref<96x64xf16>, %c: memref<8x96xf16>) -> tensor<?x?x96xf32> {
+  %0 = rat.matmul ins(%x, %w : tensor<?x?x64xbf16>, tensor<96x64xbf16>) outs(%init : tensor<?x?x96xf32>) -> tensor<?x?x96xf32>
+  rat.matmul ins(%a, %b : memref<8x64xf16>, memref<96x64xf16>) outs(%c : memref<8x96xf16>)
+  return %0 : tensor<?x?x96xf32>
+}

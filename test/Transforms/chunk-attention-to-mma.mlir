@@ -1,0 +1,40 @@
+// RUN: rat-opt %s --rat-chunk-attention-to-mma -split-input-file | FileCheck %s
+
+// bf16 chunk attention on buffers: one launch, blocks of 128 threads over
+// (query tiles of 64, heads, batch), keys and values staged with cp.async
+// in two groups, Q K^T and P V on mma.sync, ldmatrix.trans for V, quad
+// shuffles for the online softmax, exp2 with the scale folded in.
+// CHECK-LABEL: func.func @attention
+// CHECK:         gpu.launch
+// CHECK-SAME:      threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c128
+// CHECK-SAME:      workgroup(%{{.+}} : memref<64x136xbf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<64x136xbf16, #gpu.address_space<workgroup>>)
+// CHECK:           nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = false}
+// CHECK:           scf.for
+// CHECK:             nvgpu.device_async_create_group
+// CHECK:             nvgpu.device_async_create_group
+// CHECK:             nvgpu.device_async_wait %{{.+}} {numGroups = 1 : i32}
+// CHECK:             nvvm.mma.sync
+// CHECK:             gpu.shuffle  xor
+// CHECK:             math.exp2
+// CHECK:             nvgpu.device_async_wait %{{.+}} {numGroups = 0 : i32}
+// CHECK:             nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = true}
+// CHECK:             nvvm.mma.sync
+// CHECK:           vector.store
+// CHECK-NOT:     rat.chunk_attention
+func.func @attention(%q: memref<?x2x?x128xbf16>, %k: memref<?x16x?x128xbf16>, %v: memref<?x16x?x128xbf16>, %o: memref<?x16x?x128xbf16>) {
+  rat.chunk_attention chunk_size = 16 ins(%q, %k, %v : memref<?x2x?x128xbf16>, memref<?x16x?x128xbf16>, memref<?x16x?x128xbf16>) outs(%o : memref<?x16x?x128xbf16>)
+  return
+}
+
+// -----
+
+// Left to the loop lowering: f32, a head size that is not a multiple of 16.
+// CHECK-LABEL: func.func @unsupported
+// CHECK-NOT:     gpu.launch
+// CHECK-COUNT-2: rat.chunk_attention
+func.func @unsupported(%q: memref<1x2x8x64xf32>, %k: memref<1x2x8x64xf32>, %v: memref<1x2x8x64xf32>, %o: memref<1x2x8x64xf32>,
+                       %qb: memref<1x2x8x40xbf16>, %kb: memref<1x2x8x40xbf16>, %vb: memref<1x2x8x40xbf16>, %ob: memref<1x2x8x40xbf16>) {
+  rat.chunk_attention chunk_size = 4 ins(%q, %k, %v : memref<1x2x8x64xf32>, memref<1x2x8x64xf32>, memref<1x2x8x64xf32>) outs(%o : memref<1x2x8x64xf32>)
+  rat.chunk_attention chunk_size = 4 ins(%qb, %kb, %vb : memref<1x2x8x40xbf16>, memref<1x2x8x40xbf16>, memref<1x2x8x40xbf16>) outs(%ob : memref<1x2x8x40xbf16>)
+  return
+}

@@ -1,0 +1,62 @@
+// RUN: rat-opt %s --rat-row-ops-to-gpu -split-input-file | FileCheck %s
+
+// rms_norm: a warp per row, 16-byte (8 x bf16) loads, butterfly shuffles.
+// CHECK-LABEL: func.func @norm
+// CHECK:         memref.collapse_shape
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK:             vector.load %{{.+}} : memref<?x2048xbf16>, vector<8xbf16>
+// CHECK:             vector.reduction <add>
+// CHECK:           gpu.shuffle  xor %{{.+}}, %c16_i32
+// CHECK:           math.rsqrt
+// CHECK:           vector.store %{{.+}} : memref<?x2048xbf16>, vector<8xbf16>
+// CHECK-NOT:     rat.rms_norm
+func.func @norm(%x: memref<?x?x2048xbf16>, %w: memref<2048xbf16>, %y: memref<?x?x2048xbf16>) {
+  rat.rms_norm epsilon = 1.0e-06 ins(%x, %w : memref<?x?x2048xbf16>, memref<2048xbf16>) outs(%y : memref<?x?x2048xbf16>)
+  return
+}
+
+// -----
+
+// A row that is not a multiple of 32 lanes: scalar accesses and a tail.
+// CHECK-LABEL: func.func @norm_ragged
+// CHECK:         gpu.launch
+// CHECK:           vector.load %{{.+}} : memref<?x40xf32>, vector<1xf32>
+// CHECK:           scf.if
+// CHECK:             memref.load
+// CHECK-NOT:     rat.rms_norm
+func.func @norm_ragged(%x: memref<?x40xf32>, %w: memref<40xf32>, %y: memref<?x40xf32>) {
+  rat.rms_norm epsilon = 1.0e-06 ins(%x, %w : memref<?x40xf32>, memref<40xf32>) outs(%y : memref<?x40xf32>)
+  return
+}
+
+// -----
+
+// rope: a thread per rotated pair (row, i < Dh/2); position from the chunk.
+// CHECK-LABEL: func.func @rope
+// CHECK:         gpu.launch
+// CHECK:           arith.remui %{{.+}}, %c64
+// CHECK:           math.cos
+// CHECK:           math.sin
+// CHECK-COUNT-2:   memref.store
+// CHECK-NOT:     rat.rope
+func.func @rope(%x: memref<?x16x?x128xbf16>, %y: memref<?x16x?x128xbf16>) {
+  rat.rope chunk_size = 16 base = 1.0e+04 ins(%x : memref<?x16x?x128xbf16>) outs(%y : memref<?x16x?x128xbf16>)
+  return
+}
+
+// -----
+
+// Inside a parallel loop (already a kernel's body): left alone.
+// CHECK-LABEL: func.func @nested
+// CHECK-NOT:     gpu.launch
+// CHECK:         rat.rms_norm
+func.func @nested(%x: memref<4x64xf32>, %w: memref<64xf32>, %y: memref<4x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.parallel (%i) = (%c0) to (%c1) step (%c1) {
+    rat.rms_norm epsilon = 1.0e-06 ins(%x, %w : memref<4x64xf32>, memref<64xf32>) outs(%y : memref<4x64xf32>)
+    scf.reduce
+  }
+  return
+}
