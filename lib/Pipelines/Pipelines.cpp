@@ -178,6 +178,7 @@ void mlir::rat::buildRatLoopsToKernelsPipeline(
   addPipeline(pm, "canonicalize,cse,gpu-launch-sink-index-computations,"
                   "gpu-kernel-outlining");
   pm.addPass(createRatNameKernels());
+  pm.addPass(createRatDedupKernels());
   //===--------------------------------------------------------------------===//
   // Outlined kernels in gpu.module, host code launching them.
   //===--------------------------------------------------------------------===//

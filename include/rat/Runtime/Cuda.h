@@ -53,10 +53,12 @@ void *mgpuEventCreate();
 void mgpuEventDestroy(void *event);
 void mgpuEventSynchronize(void *event);
 void mgpuEventRecord(void *event, void *stream);
-/// Stream-ordered allocation when `stream` is non-null, cuMemAlloc otherwise;
-/// managed memory when `isHostShared`. Returns nullptr for 0 bytes.
+/// Device memory from the runtime's caching allocator (a freed block is
+/// reused for a later request of the same size class; the cache goes back to
+/// the driver at exit); managed memory when `isHostShared`. Returns nullptr
+/// for 0 bytes.
 void *mgpuMemAlloc(uint64_t sizeBytes, void *stream, bool isHostShared);
-/// Stream-ordered free when `stream` is non-null, cuMemFree otherwise.
+/// Returns the block to the caching allocator (no cuMemFree during a run).
 void mgpuMemFree(void *ptr, void *stream);
 void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream);
 void mgpuMemset32(void *dst, unsigned int value, size_t count, void *stream);

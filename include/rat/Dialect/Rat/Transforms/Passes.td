@@ -287,4 +287,20 @@ def RatStepOpsToGPU : Pass<"rat-step-ops-to-gpu", "func::FuncOp"> {
                            "arith::ArithDialect", "memref::MemRefDialect"];
 }
 
+
+def RatDedupKernels : Pass<"rat-dedup-kernels", "ModuleOp"> {
+  let summary = "Merge outlined kernels that are identical up to their names";
+  let description = [{
+    After outlining, every launch has its own `gpu.module`, so a model with
+    24 identical layers (and prefill, prompt and decode entries) carries
+    each layer kernel dozens of times. This pass compares the single-kernel
+    `gpu.module`s with their names masked, keeps the first of each class,
+    points every `gpu.launch_func` at it and erases the others. Fewer
+    modules to translate and serialise: a smaller executable and a shorter
+    compile. The kept kernel keeps its name (e.g. `prefill_kernel_3` may
+    also serve the decode entry).
+  }];
+  let dependentDialects = ["gpu::GPUDialect"];
+}
+
 #endif // RAT_DIALECT_RAT_TRANSFORMS_PASSES_TD
