@@ -5,9 +5,10 @@
 // sums by shuffles, warp 0 adds the own state, partials merged in shared
 // memory.
 // CHECK-LABEL: func.func @step
-// CHECK:         arith.divui %{{.+}}, %c16
+// CHECK-NOT:     arith.divui
 // CHECK:         gpu.launch
 // CHECK-SAME:      workgroup(%{{.+}} : memref<4x130xf32, #gpu.address_space<workgroup>>)
+// CHECK:           arith.divui %{{.+}}, %c16
 // CHECK:           scf.for
 // CHECK:             memref.store
 // CHECK:           scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c4
@@ -32,5 +33,26 @@ func.func @step(%q: memref<?x2x128xbf16>, %k: memref<?x16x128xbf16>, %v: memref<
 func.func @unsupported(%q: memref<1x2x48xf32>, %k: memref<1x2x48xf32>, %v: memref<1x2x48xf32>, %pos: index,
                        %o: memref<1x2x48xf32>, %kc: memref<1x2x8x48xf32>, %vc: memref<1x2x8x48xf32>) {
   rat.chunk_attention_step chunk_size = 4 ins(%q, %k, %v : memref<1x2x48xf32>, memref<1x2x48xf32>, memref<1x2x48xf32>) position(%pos) outs(%o, %kc, %vc : memref<1x2x48xf32>, memref<1x2x8x48xf32>, memref<1x2x8x48xf32>)
+  return
+}
+
+// -----
+
+// Window step (ring cache): the position arithmetic (ring row p mod R, the
+// window start max(0, p - W)) happens in the kernel, so the launch takes the
+// position itself (a replayed CUDA graph patches it).
+// CHECK-LABEL: func.func @window_step
+// CHECK-NOT:     arith.remui
+// CHECK:         gpu.launch
+// CHECK:           arith.remui %{{.+}}, %{{.+}} : index
+// CHECK:           arith.select
+// CHECK:           scf.for
+// CHECK:           scf.for
+// CHECK:             arith.remui
+// CHECK:             vector.load %{{.+}} : memref<?x16x1025x128xbf16>, vector<4xbf16>
+// CHECK-NOT:     rat.window_attention_step
+func.func @window_step(%q: memref<?x16x128xbf16>, %k: memref<?x16x128xbf16>, %v: memref<?x16x128xbf16>, %pos: index,
+                       %o: memref<?x16x128xbf16>, %kc: memref<?x16x1025x128xbf16>, %vc: memref<?x16x1025x128xbf16>) {
+  rat.window_attention_step window = 1024 ins(%q, %k, %v : memref<?x16x128xbf16>, memref<?x16x128xbf16>, memref<?x16x128xbf16>) position(%pos) outs(%o, %kc, %vc : memref<?x16x128xbf16>, memref<?x16x1025x128xbf16>, memref<?x16x1025x128xbf16>)
   return
 }

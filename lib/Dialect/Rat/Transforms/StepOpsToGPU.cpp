@@ -22,6 +22,8 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
+#include <functional>
+#include <type_traits>
 
 namespace mlir::rat {
 #define GEN_PASS_DEF_RATSTEPOPSTOGPU
@@ -37,15 +39,18 @@ constexpr int64_t kWarps = 4, kThreads = 32 * kWarps;
 } // namespace
 
 bool mlir::rat::canLowerStepOpToGPU(Operation *op) {
-  auto step = dyn_cast<ChunkAttentionStepOp>(op);
-  if (!step)
+  SmallVector<Value> values;
+  if (auto step = dyn_cast<ChunkAttentionStepOp>(op))
+    values = {step.getQuery(),  step.getKey(),      step.getValue(),
+              step.getOutput(), step.getKeyCache(), step.getValueCache()};
+  else if (auto step = dyn_cast<WindowAttentionStepOp>(op))
+    values = {step.getQuery(),  step.getKey(),      step.getValue(),
+              step.getOutput(), step.getKeyCache(), step.getValueCache()};
+  else
     return false;
-  SmallVector<ShapedType> types;
-  for (Value v : {step.getQuery(), step.getKey(), step.getValue(),
-                  step.getOutput(), step.getKeyCache(), step.getValueCache()})
-    types.push_back(cast<ShapedType>(v.getType()));
-  int64_t dh = types[0].getShape().back();
-  for (ShapedType t : types) {
+  int64_t dh = cast<ShapedType>(values[0].getType()).getShape().back();
+  for (Value v : values) {
+    auto t = cast<ShapedType>(v.getType());
     if (t.getShape().back() != dh)
       return false;
     if (auto m = dyn_cast<MemRefType>(t))
@@ -56,18 +61,35 @@ bool mlir::rat::canLowerStepOpToGPU(Operation *op) {
 }
 
 namespace {
+/// The decode attention steps differ only in which cached rows they read:
+/// chunk step at position p: rows j in [0, c), c = p / L, new row c;
+/// window step: tokens j in [lo, p), lo = max(0, p - W) (0 for W = 0), row
+/// j mod R, new row p mod R.
 struct StepKernel {
-  ChunkAttentionStepOp op;
+  Operation *op;
+  Value query, key, value, output, keyCache, valueCache, position;
+  int64_t chunkSize = 0; // chunk step
+  int64_t window = -1;   // window step (0: full causal)
+  double scaleValue;
   RewriterBase &b;
   Location loc;
   IndexMath h;
   Type f32, et;
   int64_t dh, per;
 
-  StepKernel(ChunkAttentionStepOp op, RewriterBase &b)
-      : op(op), b(b), loc(op.getLoc()), h{b, op.getLoc()} {
+  template <typename OpTy>
+  StepKernel(OpTy step, RewriterBase &b)
+      : op(step), query(step.getQuery()), key(step.getKey()),
+        value(step.getValue()), output(step.getOutput()),
+        keyCache(step.getKeyCache()), valueCache(step.getValueCache()),
+        position(step.getPosition()), scaleValue(step.getScaleOrDefault()),
+        b(b), loc(step.getLoc()), h{b, step.getLoc()} {
+    if constexpr (std::is_same_v<OpTy, ChunkAttentionStepOp>)
+      chunkSize = step.getChunkSize();
+    else
+      window = step.getWindow();
     f32 = b.getF32Type();
-    auto q = cast<MemRefType>(op.getQuery().getType());
+    auto q = cast<MemRefType>(query.getType());
     et = q.getElementType();
     dh = q.getShape().back();
     per = dh / 32;
@@ -117,13 +139,13 @@ struct StepKernel {
 
   void build() {
     b.setInsertionPoint(op);
-    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
-    Value out = op.getOutput(), kc = op.getKeyCache(), vc = op.getValueCache();
+    Value q = query, k = key, v = value;
+    Value out = output, kc = keyCache, vc = valueCache;
     Value batches = memref::DimOp::create(b, loc, out, 0);
     Value heads = memref::DimOp::create(b, loc, out, 1);
     Value hq = memref::DimOp::create(b, loc, q, 1);
-    Value chunk = h.div(op.getPosition(), op.getChunkSize());
-    double scale2 = op.getScaleOrDefault() * 1.4426950408889634;
+    Value rows = memref::DimOp::create(b, loc, kc, 2);
+    double scale2 = scaleValue * 1.4426950408889634;
     Value one = h.c(1);
     auto guard = scf::IfOp::create(
         b, loc, h.andI(h.lt(h.c(0), batches), h.lt(h.c(0), heads)), false);
@@ -138,7 +160,28 @@ struct StepKernel {
     Value headQ = arith::RemUIOp::create(b, loc, head, hq);
     Value tid = launch.getThreadIds().x;
     Value warp = h.div(tid, 32), lane = h.rem(tid, 32);
-
+    // Position arithmetic stays in the kernel: the launch then takes the
+    // position itself, which a replayed CUDA graph can update.
+    Value p = position;
+    Value lo, hi, chunk;
+    std::function<Value(Value)> rowOf;
+    if (chunkSize) {
+      chunk = h.div(p, chunkSize);
+      lo = h.c(0);
+      hi = chunk;
+      rowOf = [](Value j) { return j; };
+    } else {
+      chunk = arith::RemUIOp::create(b, loc, p, rows);
+      lo = h.c(0);
+      if (window > 0) {
+        Value w = h.c(window);
+        lo = h.select(h.lt(p, w), h.c(0), h.sub(p, w));
+      }
+      hi = p;
+      rowOf = [&](Value j) -> Value {
+        return arith::RemUIOp::create(b, loc, j, rows);
+      };
+    }
     // Cache row c takes the new key and value.
     scf::ForOp::create(
         b, loc, tid, h.c(dh), h.c(kThreads), ValueRange{},
@@ -158,12 +201,13 @@ struct StepKernel {
     Value zeroV = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(vecF32(), b.getF32FloatAttr(0.0)));
     auto loop = scf::ForOp::create(
-        b, loc, warp, chunk, h.c(kWarps),
+        b, loc, h.add(lo, warp), hi, h.c(kWarps),
         ValueRange{negInf, fconst(0.0), zeroV},
         [&](OpBuilder &, Location, Value j, ValueRange args) {
           Value m = args[0], l = args[1], acc = args[2];
-          Value kRow = loadRow(kc, {batch, head, j}, lane);
-          Value vRow = loadRow(vc, {batch, head, j}, lane);
+          Value row = rowOf(j);
+          Value kRow = loadRow(kc, {batch, head, row}, lane);
+          Value vRow = loadRow(vc, {batch, head, row}, lane);
           Value s = arith::MulFOp::create(b, loc, warpSum(dot(qRow, kRow)),
                                           scale);
           update(m, l, acc, s, vRow);
@@ -242,15 +286,20 @@ struct StepKernel {
 struct RatStepOpsToGPUPass
     : rat::impl::RatStepOpsToGPUBase<RatStepOpsToGPUPass> {
   void runOnOperation() override {
-    SmallVector<ChunkAttentionStepOp> ops;
-    getOperation().walk([&](ChunkAttentionStepOp op) {
-      if (op.hasPureBufferSemantics() && mma::isHostLevel(op) &&
-          canLowerStepOpToGPU(op))
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+      if (dps && dps.hasPureBufferSemantics() &&
+          isa<ChunkAttentionStepOp, WindowAttentionStepOp>(op) &&
+          mma::isHostLevel(op) && canLowerStepOpToGPU(op))
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (ChunkAttentionStepOp op : ops) {
-      StepKernel(op, rewriter).build();
+    for (Operation *op : ops) {
+      if (auto step = dyn_cast<ChunkAttentionStepOp>(op))
+        StepKernel(step, rewriter).build();
+      else
+        StepKernel(cast<WindowAttentionStepOp>(op), rewriter).build();
       rewriter.eraseOp(op);
     }
   }

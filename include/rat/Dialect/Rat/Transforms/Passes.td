@@ -270,17 +270,20 @@ def RatRowOpsToGPU : Pass<"rat-row-ops-to-gpu", "func::FuncOp"> {
 
 
 def RatStepOpsToGPU : Pass<"rat-step-ops-to-gpu", "func::FuncOp"> {
-  let summary = "Lower rat.chunk_attention_step on buffers to a warp-parallel "
-                "GPU kernel";
+  let summary = "Lower the decode attention steps on buffers to a "
+                "warp-parallel GPU kernel";
   let description = [{
-    Replaces `rat.chunk_attention_step` on contiguous memrefs (head size a
-    static multiple of 32, at most 256) by a `gpu.launch` with one block of
-    4 warps per (batch, head): the block writes the new key and value into
-    cache row `c = position / L`; warp `w` takes the cached states `j < c`
-    with `j = w (mod 4)`, each lane holding `Dh/32` consecutive dims (vector
+    Replaces `rat.chunk_attention_step` and `rat.window_attention_step` on
+    contiguous memrefs (head size a static multiple of 32, at most 256) by a
+    `gpu.launch` with one block of 4 warps per (batch, head): the block
+    writes the new key and value into cache row `c = position / L` (chunk
+    step) or ring row `position mod R` (window step); warp `w` takes the
+    cached rows `j < c` (tokens `j` in `[max(0, p - W), p)` at ring row
+    `j mod R` for the window step) with `j = w (mod 4)`, each lane holding `Dh/32` consecutive dims (vector
     loads), scores summed by butterfly shuffles, online softmax in f32; warp
     0 adds the own state from the inputs; the partial results merge through
-    shared memory.
+    shared memory. All position arithmetic happens in the kernel, so the
+    launch takes the position itself (a replayed CUDA graph patches it).
   }];
   let dependentDialects = ["gpu::GPUDialect", "vector::VectorDialect",
                            "scf::SCFDialect", "math::MathDialect",
