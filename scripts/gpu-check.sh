@@ -23,7 +23,7 @@ for g in rat_layer_small rat_layer_ragged; do
   G=test/golden/$g
   "$dev/$g" --weights $G/weights.safetensors --input $G/x.npy --output $out/$g.y.npy -v > $out/$g.log 2>&1 \
     && check "$g y (prefill)" $out/$g.y.npy $G/y.npy 1e-5 || { row "$g prefill" "FAIL $(tail -2 $out/$g.log)"; fail=1; }
-  "$dev/$g" --weights $G/weights.safetensors --input $G/x.npy --output $out/$g.yd.npy --decode > $out/$g.d.log 2>&1 \
+  "$dev/$g" --weights $G/weights.safetensors --input $G/x.npy --output $out/$g.yd.npy --decode -v > $out/$g.d.log 2>&1 \
     && check "$g y_decode" $out/$g.yd.npy $G/y_decode.npy 1e-5 || { row "$g decode" "FAIL $(tail -2 $out/$g.d.log)"; fail=1; }
   "$dev/$g.inter" --weights $G/weights.safetensors --arg $G/x.npy --result $out/y.npy --result $out/gate.npy \
      --result $out/z.npy --result $out/q.npy --result $out/k.npy --result $out/v.npy --result $out/v_scan.npy \
@@ -38,7 +38,7 @@ for m in lm_tiny_rat lm_tiny_hybrid; do
   "$dev/$m" --weights $G/weights.safetensors --tokens $G/tokens.npy --logits $out/$m.l.npy > $out/$m.log 2>&1 \
     && check "$m logits" $out/$m.l.npy $G/logits.npy 1e-4 || { row "$m logits" "FAIL $(tail -2 $out/$m.log)"; fail=1; }
   "$dev/$m" --weights $G/weights.safetensors --tokens $G/tokens.npy --prompt-len $P --generate $N \
-     --output $out/$m.g.npy > $out/$m.g.log 2>&1 \
+     --output $out/$m.g.npy -v > $out/$m.g.log 2>&1 \
     && check "$m greedy" $out/$m.g.npy $G/greedy.npy 0 --exact || { row "$m greedy" "FAIL $(tail -2 $out/$m.g.log)"; fail=1; }
   if [ -x "$dev/$m.bf16" ]; then
     "$dev/$m.bf16" --weights $G/weights.safetensors --tokens $G/tokens.npy --logits $out/$m.lb.npy > $out/$m.b.log 2>&1 \
@@ -47,7 +47,7 @@ for m in lm_tiny_rat lm_tiny_hybrid; do
     # tokens can flip where the reference's top-2 logit margin is smaller:
     # report how many differ and the golden's smallest margin, not a failure.
     "$dev/$m.bf16" --weights $G/weights.safetensors --tokens $G/tokens.npy --prompt-len $P --generate $N \
-       --output $out/$m.gb.npy > $out/$m.gb.log 2>&1 \
+       --output $out/$m.gb.npy -v > $out/$m.gb.log 2>&1 \
       && row "$m greedy bf16" "$($py - $out/$m.gb.npy $G/greedy.npy $G/logits.npy $P <<'PY'
 import sys, numpy as np
 got, want, logits, p = np.load(sys.argv[1]), np.load(sys.argv[2]), np.load(sys.argv[3]), int(sys.argv[4])
@@ -61,7 +61,9 @@ PY
 done
 
 # Random paper-width layers (D 2048, 16x128 heads, G 2, L 16) vs float64 torch.
-if [ -x "$dev/rat_layer_2048" ]; then
+# GPU_CHECK_QUICK=1: goldens only (no random layers, no sanitizers).
+quick=${GPU_CHECK_QUICK:-0}
+if [ "$quick" = 0 ] && [ -x "$dev/rat_layer_2048" ]; then
   for bt in "1 16" "2 1000" "8 512" "1 4096"; do
     set -- $bt
     $py scripts/gpu/random_layer_check.py --exe $dev/rat_layer_2048 --batch $1 --tokens $2 --work $out \
@@ -72,7 +74,7 @@ fi
 
 # bf16 (tensor-core projections and chunk attention): relative error of a
 # bf16 computation, <= 2e-2 against float64.
-if [ -x "$dev/rat_layer_2048.bf16" ]; then
+if [ "$quick" = 0 ] && [ -x "$dev/rat_layer_2048.bf16" ]; then
   for bt in "1 16" "1 77" "2 1000" "3 200" "1 4096"; do
     set -- $bt
     $py scripts/gpu/random_layer_check.py --exe $dev/rat_layer_2048.bf16 --batch $1 --tokens $2 --work $out \
@@ -80,7 +82,7 @@ if [ -x "$dev/rat_layer_2048.bf16" ]; then
       || { row "random bf16 B=$1 T=$2" "FAIL $(tail -3 $out/randb_$1_$2.log)"; fail=1; }
   done
 fi
-if [ -x "$dev/matmul_6656" ]; then
+if [ "$quick" = 0 ] && [ -x "$dev/matmul_6656" ]; then
   for bt in "1 3" "2 1000" "1 127"; do
     set -- $bt
     r=$($py scripts/gpu/matmul_check.py --exe $dev/matmul_6656 --n 6656 --batch $1 --tokens $2 --work $out 2>&1) \
@@ -88,7 +90,14 @@ if [ -x "$dev/matmul_6656" ]; then
   done
 fi
 
-if command -v compute-sanitizer >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/compute-sanitizer ]; then
+# Whether the decode steps above ran as CUDA graph replays (runtime -v).
+for f in $out/*.d.log $out/*.g.log $out/*.gb.log; do
+  [ -f "$f" ] && row "graphs $(basename $f .log)" "$(grep -m1 'decode graphs' $f | cut -c1-110)"
+done
+
+if [ "$quick" != 0 ]; then
+  row "random layers, sanitizers" "skipped (GPU_CHECK_QUICK=1)"
+elif command -v compute-sanitizer >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/compute-sanitizer ]; then
   cs=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
   G=test/golden/rat_layer_ragged
   for tool in memcheck racecheck; do

@@ -401,35 +401,109 @@ public:
   }
 
   /// Argmax over the last dim of f32 `[B, V]` as i32 `[B]` (first maximum).
+  /// When V splits into lanes (V % 128 == 0, V > 128), two reductions: lane
+  /// l of row b takes the columns c * 128 + l (the row as [V/128, 128]),
+  /// then the 128 lane results are reduced, ties going to the smaller
+  /// index. Same result as one sequential pass, but on a GPU 128 threads
+  /// per row do the long part instead of one.
   Value argmax(Value logits) {
     SmallVector<OpFoldResult> s = shape(logits);
+    auto lt = cast<RankedTensorType>(logits.getType());
+    int64_t v = lt.getDimSize(1);
+    constexpr int64_t kLanes = 128;
     MLIRContext *ctx = b.getContext();
-    AffineExpr d0, d1;
-    bindDims(ctx, d0, d1);
     Type i32 = b.getI32Type();
     Value negInf = cst(-std::numeric_limits<double>::infinity(), f32);
-    Value maxInit =
-        linalg::FillOp::create(b, loc, negInf, empty({s[0]}, f32)).getResult(0);
     Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
-    Value idxInit =
-        linalg::FillOp::create(b, loc, zero, empty({s[0]}, i32)).getResult(0);
-    SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d0, d1}, ctx),
-                                   AffineMap::get(2, 0, {d0}, ctx),
-                                   AffineMap::get(2, 0, {d0}, ctx)};
-    auto op = linalg::GenericOp::create(
-        b, loc, TypeRange{maxInit.getType(), idxInit.getType()},
-        ValueRange{logits}, ValueRange{maxInit, idxInit}, maps,
-        {utils::IteratorType::parallel, utils::IteratorType::reduction},
+    auto fills = [&](ArrayRef<OpFoldResult> sizes) {
+      Value m = linalg::FillOp::create(b, loc, negInf, empty(sizes, f32))
+                    .getResult(0);
+      Value i =
+          linalg::FillOp::create(b, loc, zero, empty(sizes, i32)).getResult(0);
+      return std::make_pair(m, i);
+    };
+    if (ShapedType::isDynamic(v) || v % kLanes != 0 || v <= kLanes) {
+      AffineExpr d0, d1;
+      bindDims(ctx, d0, d1);
+      auto [maxInit, idxInit] = fills({s[0]});
+      SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d0, d1}, ctx),
+                                     AffineMap::get(2, 0, {d0}, ctx),
+                                     AffineMap::get(2, 0, {d0}, ctx)};
+      auto op = linalg::GenericOp::create(
+          b, loc, TypeRange{maxInit.getType(), idxInit.getType()},
+          ValueRange{logits}, ValueRange{maxInit, idxInit}, maps,
+          {utils::IteratorType::parallel, utils::IteratorType::reduction},
+          [&](OpBuilder &nb, Location, ValueRange a) {
+            Value j = arith::IndexCastOp::create(
+                nb, loc, i32, linalg::IndexOp::create(nb, loc, 1));
+            Value better = arith::CmpFOp::create(
+                nb, loc, arith::CmpFPredicate::OGT, a[0], a[1]);
+            Value m = arith::SelectOp::create(nb, loc, better, a[0], a[1]);
+            Value i = arith::SelectOp::create(nb, loc, better, j, a[2]);
+            linalg::YieldOp::create(nb, loc, ValueRange{m, i});
+          });
+      return op.getResult(1);
+    }
+    // Stage 1: [B, V/128, 128] reduced over dim 1 into [B, 128].
+    auto rowsType = RankedTensorType::get(
+        {lt.getDimSize(0), v / kLanes, kLanes}, lt.getElementType());
+    Value rows = tensor::ExpandShapeOp::create(
+        b, loc, rowsType, logits, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+        ArrayRef<OpFoldResult>{s[0], b.getIndexAttr(v / kLanes),
+                               b.getIndexAttr(kLanes)});
+    AffineExpr d0, d1, d2;
+    bindDims(ctx, d0, d1, d2);
+    auto [laneMax, laneIdx] = fills({s[0], b.getIndexAttr(kLanes)});
+    auto stage1 = linalg::GenericOp::create(
+        b, loc, TypeRange{laneMax.getType(), laneIdx.getType()},
+        ValueRange{rows}, ValueRange{laneMax, laneIdx},
+        SmallVector<AffineMap>{AffineMap::get(3, 0, {d0, d1, d2}, ctx),
+                               AffineMap::get(3, 0, {d0, d2}, ctx),
+                               AffineMap::get(3, 0, {d0, d2}, ctx)},
+        {utils::IteratorType::parallel, utils::IteratorType::reduction,
+         utils::IteratorType::parallel},
         [&](OpBuilder &nb, Location, ValueRange a) {
-          Value j = arith::IndexCastOp::create(
-              nb, loc, i32, linalg::IndexOp::create(nb, loc, 1));
+          Value c = linalg::IndexOp::create(nb, loc, 1);
+          Value l = linalg::IndexOp::create(nb, loc, 2);
+          Value j = arith::AddIOp::create(
+              nb, loc,
+              arith::MulIOp::create(
+                  nb, loc, c, arith::ConstantIndexOp::create(nb, loc, kLanes)),
+              l);
+          Value ji = arith::IndexCastOp::create(nb, loc, i32, j);
           Value better = arith::CmpFOp::create(
               nb, loc, arith::CmpFPredicate::OGT, a[0], a[1]);
           Value m = arith::SelectOp::create(nb, loc, better, a[0], a[1]);
-          Value i = arith::SelectOp::create(nb, loc, better, j, a[2]);
+          Value i = arith::SelectOp::create(nb, loc, better, ji, a[2]);
           linalg::YieldOp::create(nb, loc, ValueRange{m, i});
         });
-    return op.getResult(1);
+    // Stage 2: [B, 128] -> [B]; the larger maximum, else the smaller index.
+    auto [maxInit, idxInit] = fills({s[0]});
+    bindDims(ctx, d0, d1);
+    auto stage2 = linalg::GenericOp::create(
+        b, loc, TypeRange{maxInit.getType(), idxInit.getType()},
+        ValueRange{stage1.getResult(0), stage1.getResult(1)},
+        ValueRange{maxInit, idxInit},
+        SmallVector<AffineMap>{AffineMap::get(2, 0, {d0, d1}, ctx),
+                               AffineMap::get(2, 0, {d0, d1}, ctx),
+                               AffineMap::get(2, 0, {d0}, ctx),
+                               AffineMap::get(2, 0, {d0}, ctx)},
+        {utils::IteratorType::parallel, utils::IteratorType::reduction},
+        [&](OpBuilder &nb, Location, ValueRange a) {
+          // a = lane max, lane index, best max, best index.
+          Value greater = arith::CmpFOp::create(
+              nb, loc, arith::CmpFPredicate::OGT, a[0], a[2]);
+          Value equal = arith::CmpFOp::create(
+              nb, loc, arith::CmpFPredicate::OEQ, a[0], a[2]);
+          Value earlier = arith::CmpIOp::create(
+              nb, loc, arith::CmpIPredicate::slt, a[1], a[3]);
+          Value better = arith::OrIOp::create(
+              nb, loc, greater, arith::AndIOp::create(nb, loc, equal, earlier));
+          Value m = arith::SelectOp::create(nb, loc, better, a[0], a[2]);
+          Value i = arith::SelectOp::create(nb, loc, better, a[1], a[3]);
+          linalg::YieldOp::create(nb, loc, ValueRange{m, i});
+        });
+    return stage2.getResult(1);
   }
 };
 
