@@ -118,7 +118,8 @@ void mlir::rat::buildRatTiledToLoopsPipeline(
 void mlir::rat::buildRatLoopsToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createRatExposeEntryPoints());
   addPipeline(pm, "convert-bufferization-to-memref,"
-                  "func.func(scf-forall-to-for,rat-hoist-static-allocas,"
+                  "func.func(rat-shrink-buffer-lifetimes,scf-forall-to-for,"
+                  "rat-hoist-static-allocas,"
                   "lower-affine,convert-scf-to-cf),expand-strided-metadata,"
                   "lower-affine,"
                   // bf16 <-> f32 as integer code: the host's libgcc may
@@ -149,6 +150,7 @@ void mlir::rat::buildRatToCPUPipeline(OpPassManager &pm,
 static void addMapToGPU(OpPassManager &pm, const RatPipelineOptions &options) {
   addPipeline(pm, "convert-bufferization-to-memref");
   OpPassManager &fpm = pm.nest<func::FuncOp>();
+  fpm.addPass(createRatShrinkBufferLifetimes());
   addPipeline(fpm, "scf-forall-to-parallel");
   RatMapToGPUOptions mapping;
   mapping.blockSize = options.blockSize;

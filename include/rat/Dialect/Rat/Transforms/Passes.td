@@ -306,4 +306,20 @@ def RatDedupKernels : Pass<"rat-dedup-kernels", "ModuleOp"> {
   let dependentDialects = ["gpu::GPUDialect"];
 }
 
+
+def RatShrinkBufferLifetimes : Pass<"rat-shrink-buffer-lifetimes", "func::FuncOp"> {
+  let summary = "Move each memref.dealloc to just after the buffer's last use";
+  let description = [{
+    Ownership-based buffer deallocation frees temporaries at the end of the
+    block that allocated them, so an entry of a deep model keeps every
+    layer's intermediates alive until it returns. This pass moves each
+    `memref.dealloc` up to just after the last operation of its block that
+    uses the buffer or an alias of it (any memref result of a user, e.g.
+    views and casts). Deallocs whose buffer is used outside their block, or
+    by the block's terminator, stay. Run after
+    `convert-bufferization-to-memref`.
+  }];
+  let dependentDialects = ["memref::MemRefDialect"];
+}
+
 #endif // RAT_DIALECT_RAT_TRANSFORMS_PASSES_TD
