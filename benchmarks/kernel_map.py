@@ -91,7 +91,10 @@ def classify(body, weights):
         return "gemm", ",".join(kinds)
     if count("math.rsqrt"):
         return "rmsnorm", "math.rsqrt"
-    if count("math.exp") and count("arith.maximumf") and loops:
+    exps = count("math.exp") + count("math.exp2")
+    if count("nvvm.mma.sync") and exps:
+        return "attention", "mma.sync + online softmax"
+    if exps and count("arith.maximumf") and loops:
         return "attention", "exp+max in a loop"
     if loops and carried:
         return "scan", "loop-carried value"
