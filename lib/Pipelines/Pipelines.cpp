@@ -66,7 +66,7 @@ void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
            gpu ? ArrayRef<int64_t>{1, 1, 1} : ArrayRef<int64_t>{1, 1, 64},
            tiling.ropeTileSizes);
     // The tensor-core kernels take whole ops on buffers.
-    tiling.keepTensorCoreOps = gpu && options.mma && !options.emulateGpu;
+    tiling.keepKernelOps = gpu && options.mma && !options.emulateGpu;
     copyOr(options.stepTileSizes,
            gpu ? ArrayRef<int64_t>{1, 1} : ArrayRef<int64_t>{1},
            tiling.stepTileSizes);

@@ -318,66 +318,42 @@ static CUresult enqueue(Stream *stream, Op op) {
  * Errors, init, device, context
  *===------------------------------------------------------------------===*/
 
-EXPORT CUresult cuGetErrorString(CUresult error, const char **text) {
-  switch (error) {
-  case OK:
-    *text = "no error";
-    return OK;
-  case ERR_INVALID_VALUE:
-    *text = "invalid argument";
-    return OK;
-  case ERR_OUT_OF_MEMORY:
-    *text = "out of memory";
-    return OK;
-  case ERR_INVALID_HANDLE:
-    *text = "invalid resource handle";
-    return OK;
-  case ERR_NOT_FOUND:
-    *text = "named symbol not found";
-    return OK;
-  case ERR_ILLEGAL_ADDRESS:
-    *text = "an illegal memory access was encountered";
-    return OK;
-  case ERR_CAPTURE_UNSUPPORTED:
-    *text = "operation not permitted when stream is capturing";
-    return OK;
-  case ERR_CAPTURE_INVALIDATED:
-    *text = "operation failed due to a previous error during capture";
-    return OK;
-  }
+/* The fake's error codes with their driver names and texts. */
+static const struct {
+  CUresult code;
+  const char *name, *text;
+} kErrors[] = {
+    {OK, "CUDA_SUCCESS", "no error"},
+    {ERR_INVALID_VALUE, "CUDA_ERROR_INVALID_VALUE", "invalid argument"},
+    {ERR_OUT_OF_MEMORY, "CUDA_ERROR_OUT_OF_MEMORY", "out of memory"},
+    {ERR_INVALID_HANDLE, "CUDA_ERROR_INVALID_HANDLE",
+     "invalid resource handle"},
+    {ERR_NOT_FOUND, "CUDA_ERROR_NOT_FOUND", "named symbol not found"},
+    {ERR_ILLEGAL_ADDRESS, "CUDA_ERROR_ILLEGAL_ADDRESS",
+     "an illegal memory access was encountered"},
+    {ERR_CAPTURE_UNSUPPORTED, "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED",
+     "operation not permitted when stream is capturing"},
+    {ERR_CAPTURE_INVALIDATED, "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED",
+     "operation failed due to a previous error during capture"},
+};
+
+/* Sets *text to the name (or description) of `error`. */
+static CUresult describeError(CUresult error, int name, const char **text) {
+  for (size_t i = 0; i < sizeof(kErrors) / sizeof(kErrors[0]); ++i)
+    if (kErrors[i].code == error) {
+      *text = name ? kErrors[i].name : kErrors[i].text;
+      return OK;
+    }
   *text = NULL;
   return ERR_INVALID_VALUE;
 }
 
+EXPORT CUresult cuGetErrorString(CUresult error, const char **text) {
+  return describeError(error, 0, text);
+}
+
 EXPORT CUresult cuGetErrorName(CUresult error, const char **text) {
-  switch (error) {
-  case OK:
-    *text = "CUDA_SUCCESS";
-    return OK;
-  case ERR_INVALID_VALUE:
-    *text = "CUDA_ERROR_INVALID_VALUE";
-    return OK;
-  case ERR_OUT_OF_MEMORY:
-    *text = "CUDA_ERROR_OUT_OF_MEMORY";
-    return OK;
-  case ERR_INVALID_HANDLE:
-    *text = "CUDA_ERROR_INVALID_HANDLE";
-    return OK;
-  case ERR_NOT_FOUND:
-    *text = "CUDA_ERROR_NOT_FOUND";
-    return OK;
-  case ERR_ILLEGAL_ADDRESS:
-    *text = "CUDA_ERROR_ILLEGAL_ADDRESS";
-    return OK;
-  case ERR_CAPTURE_UNSUPPORTED:
-    *text = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED";
-    return OK;
-  case ERR_CAPTURE_INVALIDATED:
-    *text = "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED";
-    return OK;
-  }
-  *text = NULL;
-  return ERR_INVALID_VALUE;
+  return describeError(error, 1, text);
 }
 
 static void report(void) {

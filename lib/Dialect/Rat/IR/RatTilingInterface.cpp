@@ -217,6 +217,26 @@ static bool isFullDim(OpBuilder &b, Location loc, Value v, int64_t d,
          isEqualConstantIntOrValue(size, dimOf(b, loc, v, d));
 }
 
+/// Tile mappings of an op whose iteration domain is the index space of its
+/// (first) result: result tile = domain tile.
+#define RAT_DEFINE_IDENTITY_TILE_MAPPING(OP)                                   \
+  LogicalResult OP::getResultTilePosition(                                     \
+      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
+      ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,  \
+      SmallVector<OpFoldResult> &resultSizes) {                                \
+    resultOffsets.assign(offsets.begin(), offsets.end());                      \
+    resultSizes.assign(sizes.begin(), sizes.end());                            \
+    return success();                                                          \
+  }                                                                            \
+  LogicalResult OP::getIterationDomainTileFromResultTile(                      \
+      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
+      ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets, \
+      SmallVectorImpl<OpFoldResult> &domSizes) {                               \
+    domOffsets.assign(offsets.begin(), offsets.end());                         \
+    domSizes.assign(sizes.begin(), sizes.end());                               \
+    return success();                                                          \
+  }
+
 //===----------------------------------------------------------------------===//
 // Scalar code helpers
 //===----------------------------------------------------------------------===//
@@ -865,23 +885,7 @@ ChunkScanStepOp::getTiledImplementation(OpBuilder &b,
   return cloneOnSlices(b, *this, {gate, in, getPosition(), state}, slices);
 }
 
-LogicalResult ChunkScanStepOp::getResultTilePosition(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,
-    SmallVector<OpFoldResult> &resultSizes) {
-  resultOffsets.assign(offsets.begin(), offsets.end());
-  resultSizes.assign(sizes.begin(), sizes.end());
-  return success();
-}
-
-LogicalResult ChunkScanStepOp::getIterationDomainTileFromResultTile(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets,
-    SmallVectorImpl<OpFoldResult> &domSizes) {
-  domOffsets.assign(offsets.begin(), offsets.end());
-  domSizes.assign(sizes.begin(), sizes.end());
-  return success();
-}
+RAT_DEFINE_IDENTITY_TILE_MAPPING(ChunkScanStepOp)
 
 FailureOr<TilingResult>
 ChunkScanStepOp::generateResultTileValue(OpBuilder &b, unsigned resultNumber,
@@ -1105,23 +1109,7 @@ MatmulOp::getTiledImplementation(OpBuilder &b, ArrayRef<OpFoldResult> offsets,
   return cloneOnSlices(b, *this, {in, w, init}, slices);
 }
 
-LogicalResult MatmulOp::getResultTilePosition(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,
-    SmallVector<OpFoldResult> &resultSizes) {
-  resultOffsets.assign(offsets.begin(), offsets.end());
-  resultSizes.assign(sizes.begin(), sizes.end());
-  return success();
-}
-
-LogicalResult MatmulOp::getIterationDomainTileFromResultTile(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets,
-    SmallVectorImpl<OpFoldResult> &domSizes) {
-  domOffsets.assign(offsets.begin(), offsets.end());
-  domSizes.assign(sizes.begin(), sizes.end());
-  return success();
-}
+RAT_DEFINE_IDENTITY_TILE_MAPPING(MatmulOp)
 
 FailureOr<TilingResult>
 MatmulOp::generateResultTileValue(OpBuilder &b, unsigned resultNumber,

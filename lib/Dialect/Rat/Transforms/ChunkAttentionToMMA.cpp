@@ -57,9 +57,8 @@ bool mlir::rat::canLowerChunkAttentionToMMA(ChunkAttentionOp op) {
   for (ShapedType t : types) {
     if (t.getElementType() != et || t.getRank() != 4)
       return false;
-    if (auto m = dyn_cast<MemRefType>(t))
-      if (!m.getLayout().isIdentity() || m.getMemorySpace())
-        return false;
+    if (!mma::isContiguousOrTensor(t))
+      return false;
   }
   int64_t dh = types[0].getDimSize(3), dv = types[2].getDimSize(3);
   auto ok = [](int64_t d) {
@@ -86,9 +85,7 @@ struct KernelBuilder {
     dv = cast<MemRefType>(op.getValue().getType()).getDimSize(3);
   }
 
-  Value fconst(double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
+  Value fconst(double v) { return mma::f32Constant(b, loc, v); }
   Value fmax(Value x, Value y) {
     return arith::MaximumFOp::create(b, loc, x, y);
   }
@@ -97,13 +94,7 @@ struct KernelBuilder {
   Value fsub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
   Value exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
   Value quadReduce(Value v, bool max) {
-    for (int32_t offset : {1, 2}) {
-      Value other =
-          gpu::ShuffleOp::create(b, loc, v, offset, 32, gpu::ShuffleMode::XOR)
-              .getShuffleResult();
-      v = max ? fmax(v, other) : fadd(v, other);
-    }
-    return v;
+    return mma::butterflyReduce(b, loc, v, {1, 2}, max);
   }
   Value loadF32(Value memref, ValueRange idx) {
     return arith::ExtFOp::create(

@@ -38,6 +38,46 @@ inline bool isHostLevel(Operation *op) {
   return true;
 }
 
+/// A tensor (not yet bufferized: it will be contiguous), or a memref with the
+/// identity layout in the default memory space, i.e. a buffer the dedicated
+/// kernels can address as dense rows.
+inline bool isContiguousOrTensor(Type type) {
+  auto m = dyn_cast<MemRefType>(type);
+  return !m || (m.getLayout().isIdentity() && !m.getMemorySpace());
+}
+
+/// A contiguous `[..., last]` buffer viewed as `[rows, last]`.
+inline Value collapseToRows(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<MemRefType>(v.getType());
+  int64_t rank = type.getRank();
+  if (rank == 2)
+    return v;
+  ReassociationIndices rows;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    rows.push_back(d);
+  SmallVector<ReassociationIndices> groups{rows, {rank - 1}};
+  return memref::CollapseShapeOp::create(b, loc, v, groups);
+}
+
+inline Value f32Constant(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+}
+
+/// Butterfly reduction of `v` over the lanes whose ids differ in the bits
+/// of `offsets` (xor shuffles): {16, 8, 4, 2, 1} is a whole warp, {1, 2}
+/// the 4 lanes of an mma quad. Every participating lane gets the result.
+inline Value butterflyReduce(OpBuilder &b, Location loc, Value v,
+                             ArrayRef<int32_t> offsets, bool max) {
+  for (int32_t offset : offsets) {
+    Value other =
+        gpu::ShuffleOp::create(b, loc, v, offset, 32, gpu::ShuffleMode::XOR)
+            .getShuffleResult();
+    v = max ? arith::MaximumFOp::create(b, loc, v, other).getResult()
+            : arith::AddFOp::create(b, loc, v, other).getResult();
+  }
+  return v;
+}
+
 /// Index arithmetic shorthand.
 struct IndexMath {
   OpBuilder &b;

@@ -88,22 +88,9 @@ std::string unsupportedReason(MatmulOp op, const Config &cfg) {
   if (w.getDimSize(0) % 8 != 0)
     return "N is not a multiple of 8";
   for (MemRefType t : {x, w, c})
-    if (!t.getLayout().isIdentity() || t.getMemorySpace())
+    if (!mma::isContiguousOrTensor(t))
       return "a buffer is not contiguous in the default memory space";
   return "";
-}
-
-/// Rows [..., K] -> [M, K] (a view; the buffers are contiguous).
-Value flatten(OpBuilder &b, Location loc, Value v) {
-  auto type = cast<MemRefType>(v.getType());
-  int64_t rank = type.getRank();
-  if (rank == 2)
-    return v;
-  ReassociationIndices rows;
-  for (int64_t d = 0; d + 1 < rank; ++d)
-    rows.push_back(d);
-  SmallVector<ReassociationIndices> groups{rows, {rank - 1}};
-  return memref::CollapseShapeOp::create(b, loc, v, groups);
 }
 
 /// Emits, at the insertion point, the launch of `cfg`'s kernel computing
@@ -303,9 +290,9 @@ void buildKernel(MatmulOp op, const Config &cfg, const Config &small,
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   IndexMath h{rewriter, loc};
-  Value x = flatten(rewriter, loc, op.getInput());
+  Value x = mma::collapseToRows(rewriter, loc, op.getInput());
   Value w = op.getWeight();
-  Value out = flatten(rewriter, loc, op.getInit());
+  Value out = mma::collapseToRows(rewriter, loc, op.getInit());
   Value m = memref::DimOp::create(rewriter, loc, x, 0);
   int64_t n = cast<MemRefType>(w.getType()).getDimSize(0);
   auto guard = scf::IfOp::create(rewriter, loc, h.lt(h.c(0), m), false);

@@ -32,18 +32,13 @@ using namespace mlir;
 using namespace mlir::rat;
 using mma::IndexMath;
 
-static bool isContiguous(Value v) {
-  auto t = dyn_cast<MemRefType>(v.getType());
-  return t && t.getLayout().isIdentity() && !t.getMemorySpace();
-}
-
 bool mlir::rat::canLowerRowOpToGPU(Operation *op) {
   auto staticLast = [](Value v) {
     auto t = cast<ShapedType>(v.getType());
     return !ShapedType::isDynamic(t.getShape().back());
   };
   auto contiguousIfBuffer = [](Value v) {
-    return !isa<MemRefType>(v.getType()) || isContiguous(v);
+    return mma::isContiguousOrTensor(v.getType());
   };
   if (cast<ShapedType>(op->getOperand(0).getType()).getRank() < 2)
     return false;
@@ -57,19 +52,6 @@ bool mlir::rat::canLowerRowOpToGPU(Operation *op) {
   return false;
 }
 
-/// `v` viewed as [rows, last].
-static Value asRows(OpBuilder &b, Location loc, Value v) {
-  auto type = cast<MemRefType>(v.getType());
-  int64_t rank = type.getRank();
-  if (rank == 2)
-    return v;
-  ReassociationIndices rows;
-  for (int64_t d = 0; d + 1 < rank; ++d)
-    rows.push_back(d);
-  SmallVector<ReassociationIndices> groups{rows, {rank - 1}};
-  return memref::CollapseShapeOp::create(b, loc, v, groups);
-}
-
 namespace {
 struct RowKernels {
   RewriterBase &b;
@@ -80,9 +62,7 @@ struct RowKernels {
   RowKernels(RewriterBase &b, Location loc)
       : b(b), loc(loc), h{b, loc}, f32(b.getF32Type()) {}
 
-  Value fconst(double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
+  Value fconst(double v) { return mma::f32Constant(b, loc, v); }
   Value toF32(Value v) {
     return v.getType() == f32 ? v : arith::ExtFOp::create(b, loc, f32, v);
   }
@@ -109,8 +89,8 @@ struct RowKernels {
   void rmsNorm(RmsNormOp op) {
     constexpr int64_t kWarps = 8;
     b.setInsertionPoint(op);
-    Value x = asRows(b, loc, op.getInput());
-    Value out = asRows(b, loc, op.getInit());
+    Value x = mma::collapseToRows(b, loc, op.getInput());
+    Value out = mma::collapseToRows(b, loc, op.getInit());
     Value w = op.getWeight();
     auto xType = cast<MemRefType>(x.getType());
     Type et = xType.getElementType();
@@ -167,12 +147,7 @@ struct RowKernels {
       b.setInsertionPointAfter(tail);
       sum = tail.getResult(0);
     }
-    for (int32_t offset : {16, 8, 4, 2, 1}) {
-      Value other = gpu::ShuffleOp::create(b, loc, sum, offset, 32,
-                                           gpu::ShuffleMode::XOR)
-                        .getShuffleResult();
-      sum = arith::AddFOp::create(b, loc, sum, other);
-    }
+    sum = mma::butterflyReduce(b, loc, sum, {16, 8, 4, 2, 1}, /*max=*/false);
     Value mean = arith::DivFOp::create(b, loc, sum, fconst(double(d)));
     Value inv = math::RsqrtOp::create(
         b, loc,
@@ -214,8 +189,8 @@ struct RowKernels {
     int64_t rank = inType.getRank();
     int64_t dh = inType.getShape().back(), half = dh / 2;
     Value tDim = memref::DimOp::create(b, loc, in, rank - 2);
-    Value x = asRows(b, loc, in);
-    Value out = asRows(b, loc, op.getInit());
+    Value x = mma::collapseToRows(b, loc, in);
+    Value out = mma::collapseToRows(b, loc, op.getInit());
     Value rows = memref::DimOp::create(b, loc, x, 0);
     Value offset = op.getOffset();
     Value total = h.mul(rows, half);

@@ -53,9 +53,8 @@ bool mlir::rat::canLowerStepOpToGPU(Operation *op) {
     auto t = cast<ShapedType>(v.getType());
     if (t.getShape().back() != dh)
       return false;
-    if (auto m = dyn_cast<MemRefType>(t))
-      if (!m.getLayout().isIdentity() || m.getMemorySpace())
-        return false;
+    if (!mma::isContiguousOrTensor(t))
+      return false;
   }
   return !ShapedType::isDynamic(dh) && dh % 32 == 0 && dh <= 256;
 }
@@ -95,9 +94,7 @@ struct StepKernel {
     per = dh / 32;
   }
 
-  Value fconst(double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
+  Value fconst(double v) { return mma::f32Constant(b, loc, v); }
   VectorType vecF32() { return VectorType::get({per}, f32); }
   /// This lane's `per` elements of a row, as f32.
   Value loadRow(Value memref, SmallVector<Value> idx, Value lane) {
@@ -107,13 +104,7 @@ struct StepKernel {
     return et == f32 ? v : arith::ExtFOp::create(b, loc, vecF32(), v);
   }
   Value warpSum(Value v) {
-    for (int32_t offset : {16, 8, 4, 2, 1}) {
-      Value other =
-          gpu::ShuffleOp::create(b, loc, v, offset, 32, gpu::ShuffleMode::XOR)
-              .getShuffleResult();
-      v = arith::AddFOp::create(b, loc, v, other);
-    }
-    return v;
+    return mma::butterflyReduce(b, loc, v, {16, 8, 4, 2, 1}, /*max=*/false);
   }
   Value dot(Value x, Value y) {
     Value prod = arith::MulFOp::create(b, loc, x, y);

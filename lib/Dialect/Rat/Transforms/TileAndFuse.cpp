@@ -93,7 +93,7 @@ struct RatTileAndFusePass : rat::impl::RatTileAndFuseBase<RatTileAndFusePass> {
       if (isa<RatDialect>(op->getDialect()) && dps &&
           dps.hasPureTensorSemantics() && !isa<MatmulOp>(op)) {
         auto attn = dyn_cast<ChunkAttentionOp>(op.getOperation());
-        if (keepTensorCoreOps &&
+        if (keepKernelOps &&
             ((attn && canLowerChunkAttentionToMMA(attn)) ||
              (isa<RmsNormOp, RopeOp>(op) && canLowerRowOpToGPU(op)) ||
              canLowerStepOpToGPU(op)))

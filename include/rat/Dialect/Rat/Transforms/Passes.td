@@ -52,12 +52,12 @@ def RatTileAndFuse : Pass<"rat-tile-and-fuse", "func::FuncOp"> {
                "Tile sizes of rat.rope over [batch..., T]">,
     ListOption<"stepTileSizes", "step-tile-sizes", "int64_t",
                "Tile sizes of the decode-step ops over [B, H] / [batch..., N]">,
-    Option<"keepTensorCoreOps", "keep-tensor-core-ops", "bool",
+    Option<"keepKernelOps", "keep-kernel-ops", "bool",
            /*default=*/"false",
            "Leave whole the ops that dedicated GPU kernels lower: "
            "rat.chunk_attention (rat-chunk-attention-to-mma), rat.rms_norm "
-           "and rat.rope (rat-row-ops-to-gpu), rat.chunk_attention_step "
-           "(rat-step-ops-to-gpu)">,
+           "and rat.rope (rat-row-ops-to-gpu), rat.chunk_attention_step and "
+           "rat.window_attention_step (rat-step-ops-to-gpu)">,
     Option<"useForall", "use-forall", "bool", /*default=*/"true",
            "Generate scf.forall (parallel) tile loops instead of scf.for">
   ];
