@@ -132,6 +132,15 @@ def parse_verbose(text):
     return {"phases": phases, "notes": notes, "device": device, "peak_mem_bytes": peak}
 
 
+STATE_RE = re.compile(r"decode state: .*?, ([0-9.]+) MiB per sequence")
+
+
+def state_per_sequence(res):
+    """Bytes of decode state per sequence (-v `decode state:` line), or None."""
+    m = STATE_RE.search((res.get("stderr") or "") + (res.get("stdout") or ""))
+    return float(m.group(1)) * 1024 ** 2 if m else None
+
+
 def decode_steps_from_verbose(verbose):
     """(steps, ms) of the -v decode phase ('N steps' in its detail), or None."""
     d = verbose["phases"].get("decode")
@@ -1396,6 +1405,11 @@ class Bench:
         peak1 = probe.get("sampled_peak")
         fixed = wbytes + 1024 ** 3
         per_row = max((peak1 or 0) - fixed, 64 * 1024 ** 2)
+        # The prompt is prefilled in slices of sequences (the runtime's
+        # --prefill-rows default), so beyond a slice only the decode state
+        # (and the step's small temporaries) grows with the batch: memory is
+        # about (the B=8 probe's peak - 8 states) + B states.
+        state_row = state_per_sequence(probe)
         tried, best = [(1, probe, s1)], (1, probe, s1)
         # A second probe fits time(B) = a + b B.
         a_t, b_t = 0.0, t1
@@ -1408,7 +1422,10 @@ class Bench:
                     best = (8, p8, s8)
                     b_t = max((p8["wall_s"] - t1) / 7, 1e-3)
                     a_t = max(t1 - b_t, 0)
-                    if p8.get("sampled_peak"):
+                    if state_row and p8.get("sampled_peak"):
+                        per_row = state_row * 1.05 + 2 * 1024 ** 2
+                        fixed = max(p8["sampled_peak"] - 8 * per_row, fixed)
+                    elif p8.get("sampled_peak"):
                         per_row = max((p8["sampled_peak"] - (peak1 or 0)) / 7, 16 * 1024 ** 2)
         skipped = []
         for B in self.S["lm_batches"]:

@@ -385,6 +385,23 @@ public:
         });
   }
 
+  /// Row `T-1` of `[B, T, N]` copied into a new `[B, N]` tensor, computed
+  /// where it is built (not a view of `x`: once bufferized, the whole `x`
+  /// need not live until the function returns the row).
+  Value lastTokenCopy(Value x) {
+    SmallVector<OpFoldResult> s = shape(x);
+    Type et = cast<ShapedType>(x.getType()).getElementType();
+    return parallel({}, {}, {s[0], s[2]}, et, [&](OpBuilder &nb, ValueRange) {
+      Value bi = linalg::IndexOp::create(nb, loc, 0);
+      Value ni = linalg::IndexOp::create(nb, loc, 1);
+      Value t = tensor::DimOp::create(nb, loc, x, 1);
+      Value last = arith::SubIOp::create(
+          nb, loc, t, arith::ConstantIndexOp::create(nb, loc, 1));
+      return tensor::ExtractOp::create(nb, loc, x, ValueRange{bi, last, ni})
+          .getResult();
+    });
+  }
+
   /// Row `T-1` of `[B, T, N]` as `[B, N]`.
   Value lastToken(Value x) {
     SmallVector<OpFoldResult> s = shape(x);
@@ -454,17 +471,19 @@ public:
     AffineExpr d0, d1, d2;
     bindDims(ctx, d0, d1, d2);
     auto [laneMax, laneIdx] = fills({s[0], b.getIndexAttr(kLanes)});
+    // Loops (row, lane, column group): the two parallel loops lead, so the
+    // GPU mapping spreads B x 128 threads and each runs the V/128 steps.
     auto stage1 = linalg::GenericOp::create(
         b, loc, TypeRange{laneMax.getType(), laneIdx.getType()},
         ValueRange{rows}, ValueRange{laneMax, laneIdx},
-        SmallVector<AffineMap>{AffineMap::get(3, 0, {d0, d1, d2}, ctx),
-                               AffineMap::get(3, 0, {d0, d2}, ctx),
-                               AffineMap::get(3, 0, {d0, d2}, ctx)},
-        {utils::IteratorType::parallel, utils::IteratorType::reduction,
-         utils::IteratorType::parallel},
+        SmallVector<AffineMap>{AffineMap::get(3, 0, {d0, d2, d1}, ctx),
+                               AffineMap::get(3, 0, {d0, d1}, ctx),
+                               AffineMap::get(3, 0, {d0, d1}, ctx)},
+        {utils::IteratorType::parallel, utils::IteratorType::parallel,
+         utils::IteratorType::reduction},
         [&](OpBuilder &nb, Location, ValueRange a) {
-          Value c = linalg::IndexOp::create(nb, loc, 1);
-          Value l = linalg::IndexOp::create(nb, loc, 2);
+          Value c = linalg::IndexOp::create(nb, loc, 2);
+          Value l = linalg::IndexOp::create(nb, loc, 1);
           Value j = arith::AddIOp::create(
               nb, loc,
               arith::MulIOp::create(
@@ -703,8 +722,8 @@ public:
     intermediates = {{"gate", gate}, {"z", zSig},    {"q", q},      {"k", k},
                      {"v", v},       {"v_scan", vs}, {"k_scan", ks}};
     if (state) {
-      state->push_back(g.lastToken(vs));
-      state->push_back(g.lastToken(ks));
+      state->push_back(g.lastTokenCopy(vs));
+      state->push_back(g.lastTokenCopy(ks));
       int64_t l = c.chunkSize;
       // Row c of the chunk cache holds the state at min((c+1)L - 1, T - 1).
       auto chunkFinal = [&](OpBuilder &nb, Value row, Value last) {

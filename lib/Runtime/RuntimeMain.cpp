@@ -43,6 +43,11 @@ extern "C" __attribute__((weak)) rat::DeviceExecution *rat_cuda_execution(void);
 
 namespace {
 
+/// Default token budget of one prefill call of an LM: a larger batch is
+/// prefilled in slices of sequences (the activations of a prompt grow with
+/// batch x length; the decode state kept for every sequence does not).
+constexpr int64_t kPrefillTokens = 16384;
+
 //===----------------------------------------------------------------------===//
 // Command line
 //===----------------------------------------------------------------------===//
@@ -60,6 +65,9 @@ struct Options {
   /// --no-graphs or RAT_NO_GRAPHS: decode steps run eagerly on CUDA.
   bool noGraphs = false;
   std::optional<int64_t> promptLen, generate, bench, device;
+  /// --prefill-rows: sequences per prefill call (0: the whole batch at once;
+  /// unset: as many as fit kPrefillTokens tokens).
+  std::optional<int64_t> prefillRows;
   int64_t warmup = 2;
   /// Options that were given, to reject those the model kind does not take.
   std::set<std::string> given;
@@ -71,7 +79,8 @@ const std::set<std::string> &kindOptions(ModelKind kind) {
                                                  "--output", "--decode"};
   static const std::set<std::string> lm = {"--weights",    "--tokens",
                                            "--logits",     "--output",
-                                           "--prompt-len", "--generate"};
+                                           "--prompt-len", "--generate",
+                                           "--prefill-rows"};
   static const std::set<std::string> function = {
       "--weights", "--entry", "--arg", "--index", "--result"};
   switch (kind) {
@@ -118,7 +127,7 @@ Options parseOptions(int argc, char **argv) {
   static const std::set<std::string> valued = {
       "--weights",  "--input", "--output", "--tokens", "--logits",
       "--entry",    "--arg",   "--index",  "--result", "--prompt-len",
-      "--generate", "--bench", "--warmup", "--device"};
+      "--generate", "--bench", "--warmup", "--device", "--prefill-rows"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string name = arg, value;
@@ -191,6 +200,8 @@ Options parseOptions(int argc, char **argv) {
       options.warmup = parseInteger(name, value, 0);
     else if (name == "--device")
       options.device = parseInteger(name, value, 0);
+    else if (name == "--prefill-rows")
+      options.prefillRows = parseInteger(name, value, 0);
   }
   if (const char *env = std::getenv("RAT_NO_GRAPHS");
       env && *env && std::strcmp(env, "0") != 0)
@@ -225,8 +236,11 @@ void printUsage(const Manifest &manifest, const Options &options) {
         "  --prompt-len P       use the first P tokens as the prompt "
         "(default T)\n"
         "  --generate N         greedily generate N tokens; --output gets "
-        "[B, P+N] int32\n",
-        p.c_str(), p.c_str());
+        "[B, P+N] int32\n"
+        "  --prefill-rows R     run the prompt R sequences at a time (0: all "
+        "at once;\n"
+        "                       default: as many as fit %lld tokens)\n",
+        p.c_str(), p.c_str(), static_cast<long long>(kPrefillTokens));
     break;
   case ModelKind::Function:
     std::printf("usage: %s [--weights W.safetensors] [--entry NAME] "
@@ -988,6 +1002,10 @@ public:
   /// Whether steps are replayed from a graph.
   bool replaying() const { return phase == Phase::Replay; }
 
+  /// The state buffers the captured graph reads (empty before a capture):
+  /// a later run's prefill can write its state there directly.
+  const StatePool &graphStates() const { return stateBuffers; }
+
 private:
   enum class Phase { Eager, WarmUp, Capture, Replay };
 
@@ -1168,7 +1186,8 @@ private:
   std::string positionName;
   bool pending = false;
   /// Persistent buffers of the inputs and states the graph reads.
-  std::map<std::string, Tensor> inputBuffers, stateBuffers;
+  std::map<std::string, Tensor> inputBuffers;
+  StatePool stateBuffers;
   /// The results of the captured call, rewritten by every replay.
   std::vector<Tensor> results;
   std::unique_ptr<CapturedGraph> graph;
@@ -1363,6 +1382,90 @@ void checkTokens(const HostTensor &tokens, int64_t columns,
   }
 }
 
+/// Calls `entry` on `rows`-sequence slices of the batch (dim 0 of the input
+/// `tokensName` and of every result and state) and gathers the results and
+/// states into full-batch tensors; one call when rows >= batch. States are
+/// gathered into the buffers of `reuse` where name, type and shape match
+/// (the buffers a captured decode graph reads: no second copy of the state).
+std::vector<Tensor> callInSlices(Session &session, const EntrySpec &entry,
+                                 const CallInputs &inputs,
+                                 const std::string &tokensName, int64_t rows,
+                                 StatePool &states,
+                                 const StatePool *reuse = nullptr) {
+  const Tensor &tokens = inputs.tensors.at(tokensName);
+  int64_t batch = tokens.shape[0];
+  if (rows <= 0 || rows >= batch)
+    return session.call(entry, inputs, states);
+  DeviceBackend &device = session.device();
+  std::vector<Tensor> results;
+  size_t tokenRow = tokens.sizeInBytes() / static_cast<size_t>(batch);
+  // Copies rows [b0, b0 + n) of `part` into `full` (allocated on first use).
+  auto gather = [&](Tensor &full, const Tensor &part, int64_t b0, int64_t n,
+                    const std::string &what) {
+    if (part.shape.empty() || part.shape[0] != n)
+      throw RatError("entry '" + entry.name + "': " + what + " has shape " +
+                     formatShape(part.shape) + ", expected " +
+                     std::to_string(n) + " rows (a batch slice)");
+    if (!full.data) {
+      Shape shape = part.shape;
+      shape[0] = batch;
+      full = session.allocate(part.dtype, shape, /*zero=*/false);
+    }
+    size_t row = part.sizeInBytes() / static_cast<size_t>(n);
+    device.copyOnDevice(static_cast<uint8_t *>(full.data) +
+                            static_cast<size_t>(b0) * row,
+                        part.data, part.sizeInBytes());
+  };
+  for (int64_t b0 = 0; b0 < batch; b0 += rows) {
+    int64_t n = std::min(rows, batch - b0);
+    CallInputs slice = inputs;
+    Shape shape = tokens.shape;
+    shape[0] = n;
+    slice.tensors[tokensName] =
+        Session::view(tokens, static_cast<size_t>(b0) * tokenRow, shape);
+    StatePool part;
+    std::vector<Tensor> out = session.call(entry, slice, part);
+    results.resize(out.size());
+    // State results are gathered once, into `states` (below).
+    for (size_t i = 0; i < out.size(); ++i)
+      if (entry.results[i].role != Role::State)
+        gather(results[i], out[i], b0, n,
+               "result '" + entry.results[i].name + "'");
+    for (auto &[name, tensor] : part) {
+      Tensor &full = states[name];
+      if (b0 == 0 && reuse) {
+        auto it = reuse->find(name);
+        if (it != reuse->end() && it->second.dtype == tensor.dtype &&
+            it->second.shape.size() == tensor.shape.size() &&
+            it->second.shape[0] == batch &&
+            std::equal(tensor.shape.begin() + 1, tensor.shape.end(),
+                       it->second.shape.begin() + 1))
+          full = it->second;
+      }
+      gather(full, tensor, b0, n, "state '" + name + "'");
+    }
+  }
+  for (size_t i = 0; i < results.size(); ++i)
+    if (entry.results[i].role == Role::State)
+      results[i] = states.at(entry.results[i].name);
+  return results;
+}
+
+/// Whether every result and state of `entry` has the batch of its input as
+/// dim 0 (so that the batch can be prefilled in slices).
+bool batchLeads(const EntrySpec &entry, const ValueSpec &input) {
+  if (input.dims.empty() || !input.dims[0].isSymbolic())
+    return false;
+  const Dim &batch = input.dims[0];
+  for (const ValueSpec &arg : entry.args)
+    if (arg.role == Role::State && (arg.dims.empty() || !(arg.dims[0] == batch)))
+      return false;
+  for (const ValueSpec &result : entry.results)
+    if (result.dims.empty() || !(result.dims[0] == batch))
+      return false;
+  return true;
+}
+
 void runLm(Session &session, const Manifest &manifest, const Options &options) {
   requireOption(options.tokens, "--tokens", "(token ids [B, T])");
   int64_t generate = options.generate.value_or(0);
@@ -1422,6 +1525,18 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
                 static_cast<size_t>(promptLen) * sizeof(int32_t));
   CallInputs prefillInputs;
   prefillInputs.tensors[tokensSpec.name] = session.upload(std::move(prompt));
+  // Sequences per prefill call.
+  int64_t sliceRows = 0;
+  if (batchLeads(prefill, tokensSpec))
+    sliceRows = options.prefillRows.value_or(
+        std::max<int64_t>(1, kPrefillTokens / promptLen));
+  else if (options.prefillRows.value_or(0) > 0)
+    throw RatError("--prefill-rows: entry '" + prefill.name +
+                   "' has a result or state without the batch as its first "
+                   "dimension");
+  if (sliceRows > 0 && sliceRows < batch)
+    log.note("prefill in slices of " + std::to_string(sliceRows) +
+             " sequence(s) (--prefill-rows)");
   prefillInputs.sources[tokensSpec.name] = options.tokens;
   log.phase("upload", begin);
 
@@ -1465,6 +1580,8 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
     std::vector<double> stepMs;
     /// Host wall-clock times of the two phases, for -v.
     Clock::time_point start, prefillDone, decodeDone;
+    /// Bytes of decode state after the prefill (all sequences).
+    size_t stateBytes = 0;
   };
   auto runGeneration = [&](DeviceTimer *timer) {
     Generation run;
@@ -1481,10 +1598,14 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
     run.start = Clock::now();
     if (timer)
       timer->start();
-    run.prefillResults = session.call(prefill, prefillInputs, states);
+    run.prefillResults =
+        callInSlices(session, prefill, prefillInputs, tokensSpec.name,
+                     sliceRows, states, stepper ? &stepper->graphStates() : nullptr);
     if (timer)
       run.prefillMs = timer->stopMs();
     run.prefillDone = run.decodeDone = Clock::now();
+    for (const auto &[name, tensor] : states)
+      run.stateBytes += tensor.sizeInBytes();
     if (generate == 0)
       return run;
     const Tensor &first = run.prefillResults[nextIndex];
@@ -1520,6 +1641,11 @@ void runLm(Session &session, const Manifest &manifest, const Options &options) {
   };
 
   Generation run = runGeneration(nullptr);
+  if (run.stateBytes)
+    log.note("decode state: " + formatMiB(run.stateBytes) + " for " +
+             std::to_string(batch) + " sequence(s), " +
+             formatMiB(run.stateBytes / static_cast<size_t>(batch)) +
+             " per sequence");
   auto ms = [](Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
   };

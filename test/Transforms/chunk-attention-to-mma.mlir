@@ -38,3 +38,31 @@ func.func @unsupported(%q: memref<1x2x8x64xf32>, %k: memref<1x2x8x64xf32>, %v: m
   rat.chunk_attention chunk_size = 4 ins(%qb, %kb, %vb : memref<1x2x8x40xbf16>, memref<1x2x8x40xbf16>, memref<1x2x8x40xbf16>) outs(%ob : memref<1x2x8x40xbf16>)
   return
 }
+
+// -----
+
+// Sliding-window attention (window 1024) takes the same kernel: key rows
+// are consecutive tokens, the loop starts at the 64-aligned first key of
+// the tile's window (max(0, s0 - W) rounded down), runs to the last
+// query's position + 1 (at most the key count), and the mask keeps
+// s - W <= j <= s; no separate own-token term (the window contains it).
+// CHECK-LABEL: func.func @window
+// CHECK:         gpu.launch
+// CHECK-SAME:      threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c128
+// CHECK:           %[[KEYS:.+]] = memref.dim %{{.+}}, %c2{{.*}} : memref<?x4x?x64xbf16>
+// CHECK:           %[[END:.+]] = arith.minui %{{.+}}, %[[KEYS]] : index
+// CHECK:           arith.cmpi ult, %{{.+}}, %c1024
+// CHECK:           arith.subi %{{.+}}, %c1024
+// CHECK:           scf.for %{{.+}} = %{{.+}} to %[[END]] step %c64
+// CHECK:             nvvm.mma.sync
+// CHECK:             arith.addi %{{.+}}, %c1025
+// CHECK:             math.exp2
+// CHECK:             nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = true}
+// CHECK:           arith.divf
+// CHECK:           vector.store
+// CHECK-NOT:       memref.load
+// CHECK-NOT:     rat.window_attention
+func.func @window(%q: memref<?x4x?x64xbf16>, %k: memref<?x4x?x64xbf16>, %v: memref<?x4x?x64xbf16>, %o: memref<?x4x?x64xbf16>) {
+  rat.window_attention window = 1024 ins(%q, %k, %v : memref<?x4x?x64xbf16>, memref<?x4x?x64xbf16>, memref<?x4x?x64xbf16>) outs(%o : memref<?x4x?x64xbf16>)
+  return
+}

@@ -1,8 +1,9 @@
 // RUN: rat-opt %s --rat-matmul-to-mma -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: rat-opt %s --rat-matmul-to-mma="tile-sizes=128,128,32 warps=2,4 stages=2" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=STATIC
 
-// bf16 projection on buffers: two launches (small-M 64x64 tiles and the
-// 128x256 default, chosen on the host by the block count), cp.async
+// bf16 projection on buffers: three launches (small-M 64x64 tiles, medium
+// 128x128 tiles when they fill the SMs once, and the 128x256 default when
+// it fills them twice, chosen on the host by the block count), cp.async
 // staging, ldmatrix fragments, mma.sync m16n8k16 with f32 accumulators, a
 // bf16 epilogue. The default tile needs dynamic shared memory
 // (3 x (128 + 256) x 72 x 2 bytes); 128x128x32 with 2 stages is static.
@@ -10,6 +11,7 @@
 // CHECK:         memref.collapse_shape %{{.+}} {{\[\[}}0, 1], [2]] : memref<?x?x64xbf16> into memref<?x64xbf16>
 // CHECK:         scf.if
 // CHECK:           scf.if
+// CHECK:             scf.if
 // CHECK:             gpu.launch
 // CHECK-SAME:          threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c128
 // CHECK-SAME:          dynamic_shared_memory_size %{{.+}}
@@ -23,6 +25,10 @@
 // CHECK:                 nvvm.mma.sync A[{{.+}}] B[{{.+}}] C[{{.+}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK:               arith.truncf %{{.+}} : vector<2xf32> to vector<2xbf16>
 // CHECK:               vector.store
+// CHECK:             } else {
+// CHECK:               gpu.launch
+// CHECK-SAME:            threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c256
+// CHECK:                 nvgpu.ldmatrix %{{.+}} : memref<3x128x72xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
 // CHECK:           } else {
 // CHECK:             gpu.launch
 // CHECK-SAME:          threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c256
@@ -35,6 +41,37 @@
 // STATIC:             nvgpu.device_async_wait %{{.+}} {numGroups = 0 : i32}
 func.func @proj(%x: memref<?x?x64xbf16>, %w: memref<96x64xbf16>, %y: memref<?x?x96xbf16>) {
   rat.matmul ins(%x, %w : memref<?x?x64xbf16>, memref<96x64xbf16>) outs(%y : memref<?x?x96xbf16>)
+  return
+}
+
+// -----
+
+// K = 1024 (16 steps of 64): when the small tiles give fewer blocks than
+// two waves, K is split over grid z (at most 16 / 4 = 4 slices, at least 4
+// steps each); each slice stores f32 partial products into a [splits, M, N]
+// buffer, and a second kernel sums them (4 columns per thread) into the
+// bf16 result. Otherwise the small kernel runs unsplit.
+// CHECK-LABEL: func.func @proj_split
+// CHECK:         %[[WANT:.+]] = arith.minui %{{.+}}, %c4 : index
+// CHECK:         %[[PER:.+]] = arith.ceildivui %c16{{.*}}, %[[WANT]] : index
+// CHECK:         %[[SPLITS:.+]] = arith.ceildivui %c16{{.*}}, %[[PER]] : index
+// CHECK:         scf.if
+// CHECK:           %[[PART:.+]] = memref.alloc(%[[SPLITS]], %{{.+}}) : memref<?x?x2048xf32>
+// CHECK:           gpu.launch blocks(%[[Z0:.+]], %{{.+}}, %[[Z:.+]]) in ({{.+}}, %{{.+}} = %[[SPLITS]])
+// CHECK:             arith.muli %[[Z]], %[[PER]] : index
+// CHECK:             scf.for
+// CHECK:               nvvm.mma.sync
+// CHECK:             vector.store %{{.+}}, %[[PART]][%[[Z]], %{{.+}}, %{{.+}}] : memref<?x?x2048xf32>, vector<2xf32>
+// CHECK:           gpu.launch
+// CHECK:             scf.for %{{.+}} = %{{.+}} to %[[SPLITS]]
+// CHECK:               vector.load %[[PART]]
+// CHECK:             arith.truncf %{{.+}} : vector<4xf32> to vector<4xbf16>
+// CHECK:           memref.dealloc %[[PART]]
+// CHECK:         } else {
+// CHECK:           gpu.launch
+// CHECK:             vector.store %{{.+}} : memref<?x2048xbf16>, vector<2xbf16>
+func.func @proj_split(%x: memref<?x1024xbf16>, %w: memref<2048x1024xbf16>, %y: memref<?x2048xbf16>) {
+  rat.matmul ins(%x, %w : memref<?x1024xbf16>, memref<2048x1024xbf16>) outs(%y : memref<?x2048xbf16>)
   return
 }
 

@@ -1,18 +1,40 @@
 // RUN: rat-opt %s --rat-row-ops-to-gpu -split-input-file | FileCheck %s
 
-// rms_norm: a warp per row, 16-byte (8 x bf16) loads, butterfly shuffles.
+// rms_norm: a warp per row, 2 warps per block, 16-byte (8 x bf16) loads,
+// butterfly shuffles. 2048 columns are 8 vector steps per lane: unrolled,
+// all 8 loads issued before the reduction and reused for the scaling.
 // CHECK-LABEL: func.func @norm
 // CHECK:         memref.collapse_shape
 // CHECK:         gpu.launch
-// CHECK:           scf.for
-// CHECK:             vector.load %{{.+}} : memref<?x2048xbf16>, vector<8xbf16>
-// CHECK:             vector.reduction <add>
+// CHECK-SAME:      threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c64
+// CHECK-NOT:       scf.for
+// CHECK-COUNT-8:   vector.load %{{.+}} : memref<?x2048xbf16>, vector<8xbf16>
+// CHECK-COUNT-8:   math.fma
+// CHECK:           vector.reduction <add>
 // CHECK:           gpu.shuffle  xor %{{.+}}, %c16_i32
 // CHECK:           math.rsqrt
-// CHECK:           vector.store %{{.+}} : memref<?x2048xbf16>, vector<8xbf16>
+// CHECK-NOT:       vector.load %{{.+}} : memref<?x2048xbf16>
+// CHECK-COUNT-8:   vector.store %{{.+}} : memref<?x2048xbf16>, vector<8xbf16>
 // CHECK-NOT:     rat.rms_norm
 func.func @norm(%x: memref<?x?x2048xbf16>, %w: memref<2048xbf16>, %y: memref<?x?x2048xbf16>) {
   rat.rms_norm epsilon = 1.0e-06 ins(%x, %w : memref<?x?x2048xbf16>, memref<2048xbf16>) outs(%y : memref<?x?x2048xbf16>)
+  return
+}
+
+// -----
+
+// Long rows (17 vector steps per lane > 16): loops, the row read twice.
+// CHECK-LABEL: func.func @norm_long
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK:             vector.load %{{.+}} : memref<?x4352xbf16>, vector<8xbf16>
+// CHECK:             vector.reduction <add>
+// CHECK:           gpu.shuffle  xor %{{.+}}, %c16_i32
+// CHECK:           scf.for
+// CHECK:             vector.load %{{.+}} : memref<?x4352xbf16>, vector<8xbf16>
+// CHECK:             vector.store %{{.+}} : memref<?x4352xbf16>, vector<8xbf16>
+func.func @norm_long(%x: memref<?x4352xbf16>, %w: memref<4352xbf16>, %y: memref<?x4352xbf16>) {
+  rat.rms_norm epsilon = 1.0e-06 ins(%x, %w : memref<?x4352xbf16>, memref<4352xbf16>) outs(%y : memref<?x4352xbf16>)
   return
 }
 

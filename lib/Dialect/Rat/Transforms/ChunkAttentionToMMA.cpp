@@ -1,7 +1,8 @@
 //===- ChunkAttentionToMMA.cpp - chunk attention on tensor cores -*- C++ -*-=//
 //
-// Implements -rat-chunk-attention-to-mma: rat.chunk_attention on 16-bit
-// float buffers becomes a gpu.launch of a FlashAttention-style kernel.
+// Implements -rat-chunk-attention-to-mma: rat.chunk_attention and
+// rat.window_attention on 16-bit float buffers become gpu.launch ops of a
+// FlashAttention-style kernel.
 //
 // Query s (global position) attends to the chunk-final states
 // k[jL + L - 1] for j < s / L, and to its own k[s]. One block of 4 warps
@@ -18,6 +19,10 @@
 // The own-token term is merged last (one more online-softmax update per
 // row), then O / l is stored. Blocks run the query tiles with the most
 // states first.
+//
+// rat.window_attention takes the same kernel with consecutive key rows
+// (from the tile's first window start, 64-aligned, to its last query), a
+// window-and-causal mask and no own-token term.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,10 +52,13 @@ constexpr int64_t kThreads = 32 * kWarps;
 constexpr int64_t kPad = 8;
 } // namespace
 
-bool mlir::rat::canLowerChunkAttentionToMMA(ChunkAttentionOp op) {
+/// The shared operand checks of both attention kinds.
+static bool canLowerAttentionToMMA(Operation *op, Value q, Value k, Value v,
+                                   Value init) {
+  (void)op;
   SmallVector<ShapedType> types;
-  for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getInit()})
-    types.push_back(cast<ShapedType>(v.getType()));
+  for (Value x : {q, k, v, init})
+    types.push_back(cast<ShapedType>(x.getType()));
   Type et = types[0].getElementType();
   if (!et.isBF16() && !et.isF16())
     return false;
@@ -68,21 +76,54 @@ bool mlir::rat::canLowerChunkAttentionToMMA(ChunkAttentionOp op) {
          types[3].getDimSize(3) == dv;
 }
 
+bool mlir::rat::canLowerChunkAttentionToMMA(ChunkAttentionOp op) {
+  return canLowerAttentionToMMA(op, op.getQuery(), op.getKey(), op.getValue(),
+                                op.getInit());
+}
+
+bool mlir::rat::canLowerWindowAttentionToMMA(WindowAttentionOp op) {
+  return op.getInits().size() == 1 &&
+         canLowerAttentionToMMA(op, op.getQuery(), op.getKey(), op.getValue(),
+                                op.getInit());
+}
+
 namespace {
+/// What the kernel computes: chunk attention (keys are the chunk-final
+/// states, plus the own token) or sliding-window attention over tokens.
+struct AttentionSpec {
+  Operation *op;
+  Value q, k, v, out, offset;
+  bool window;
+  int64_t chunk = 0;  // L (chunk attention)
+  int64_t width = 0;  // W (window attention; 0 = full causal)
+  double scale;
+
+  static AttentionSpec of(ChunkAttentionOp op) {
+    return {op, op.getQuery(), op.getKey(), op.getValue(), op.getInit(),
+            op.getOffset(), false, static_cast<int64_t>(op.getChunkSize()), 0,
+            op.getScaleOrDefault()};
+  }
+  static AttentionSpec of(WindowAttentionOp op) {
+    return {op, op.getQuery(), op.getKey(), op.getValue(), op.getInit(),
+            op.getOffset(), true, 0, static_cast<int64_t>(op.getWindow()),
+            op.getScaleOrDefault()};
+  }
+};
+
 struct KernelBuilder {
-  ChunkAttentionOp op;
+  AttentionSpec spec;
   RewriterBase &b;
   Location loc;
   IndexMath h;
   Type et, f32;
   int64_t dh, dv;
 
-  KernelBuilder(ChunkAttentionOp op, RewriterBase &b)
-      : op(op), b(b), loc(op.getLoc()), h{b, op.getLoc()} {
-    et = cast<MemRefType>(op.getQuery().getType()).getElementType();
+  KernelBuilder(const AttentionSpec &spec, RewriterBase &b)
+      : spec(spec), b(b), loc(spec.op->getLoc()), h{b, spec.op->getLoc()} {
+    et = cast<MemRefType>(spec.q.getType()).getElementType();
     f32 = b.getF32Type();
-    dh = cast<MemRefType>(op.getQuery().getType()).getDimSize(3);
-    dv = cast<MemRefType>(op.getValue().getType()).getDimSize(3);
+    dh = cast<MemRefType>(spec.q.getType()).getDimSize(3);
+    dv = cast<MemRefType>(spec.v.getType()).getDimSize(3);
   }
 
   Value fconst(double v) { return mma::f32Constant(b, loc, v); }
@@ -128,18 +169,17 @@ struct KernelBuilder {
 
   void build() {
     MLIRContext *ctx = b.getContext();
-    b.setInsertionPoint(op);
-    Value q = op.getQuery(), k = op.getKey(), v = op.getValue(),
-          out = op.getInit();
+    b.setInsertionPoint(spec.op);
+    Value q = spec.q, k = spec.k, v = spec.v, out = spec.out;
     Value batches = memref::DimOp::create(b, loc, out, 0);
     Value heads = memref::DimOp::create(b, loc, out, 1);
     Value tq = memref::DimOp::create(b, loc, out, 2);
     Value hq = memref::DimOp::create(b, loc, q, 1);
     Value hk = memref::DimOp::create(b, loc, k, 1);
-    Value offset = op.getOffset() ? op.getOffset() : h.c(0);
-    int64_t L = op.getChunkSize();
+    Value offset = spec.offset ? spec.offset : h.c(0);
+    int64_t L = spec.chunk, W = spec.width;
     // exp(x * scale) = exp2(x * scale * log2(e)).
-    double scale2 = op.getScaleOrDefault() * 1.4426950408889634;
+    double scale2 = spec.scale * 1.4426950408889634;
     Value tiles = arith::CeilDivUIOp::create(b, loc, tq, h.c(kQueries));
     Value nonEmpty = h.andI(h.lt(h.c(0), tiles),
                             h.andI(h.lt(h.c(0), batches), h.lt(h.c(0), heads)));
@@ -183,13 +223,28 @@ struct KernelBuilder {
     // This thread's two query rows (tile rows r0 and r0 + 8).
     Value r0 = h.add(h.mul(warp, 16), h.div(lane, 4));
     Value colInFrag = h.mul(h.rem(lane, 4), 2);
-    SmallVector<Value> token(2), chunkOf(2);
+    // Chunk attention: the states j < chunk(s) of a query at position s.
+    // Window attention: the keys at positions max(0, s - W) .. s.
+    SmallVector<Value> token(2), limit(2);
     for (int64_t i = 0; i < 2; ++i) {
       token[i] = h.add(t0, h.add(r0, 8 * i));
-      chunkOf[i] = h.div(h.add(offset, token[i]), L);
+      Value pos = h.add(offset, token[i]);
+      limit[i] = spec.window ? pos : h.div(pos, L);
     }
     Value lastToken = h.min(h.add(t0, kQueries - 1), h.sub(tq, one));
-    Value numStates = h.div(h.add(offset, lastToken), L);
+    // Key rows (states) [first, numStates) are visited, kStates per step.
+    Value first = zero, numStates;
+    if (spec.window) {
+      Value keys = memref::DimOp::create(b, loc, k, 2);
+      numStates = h.min(h.add(h.add(offset, lastToken), one), keys);
+      if (W > 0) {
+        Value low = h.add(offset, t0);
+        Value from = h.select(h.lt(low, h.c(W)), zero, h.sub(low, h.c(W)));
+        first = h.mul(h.div(from, kStates), kStates);
+      }
+    } else {
+      numStates = h.div(h.add(offset, lastToken), L);
+    }
 
     int64_t sTiles = kStates / 8, oTiles = dv / 8;
     Value negInf = fconst(-INFINITY), fzero = fconst(0.0);
@@ -199,7 +254,7 @@ struct KernelBuilder {
     Value bCol = h.mul(h.rem(h.div(lane, 8), 2), 8);
     Value scale2v = fconst(scale2);
 
-    auto loop = scf::ForOp::create(b, loc, zero, numStates, h.c(kStates),
+    auto loop = scf::ForOp::create(b, loc, first, numStates, h.c(kStates),
                                    inits);
     {
       OpBuilder::InsertionGuard g(b);
@@ -210,7 +265,10 @@ struct KernelBuilder {
                            loop.getRegionIterArgs()[oTiles * 4 + 1]};
       SmallVector<Value> l{loop.getRegionIterArgs()[oTiles * 4 + 2],
                            loop.getRegionIterArgs()[oTiles * 4 + 3]};
-      auto stateRow = [&](Value r) { return h.add(h.mul(h.add(j0, r), L), L - 1); };
+      auto stateRow = [&](Value r) {
+        return spec.window ? h.add(j0, r)
+                           : h.add(h.mul(h.add(j0, r), L), L - 1);
+      };
       auto stateValid = [&](Value r) { return h.lt(h.add(j0, r), numStates); };
       Value kToken = stage(tid, k, batch, headK, smK, dh, stateRow, stateValid);
       stage(tid, v, batch, head, smV, dv, stateRow, stateValid);
@@ -232,11 +290,20 @@ struct KernelBuilder {
             std::copy(next.begin(), next.end(), s.begin() + base);
           }
         }
-      // Scale (log2 domain) and mask states j >= s / L.
+      // Scale (log2 domain) and mask: states j >= s / L (chunk); keys
+      // j > s or j < s - W (window).
       for (int64_t nt = 0; nt < sTiles; ++nt)
         for (int64_t e = 0; e < 4; ++e) {
           Value j = h.add(j0, h.add(colInFrag, nt * 8 + e % 2));
-          Value visible = h.lt(j, chunkOf[e / 2]);
+          Value lim = limit[e / 2];
+          Value visible;
+          if (!spec.window) {
+            visible = h.lt(j, lim);
+          } else {
+            visible = h.lt(j, h.add(lim, one));
+            if (W > 0)
+              visible = h.andI(visible, h.lt(lim, h.add(j, h.c(W + 1))));
+          }
           Value scaled = fmul(s[nt * 4 + e], scale2v);
           s[nt * 4 + e] = h.select(visible, scaled, negInf);
         }
@@ -300,6 +367,25 @@ struct KernelBuilder {
       scf::YieldOp::create(b, loc, yields);
     }
 
+    if (spec.window) {
+      // Every query sees its own key: l > 0. Normalise and store.
+      for (int64_t i = 0; i < 2; ++i) {
+        Value inv = arith::DivFOp::create(
+            b, loc, fconst(1.0), loop.getResult(oTiles * 4 + 2 + i));
+        auto ifOp = scf::IfOp::create(b, loc, h.lt(token[i], tq), false);
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        for (int64_t nt = 0; nt < oTiles; ++nt) {
+          Value col = h.add(colInFrag, nt * 8);
+          mma::storePair(b, loc,
+                         fmul(loop.getResult(nt * 4 + 2 * i), inv),
+                         fmul(loop.getResult(nt * 4 + 2 * i + 1), inv), out,
+                         ValueRange{batch, head, token[i], col});
+        }
+      }
+      gpu::TerminatorOp::create(b, loc);
+      return;
+    }
     // Own-token term, then normalise and store.
     Value lastRow = h.sub(tq, one);
     for (int64_t i = 0; i < 2; ++i) {
@@ -347,16 +433,23 @@ struct KernelBuilder {
 struct RatChunkAttentionToMMAPass
     : rat::impl::RatChunkAttentionToMMABase<RatChunkAttentionToMMAPass> {
   void runOnOperation() override {
-    SmallVector<ChunkAttentionOp> ops;
-    getOperation().walk([&](ChunkAttentionOp op) {
-      if (op.hasPureBufferSemantics() && mma::isHostLevel(op) &&
-          canLowerChunkAttentionToMMA(op))
-        ops.push_back(op);
+    SmallVector<AttentionSpec> ops;
+    getOperation().walk([&](Operation *op) {
+      if (!mma::isHostLevel(op))
+        return;
+      if (auto attn = dyn_cast<ChunkAttentionOp>(op)) {
+        if (attn.hasPureBufferSemantics() && canLowerChunkAttentionToMMA(attn))
+          ops.push_back(AttentionSpec::of(attn));
+      } else if (auto attn = dyn_cast<WindowAttentionOp>(op)) {
+        if (attn.hasPureBufferSemantics() &&
+            canLowerWindowAttentionToMMA(attn))
+          ops.push_back(AttentionSpec::of(attn));
+      }
     });
     IRRewriter rewriter(&getContext());
-    for (ChunkAttentionOp op : ops) {
-      KernelBuilder(op, rewriter).build();
-      rewriter.eraseOp(op);
+    for (const AttentionSpec &spec : ops) {
+      KernelBuilder(spec, rewriter).build();
+      rewriter.eraseOp(spec.op);
     }
   }
 };

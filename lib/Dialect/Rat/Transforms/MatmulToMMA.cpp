@@ -3,19 +3,22 @@
 // Implements -rat-matmul-to-mma: a rat.matmul on 16-bit float buffers
 // becomes a gpu.launch of a tiled mma.sync kernel.
 //
-// Kernel (one block of 8 warps per 128x128 tile of C = X * W^T):
-//   - X rows [m0, m0+128) and W rows [n0, n0+128) are staged 32 columns of K
-//     at a time in shared memory, double buffered: cp.async copies of 16
-//     bytes (zero-filled past M or N) for step k+1 are in flight while step
-//     k is multiplied. Shared rows are padded from 32 to 40 elements, so the
-//     eight 16-byte rows an ldmatrix reads fall in distinct banks.
-//   - Warp (wm, wn) in a 2x4 grid owns the 64x32 sub-tile at
-//     (wm*64, wn*32): 4x4 m16n8 accumulators (64 f32 per thread), fed per
-//     16-wide K slice by 4 ldmatrix.x4 of X (A fragments, row-major) and 2
-//     ldmatrix.x4 of W (B fragments: W is [N, K], i.e. B = W^T column-major,
-//     so no transpose is needed) and 16 mma.sync.m16n8k16.
+// Kernel (default: one block of 8 warps per 128x256 tile of C = X * W^T):
+//   - X rows [m0, m0+tileM) and W rows [n0, n0+tileN) are staged tileK
+//     columns of K at a time in shared memory, in a ring of `stages`
+//     buffers: cp.async copies of 16 bytes (zero-filled past M or N) for
+//     the next steps are in flight while step k is multiplied. Shared rows
+//     are padded by 8 elements, so the eight 16-byte rows an ldmatrix reads
+//     fall in distinct banks.
+//   - Warp (wm, wn) owns a (tileM/warpsM)x(tileN/warpsN) sub-tile of m16n8
+//     f32 accumulators, fed per 16-wide K slice by ldmatrix.x4 of X (A
+//     fragments, row-major) and of W (B fragments: W is [N, K], i.e. B =
+//     W^T column-major, so no transpose is needed) and mma.sync.m16n8k16.
 //   - The epilogue rounds to the destination type and stores pairs of
 //     columns, skipping rows past M.
+// Few rows: a 64x64-tile kernel of 4 warps, and split K (grid z) with a
+// second kernel summing the f32 partial products when even those tiles
+// leave the GPU short of blocks (see buildSmallLaunch).
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,10 +96,18 @@ std::string unsupportedReason(MatmulOp op, const Config &cfg) {
   return "";
 }
 
+/// Split-K: grid z runs `splits` slices of `stepsPerSplit` K steps each and
+/// stores its f32 partial product in `partials[z]` ([splits, M, N]), which
+/// a second kernel sums into the result.
+struct SplitK {
+  Value splits, stepsPerSplit, partials;
+};
+
 /// Emits, at the insertion point, the launch of `cfg`'s kernel computing
-/// out[M, N] = x[M, K] * w[N, K]^T.
+/// out[M, N] = x[M, K] * w[N, K]^T (with `split`: the partial products).
 void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
-                 const Config &cfg, RewriterBase &rewriter) {
+                 const Config &cfg, RewriterBase &rewriter,
+                 const SplitK *split = nullptr) {
   MLIRContext *ctx = rewriter.getContext();
   IndexMath h{rewriter, loc};
   auto wType = cast<MemRefType>(w.getType());
@@ -109,6 +120,7 @@ void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
   Value gridN = h.c((n + cfg.tileN - 1) / cfg.tileN);
   Value gridM = arith::CeilDivUIOp::create(rewriter, loc, m, h.c(cfg.tileM));
   Value one = h.c(1);
+  Value gridZ = split ? split->splits : one;
   auto xTileType = mma::sharedBuffer({stages, cfg.tileM, cfg.pitch()}, et);
   auto wTileType = mma::sharedBuffer({stages, cfg.tileN, cfg.pitch()}, et);
   int64_t elementBytes = et.getIntOrFloatBitWidth() / 8;
@@ -118,7 +130,7 @@ void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
   gpu::LaunchOp launch;
   if (!dynamicShared) {
     launch = gpu::LaunchOp::create(
-        rewriter, loc, gridN, gridM, one, h.c(threads), one, one,
+        rewriter, loc, gridN, gridM, gridZ, h.c(threads), one, one,
         /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
         /*asyncDependencies=*/{}, TypeRange{xTileType, wTileType});
     rewriter.setInsertionPointToStart(&launch.getBody().front());
@@ -129,7 +141,7 @@ void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
     // the kernel's limit at launch).
     Value bytes = arith::ConstantOp::create(
         rewriter, loc, rewriter.getI32IntegerAttr(sharedBytes));
-    launch = gpu::LaunchOp::create(rewriter, loc, gridN, gridM, one,
+    launch = gpu::LaunchOp::create(rewriter, loc, gridN, gridM, gridZ,
                                    h.c(threads), one, one, bytes);
     rewriter.setInsertionPointToStart(&launch.getBody().front());
     auto rawType = MemRefType::get({ShapedType::kDynamic},
@@ -188,13 +200,21 @@ void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
         rewriter, loc, nvgpu::DeviceAsyncTokenType::get(ctx), tokens);
   };
   int64_t steps = k / cfg.tileK;
-  Value stepCount = h.c(steps);
+  // This block's K steps: [stepBase, stepBase + stepCount).
+  Value stepCount = h.c(steps), stepBase = zero;
+  if (split) {
+    stepBase = h.mul(launch.getBlockIds().z, split->stepsPerSplit);
+    stepCount = h.min(split->stepsPerSplit, h.sub(stepCount, stepBase));
+  }
+  auto kOffset = [&](Value step) {
+    return h.mul(h.add(stepBase, step), cfg.tileK);
+  };
   // Prologue: steps 0 .. stages-2, one group each (zero-byte past the end,
   // so that the number of groups in flight is uniform).
   Value first;
   for (int64_t s = 0; s + 1 < stages; ++s) {
     Value more = h.lt(h.c(s), stepCount);
-    Value token = issue(h.c(s), h.select(more, h.c(s * cfg.tileK), zero), more);
+    Value token = issue(h.c(s), h.select(more, kOffset(h.c(s)), zero), more);
     if (!first)
       first = token;
   }
@@ -223,8 +243,7 @@ void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
     gpu::BarrierOp::create(rewriter, loc);
     Value ahead = h.add(kt, stages - 1);
     Value more = h.lt(ahead, stepCount);
-    issue(h.rem(ahead, stages), h.select(more, h.mul(ahead, cfg.tileK), zero),
-          more);
+    issue(h.rem(ahead, stages), h.select(more, kOffset(ahead), zero), more);
     Value stage = h.rem(kt, stages);
 
     for (int64_t kk = 0; kk < cfg.tileK; kk += 16) {
@@ -274,19 +293,118 @@ void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
                                       h.andI(colOk, h.lt(r, m)), false);
         OpBuilder::InsertionGuard g(rewriter);
         rewriter.setInsertionPointToStart(&ifOp.getThenRegion().front());
-        mma::storePair(rewriter, loc, loop.getResult(base + 2 * half),
-                       loop.getResult(base + 2 * half + 1), out,
-                       ValueRange{r, column});
+        if (split)
+          mma::storePair(rewriter, loc, loop.getResult(base + 2 * half),
+                         loop.getResult(base + 2 * half + 1), split->partials,
+                         ValueRange{launch.getBlockIds().z, r, column});
+        else
+          mma::storePair(rewriter, loc, loop.getResult(base + 2 * half),
+                         loop.getResult(base + 2 * half + 1), out,
+                         ValueRange{r, column});
       }
     }
   gpu::TerminatorOp::create(rewriter, loc);
+  rewriter.setInsertionPointAfter(launch);
+}
+
+/// Emits the launch of the kernel that sums the `splits` f32 partial
+/// products `partials` [splits, M, N] into `out` [M, N] (rounded to its
+/// element type): one thread per 4 consecutive columns.
+void buildSplitReduce(Location loc, Value partials, Value out, Value splits,
+                      Value m, int64_t n, RewriterBase &rewriter) {
+  IndexMath h{rewriter, loc};
+  constexpr int64_t kThreads = 256;
+  int64_t quadsPerRow = n / 4;
+  Value quads = h.mul(m, quadsPerRow);
+  Value one = h.c(1);
+  auto launch = gpu::LaunchOp::create(
+      rewriter, loc,
+      arith::CeilDivUIOp::create(rewriter, loc, quads, h.c(kThreads)), one,
+      one, h.c(kThreads), one, one);
+  rewriter.setInsertionPointToStart(&launch.getBody().front());
+  Value q = h.add(h.mul(launch.getBlockIds().x, kThreads),
+                  launch.getThreadIds().x);
+  auto inRange = scf::IfOp::create(rewriter, loc, h.lt(q, quads), false);
+  {
+    OpBuilder::InsertionGuard g(rewriter);
+    rewriter.setInsertionPointToStart(&inRange.getThenRegion().front());
+    Value row = h.div(q, quadsPerRow), col = h.mul(h.rem(q, quadsPerRow), 4);
+    auto v4 = VectorType::get({4}, rewriter.getF32Type());
+    Value init = arith::ConstantOp::create(
+        rewriter, loc, v4, DenseElementsAttr::get(v4, 0.0f));
+    auto sum = scf::ForOp::create(rewriter, loc, h.c(0), splits, one,
+                                  ValueRange{init});
+    {
+      OpBuilder::InsertionGuard g2(rewriter);
+      rewriter.setInsertionPointToStart(sum.getBody());
+      Value part = vector::LoadOp::create(
+          rewriter, loc, v4, partials,
+          ValueRange{sum.getInductionVar(), row, col});
+      scf::YieldOp::create(rewriter, loc,
+                           ValueRange{arith::AddFOp::create(
+                               rewriter, loc, sum.getRegionIterArgs()[0],
+                               part)});
+    }
+    Value total = sum.getResult(0);
+    Type et = cast<MemRefType>(out.getType()).getElementType();
+    if (!et.isF32())
+      total = arith::TruncFOp::create(rewriter, loc,
+                                      VectorType::get({4}, et), total);
+    vector::StoreOp::create(rewriter, loc, total, out, ValueRange{row, col});
+  }
+  rewriter.setInsertionPointAfter(inRange);
+  gpu::TerminatorOp::create(rewriter, loc);
+  rewriter.setInsertionPointAfter(launch);
+}
+
+/// Few rows: `small`'s tiles, and when they still leave the GPU short of
+/// blocks (a decode step's weight matrices are streamed by a few dozen
+/// blocks otherwise), K split over grid z so that every SM streams weights;
+/// a second kernel sums the f32 partial products.
+void buildSmallLaunch(Location loc, Value x, Value w, Value out, Value m,
+                      const Config &small, int64_t waveBlocks,
+                      RewriterBase &rewriter) {
+  IndexMath h{rewriter, loc};
+  auto wType = cast<MemRefType>(w.getType());
+  int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
+  int64_t steps = k / small.tileK;
+  // At least 4 K steps per slice, and at most 32 slices.
+  int64_t maxSplits = std::min<int64_t>(32, steps / 4);
+  if (maxSplits < 2 || n % 4 != 0) {
+    buildLaunch(loc, x, w, out, m, small, rewriter);
+    return;
+  }
+  Value blocks =
+      h.mul(arith::CeilDivUIOp::create(rewriter, loc, m, h.c(small.tileM)),
+            (n + small.tileN - 1) / small.tileN);
+  Value wanted = h.min(
+      arith::CeilDivUIOp::create(rewriter, loc, h.c(waveBlocks), blocks),
+      h.c(maxSplits));
+  Value perSplit =
+      arith::CeilDivUIOp::create(rewriter, loc, h.c(steps), wanted);
+  Value splits =
+      arith::CeilDivUIOp::create(rewriter, loc, h.c(steps), perSplit);
+  auto choice =
+      scf::IfOp::create(rewriter, loc, h.lt(h.c(1), splits), true);
+  rewriter.setInsertionPointToStart(&choice.getThenRegion().front());
+  auto partialsType = MemRefType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic, n}, rewriter.getF32Type());
+  Value partials = memref::AllocOp::create(rewriter, loc, partialsType,
+                                           ValueRange{splits, m});
+  SplitK split{splits, perSplit, partials};
+  buildLaunch(loc, x, w, out, m, small, rewriter, &split);
+  buildSplitReduce(loc, partials, out, splits, m, n, rewriter);
+  memref::DeallocOp::create(rewriter, loc, partials);
+  rewriter.setInsertionPointToStart(&choice.getElseRegion().front());
+  buildLaunch(loc, x, w, out, m, small, rewriter);
 }
 
 /// Replaces `op` by its kernel launch: `cfg`'s tiles when they give the GPU
-/// at least two waves of blocks, else the small-tile configuration (decode
-/// steps and short prompts have few rows).
-void buildKernel(MatmulOp op, const Config &cfg, const Config &small,
-                 RewriterBase &rewriter) {
+/// at least two waves of blocks, else `medium`'s when they give at least
+/// one, else the small-tile configuration (decode steps and short prompts
+/// have few rows), with split K when needed.
+void buildKernel(MatmulOp op, const Config &cfg, const Config &medium,
+                 const Config &small, RewriterBase &rewriter) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   IndexMath h{rewriter, loc};
@@ -301,16 +419,29 @@ void buildKernel(MatmulOp op, const Config &cfg, const Config &small,
   if (k % small.tileK != 0 || cfg.tileM == small.tileM) {
     buildLaunch(loc, x, w, out, m, cfg, rewriter);
   } else {
-    constexpr int64_t kWaveBlocks = 2 * 132;
-    Value blocks = h.mul(
-        arith::CeilDivUIOp::create(rewriter, loc, m, h.c(cfg.tileM)),
-        (n + cfg.tileN - 1) / cfg.tileN);
-    auto choice = scf::IfOp::create(rewriter, loc,
-                                    h.lt(blocks, h.c(kWaveBlocks)), true);
-    rewriter.setInsertionPointToStart(&choice.getThenRegion().front());
-    buildLaunch(loc, x, w, out, m, small, rewriter);
+    constexpr int64_t kSMs = 132, kWaveBlocks = 2 * kSMs;
+    auto blocksOf = [&](const Config &c) {
+      return h.mul(arith::CeilDivUIOp::create(rewriter, loc, m, h.c(c.tileM)),
+                   (n + c.tileN - 1) / c.tileN);
+    };
+    auto choice = scf::IfOp::create(
+        rewriter, loc, h.lt(blocksOf(cfg), h.c(kWaveBlocks)), true);
     rewriter.setInsertionPointToStart(&choice.getElseRegion().front());
     buildLaunch(loc, x, w, out, m, cfg, rewriter);
+    rewriter.setInsertionPointToStart(&choice.getThenRegion().front());
+    auto sameTile = [](const Config &a, const Config &b) {
+      return a.tileM == b.tileM && a.tileN == b.tileN;
+    };
+    bool useMedium = k % medium.tileK == 0 && !sameTile(medium, cfg) &&
+                     !sameTile(medium, small);
+    if (useMedium) {
+      auto mid = scf::IfOp::create(
+          rewriter, loc, h.lt(blocksOf(medium), h.c(kSMs)), true);
+      rewriter.setInsertionPointToStart(&mid.getElseRegion().front());
+      buildLaunch(loc, x, w, out, m, medium, rewriter);
+      rewriter.setInsertionPointToStart(&mid.getThenRegion().front());
+    }
+    buildSmallLaunch(loc, x, w, out, m, small, kWaveBlocks, rewriter);
   }
   rewriter.eraseOp(op);
 }
@@ -349,6 +480,14 @@ struct RatMatmulToMMAPass
           unsupportedReason(op, cfg).empty())
         matmuls.push_back(op);
     });
+    // Some hundreds of rows: 128x128 tiles of 8 warps (64x32 each).
+    Config medium;
+    medium.tileM = 128;
+    medium.tileN = 128;
+    medium.tileK = 64;
+    medium.warpsM = 2;
+    medium.warpsN = 4;
+    medium.stages = 3;
     // Few rows: 64x64 tiles of 4 warps (32x32 each).
     Config small;
     small.tileM = 64;
@@ -359,7 +498,7 @@ struct RatMatmulToMMAPass
     small.stages = 3;
     IRRewriter rewriter(&getContext());
     for (MatmulOp op : matmuls)
-      buildKernel(op, cfg, small, rewriter);
+      buildKernel(op, cfg, medium, small, rewriter);
   }
 };
 } // namespace

@@ -3,9 +3,11 @@
 // Implements -rat-row-ops-to-gpu: rat.rms_norm and rat.rope on contiguous
 // buffers become gpu.launch ops whose threads walk a row together, so that
 // neighbouring threads touch neighbouring elements (coalesced accesses):
-//   - rms_norm: one warp per row; each lane sums the squares of a strided
-//     slice of the row (16-byte vector loads when the row allows), the warp
-//     reduces with butterfly shuffles, then the lanes scale their slice.
+//   - rms_norm: one warp per row, 2 warps per block; each lane sums the
+//     squares of a strided slice of the row (16-byte vector loads when the
+//     row allows), the warp reduces with butterfly shuffles, then the lanes
+//     scale their slice. Short rows (<= 16 loads per lane) are unrolled:
+//     all loads in flight at once, the values kept for the scaling.
 //   - rope: one thread per rotated pair (row, i), i < Dh/2.
 // The generic lowering (one thread per row, looping over the row) is left
 // for other buffers.
@@ -87,7 +89,12 @@ struct RowKernels {
   }
 
   void rmsNorm(RmsNormOp op) {
-    constexpr int64_t kWarps = 8;
+    // Small blocks: a decode step's few rows still spread over many SMs.
+    constexpr int64_t kWarps = 2;
+    // Rows of at most this many vector steps per lane are unrolled: every
+    // load is issued up front and the values stay in registers for the
+    // scaling pass (a loop would wait one memory latency per step).
+    constexpr int64_t kMaxUnrolledSteps = 16;
     b.setInsertionPoint(op);
     Value x = mma::collapseToRows(b, loc, op.getInput());
     Value out = mma::collapseToRows(b, loc, op.getInit());
@@ -122,17 +129,30 @@ struct RowKernels {
     // Sum of squares over this lane's columns; a ragged tail (d not a
     // multiple of 32 * width, width 1) is taken by the first lanes.
     Value zero = fconst(0.0);
-    auto sumLoop = scf::ForOp::create(
-        b, loc, h.c(0), h.c(steps), h.c(1), ValueRange{zero},
-        [&](OpBuilder &, Location, Value step, ValueRange acc) {
-          Value v = loadVec(x, {row, column(step)});
-          Value sq = arith::MulFOp::create(b, loc, v, v);
-          Value s = vector::ReductionOp::create(
-              b, loc, vector::CombiningKind::ADD, sq);
-          scf::YieldOp::create(b, loc,
-                               ValueRange{arith::AddFOp::create(b, loc, acc[0], s)});
-        });
-    Value sum = sumLoop.getResult(0);
+    bool unrolled = steps <= kMaxUnrolledSteps;
+    SmallVector<Value> kept; // the row's vectors, when unrolled
+    Value sum;
+    if (unrolled) {
+      for (int64_t step = 0; step < steps; ++step)
+        kept.push_back(loadVec(x, {row, column(h.c(step))}));
+      Value acc = vector::BroadcastOp::create(b, loc, vecF32, zero);
+      for (Value v : kept)
+        acc = math::FmaOp::create(b, loc, v, v, acc);
+      sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                        acc);
+    } else {
+      auto sumLoop = scf::ForOp::create(
+          b, loc, h.c(0), h.c(steps), h.c(1), ValueRange{zero},
+          [&](OpBuilder &, Location, Value step, ValueRange acc) {
+            Value v = loadVec(x, {row, column(step)});
+            Value sq = arith::MulFOp::create(b, loc, v, v);
+            Value s = vector::ReductionOp::create(
+                b, loc, vector::CombiningKind::ADD, sq);
+            scf::YieldOp::create(
+                b, loc, ValueRange{arith::AddFOp::create(b, loc, acc[0], s)});
+          });
+      sum = sumLoop.getResult(0);
+    }
     if (rest) {
       Value col = h.add(h.c(steps * 32 * width), lane);
       auto tail = scf::IfOp::create(b, loc, TypeRange{f32},
@@ -155,20 +175,28 @@ struct RowKernels {
                               fconst(op.getEpsilon().convertToDouble())));
     Value invVec = vector::BroadcastOp::create(b, loc, vecF32, inv);
     Type outEt = cast<MemRefType>(out.getType()).getElementType();
-    scf::ForOp::create(
-        b, loc, h.c(0), h.c(steps), h.c(1), ValueRange{},
-        [&](OpBuilder &, Location, Value step, ValueRange) {
-          Value col = column(step);
-          Value v = loadVec(x, {row, col});
-          Value wv = loadVec(w, {col});
-          Value y = arith::MulFOp::create(
-              b, loc, arith::MulFOp::create(b, loc, v, invVec), wv);
-          if (outEt != f32)
-            y = arith::TruncFOp::create(b, loc, VectorType::get({width}, outEt),
-                                        y);
-          vector::StoreOp::create(b, loc, y, out, ValueRange{row, col});
-          scf::YieldOp::create(b, loc);
-        });
+    auto scale = [&](Value step, Value v) {
+      Value col = column(step);
+      if (!v)
+        v = loadVec(x, {row, col});
+      Value wv = loadVec(w, {col});
+      Value y = arith::MulFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, v, invVec), wv);
+      if (outEt != f32)
+        y = arith::TruncFOp::create(b, loc, VectorType::get({width}, outEt),
+                                    y);
+      vector::StoreOp::create(b, loc, y, out, ValueRange{row, col});
+    };
+    if (unrolled) {
+      for (int64_t step = 0; step < steps; ++step)
+        scale(h.c(step), kept[step]);
+    } else {
+      scf::ForOp::create(b, loc, h.c(0), h.c(steps), h.c(1), ValueRange{},
+                         [&](OpBuilder &, Location, Value step, ValueRange) {
+                           scale(step, Value());
+                           scf::YieldOp::create(b, loc);
+                         });
+    }
     if (rest) {
       Value col = h.add(h.c(steps * 32 * width), lane);
       auto tail = scf::IfOp::create(b, loc, h.lt(col, h.c(d)), false);

@@ -93,8 +93,10 @@ struct RatTileAndFusePass : rat::impl::RatTileAndFuseBase<RatTileAndFusePass> {
       if (isa<RatDialect>(op->getDialect()) && dps &&
           dps.hasPureTensorSemantics() && !isa<MatmulOp>(op)) {
         auto attn = dyn_cast<ChunkAttentionOp>(op.getOperation());
+        auto window = dyn_cast<WindowAttentionOp>(op.getOperation());
         if (keepKernelOps &&
             ((attn && canLowerChunkAttentionToMMA(attn)) ||
+             (window && canLowerWindowAttentionToMMA(window)) ||
              (isa<RmsNormOp, RopeOp>(op) && canLowerRowOpToGPU(op)) ||
              canLowerStepOpToGPU(op)))
           return;

@@ -42,10 +42,14 @@ void populateRatLowerToLoopsPatterns(RewritePatternSet &patterns,
 void hoistStaticAllocas(Region &scope, RewriterBase &rewriter);
 
 class ChunkAttentionOp;
+class WindowAttentionOp;
 /// True when rat-chunk-attention-to-mma can lower `op` (on tensors: once
 /// bufferized to contiguous buffers): bf16/f16 operands, rank 4, static head
 /// sizes that are multiples of 16 and at most 128.
 bool canLowerChunkAttentionToMMA(ChunkAttentionOp op);
+/// Whether rat-chunk-attention-to-mma lowers this window attention (the
+/// same conditions).
+bool canLowerWindowAttentionToMMA(WindowAttentionOp op);
 
 /// True when rat-row-ops-to-gpu can lower `op` (rat.rms_norm or rat.rope
 /// with a static last dimension on contiguous buffers).

@@ -55,7 +55,8 @@ def RatTileAndFuse : Pass<"rat-tile-and-fuse", "func::FuncOp"> {
     Option<"keepKernelOps", "keep-kernel-ops", "bool",
            /*default=*/"false",
            "Leave whole the ops that dedicated GPU kernels lower: "
-           "rat.chunk_attention (rat-chunk-attention-to-mma), rat.rms_norm "
+           "rat.chunk_attention and rat.window_attention "
+           "(rat-chunk-attention-to-mma), rat.rms_norm "
            "and rat.rope (rat-row-ops-to-gpu), rat.chunk_attention_step and "
            "rat.window_attention_step (rat-step-ops-to-gpu)">,
     Option<"useForall", "use-forall", "bool", /*default=*/"true",
@@ -200,24 +201,33 @@ def RatMatmulToMMA : Pass<"rat-matmul-to-mma", "func::FuncOp"> {
   let summary = "Lower rat.matmul on buffers to a tensor-core GPU kernel";
   let description = [{
     Replaces every `rat.matmul` on memrefs whose operands are bf16 or f16,
-    whose reduction size `K` is a static multiple of 32, whose `N` is a
-    static multiple of 8, and whose buffers are contiguous, by a
+    whose reduction size `K` is a static multiple of the K tile, whose `N`
+    is a static multiple of 8, and whose buffers are contiguous, by a
     `gpu.launch` of a tiled tensor-core kernel (NVVM `mma.sync`
-    m16n8k16 with f32 accumulators): by default 128x128 output tiles per
-    block of 8 warps (each warp 64x32), 32-wide K steps staged in shared
-    memory by `cp.async` (`nvgpu.device_async_copy`, a 3-stage pipeline,
-    rows padded to avoid bank conflicts) and read with `ldmatrix`
-    (`nvgpu.ldmatrix`).
+    m16n8k16 with f32 accumulators): by default 128x256 output tiles per
+    block of 8 warps (a 2x4 grid, each warp 64x64), 64-wide K steps staged
+    in shared memory by `cp.async` (`nvgpu.device_async_copy`, a 3-stage
+    ring, rows padded to avoid bank conflicts, dynamic shared memory above
+    48 KiB) and read with `ldmatrix` (`nvgpu.ldmatrix`).
     Leading dimensions of the input are flattened into the row count `M`;
     rows and columns past `M` and `N` are zero-filled on load and not
     stored. Other matmuls are left to `rat-lower-to-loops`.
 
-    The block tile, the warp grid and the number of pipeline stages are
-    options; above 48 KiB the staging buffers are dynamic shared memory.
+    Few rows (decode steps, short prompts): when the default tiles give
+    fewer than two waves of blocks, the host code launches a 64x64-tile
+    kernel of 4 warps instead, and when that still gives fewer than two
+    waves and `K` has at least 8 steps of 64, `K` is split over grid z
+    (slices of at least 4 steps, at most 32 slices): each slice stores its
+    f32 partial product into a `[splits, M, N]` buffer and a second kernel
+    sums the slices into the result. The choice is made at run time from
+    `M`.
+
+    The default block tile, warp grid and number of pipeline stages are
+    options.
   }];
   let options = [
     ListOption<"tileSizes", "tile-sizes", "int64_t",
-               "Block tile M, N, K (default 128, 128, 32)">,
+               "Block tile M, N, K (default 128, 256, 64)">,
     ListOption<"warps", "warps", "int64_t",
                "Warp grid along M and N (default 2, 4)">,
     Option<"stages", "stages", "int64_t", /*default=*/"3",
@@ -231,7 +241,8 @@ def RatMatmulToMMA : Pass<"rat-matmul-to-mma", "func::FuncOp"> {
 
 
 def RatChunkAttentionToMMA : Pass<"rat-chunk-attention-to-mma", "func::FuncOp"> {
-  let summary = "Lower rat.chunk_attention on buffers to a tensor-core kernel";
+  let summary = "Lower rat.chunk_attention and rat.window_attention on "
+                "buffers to a tensor-core kernel";
   let description = [{
     Replaces every `rat.chunk_attention` on contiguous bf16/f16 memrefs with
     static head sizes `Dh`, `Dv` (multiples of 16, at most 128) by a
@@ -243,6 +254,12 @@ def RatChunkAttentionToMMA : Pass<"rat-chunk-attention-to-mma", "func::FuncOp"> 
     accumulators, states `j >= s / L` are masked, and the softmax is online
     (f32 row maxima and sums, quad shuffles). The own-token key and value
     are merged last. Query tiles with the most states are scheduled first.
+
+    `rat.window_attention` under the same conditions takes the same kernel
+    with consecutive key rows: a tile of queries at positions `s0 .. s1`
+    visits the keys from `max(0, s0 - W)` (rounded down to 64) to `s1`, the
+    mask keeps `s - W <= j <= s` (`W = 0`: `j <= s`), and no separate
+    own-token term is needed.
   }];
   let dependentDialects = ["gpu::GPUDialect", "nvgpu::NVGPUDialect",
                            "NVVM::NVVMDialect", "LLVM::LLVMDialect",
@@ -258,10 +275,12 @@ def RatRowOpsToGPU : Pass<"rat-row-ops-to-gpu", "func::FuncOp"> {
   let description = [{
     Replaces `rat.rms_norm` and `rat.rope` on contiguous memrefs with a
     static last dimension by `gpu.launch` ops in which neighbouring threads
-    touch neighbouring elements: `rms_norm` takes one warp per row (lanes
-    sum squares over a strided slice with 16-byte vector loads where the row
-    allows, butterfly shuffles reduce, lanes scale their slice), `rope` one
-    thread per rotated pair. Other buffers keep the loop lowering.
+    touch neighbouring elements: `rms_norm` takes one warp per row, two
+    warps per block (lanes sum squares over a strided slice with 16-byte
+    vector loads where the row allows, butterfly shuffles reduce, lanes
+    scale their slice; a row of at most 16 vector loads per lane is
+    unrolled, its loads issued together and kept in registers for the
+    scaling), `rope` one thread per rotated pair. Other buffers keep the loop lowering.
   }];
   let dependentDialects = ["gpu::GPUDialect", "vector::VectorDialect",
                            "scf::SCFDialect", "math::MathDialect",
