@@ -1534,6 +1534,10 @@ def selftest():
     check("verbose no peak", v["peak_mem_bytes"] is None)
     check("verbose notes", "param chunk_size = 16" in v["notes"], v["notes"])
     check("decode steps", decode_steps_from_verbose(v) == (1023, 2000.0))
+    st = {"stderr": err + "[rat] decode state: 24672.0 MiB for 512 sequence(s), 48.2 MiB per sequence\n",
+          "stdout": ""}
+    check("state per sequence", state_per_sequence(st) == 48.2 * 1024 ** 2, state_per_sequence(st))
+    check("state absent", state_per_sequence({"stderr": err, "stdout": ""}) is None)
     v2 = parse_verbose(err + "[rat] peak device memory 1536.0 MiB\n")
     check("verbose peak", v2["peak_mem_bytes"] == 1536 * 1024 ** 2, v2["peak_mem_bytes"])
     ncu = ('==PROF== Connected to process 1\n"ID","Process ID","Process Name","Host Name","Kernel Name",'
