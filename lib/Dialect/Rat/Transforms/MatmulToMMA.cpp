@@ -481,21 +481,11 @@ struct RatMatmulToMMAPass
         matmuls.push_back(op);
     });
     // Some hundreds of rows: 128x128 tiles of 8 warps (64x32 each).
-    Config medium;
-    medium.tileM = 128;
-    medium.tileN = 128;
-    medium.tileK = 64;
-    medium.warpsM = 2;
-    medium.warpsN = 4;
-    medium.stages = 3;
+    const Config medium{/*tileM=*/128, /*tileN=*/128, /*tileK=*/64,
+                        /*warpsM=*/2, /*warpsN=*/4, /*stages=*/3};
     // Few rows: 64x64 tiles of 4 warps (32x32 each).
-    Config small;
-    small.tileM = 64;
-    small.tileN = 64;
-    small.tileK = 64;
-    small.warpsM = 2;
-    small.warpsN = 2;
-    small.stages = 3;
+    const Config small{/*tileM=*/64, /*tileN=*/64, /*tileK=*/64,
+                       /*warpsM=*/2, /*warpsN=*/2, /*stages=*/3};
     IRRewriter rewriter(&getContext());
     for (MatmulOp op : matmuls)
       buildKernel(op, cfg, medium, small, rewriter);
