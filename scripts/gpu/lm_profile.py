@@ -79,7 +79,9 @@ def main():
     for p in ["/usr/local/cuda/bin/ncu", "/usr/bin/ncu"]:
         if os.path.exists(p):
             ncu = p
-    if not ncu or args.ncu_batch <= 0:
+    if args.ncu_batch <= 0:
+        return
+    if not ncu:
         print("ncu not found; no per-kernel table")
         return
     kmap = bench.read_kernel_map(args.exe + ".kernels.tsv")
