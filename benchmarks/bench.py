@@ -174,6 +174,16 @@ def parse_ncu_csv(text):
     return rows
 
 
+def find_ncu():
+    """Nsight Compute's command line: on the PATH, in the CUDA toolkit, or
+    in /opt/nvidia/nsight-compute; None if absent."""
+    for p in [shutil.which("ncu"), "/usr/local/cuda/bin/ncu"] + sorted(
+            __import__("glob").glob("/opt/nvidia/nsight-compute/*/ncu")):
+        if p and os.path.exists(p):
+            return p
+    return None
+
+
 def read_kernel_map(path):
     """NAME.kernels.tsv (benchmarks/kernel_map.py) -> {kernel: (class, detail)}."""
     out = {}
@@ -1099,17 +1109,10 @@ class Bench:
                                 note=", ".join(detail) + " " + rate())
             self.report.save()
 
-    def find_ncu(self):
-        for p in [shutil.which("ncu"), "/usr/local/cuda/bin/ncu"] + sorted(
-                __import__("glob").glob("/opt/nvidia/nsight-compute/*/ncu")):
-            if p and os.path.exists(p):
-                return p
-        return None
-
     def breakdown_ncu(self):
         """Per-kernel device times of our prefill (ncu), grouped by class."""
         exe = self.exe("layer_prefill")
-        ncu = self.find_ncu()
+        ncu = find_ncu()
         cfg = self.config("layer_prefill")
         D = cfg["d_model"]
         kmap = read_kernel_map(os.path.join(self.exe_dir, EXES["layer_prefill"] + ".kernels.tsv"))

@@ -20,7 +20,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "benchmarks"))
-import bench  # noqa: E402  (parse_bench, parse_ncu_csv, read_kernel_map)
+import bench  # noqa: E402  (parse_bench, parse_ncu_csv, read_kernel_map, find_ncu)
 
 
 def run(cmd, log, timeout):
@@ -75,10 +75,7 @@ def main():
                                                         peak[-1].split("]")[-1].strip() if peak else "-"))
         sys.stdout.flush()
 
-    ncu = None
-    for p in ["/usr/local/cuda/bin/ncu", "/usr/bin/ncu"]:
-        if os.path.exists(p):
-            ncu = p
+    ncu = bench.find_ncu()
     if args.ncu_batch <= 0:
         return
     if not ncu:

@@ -53,9 +53,7 @@ constexpr int64_t kPad = 8;
 } // namespace
 
 /// The shared operand checks of both attention kinds.
-static bool canLowerAttentionToMMA(Operation *op, Value q, Value k, Value v,
-                                   Value init) {
-  (void)op;
+static bool canLowerAttentionToMMA(Value q, Value k, Value v, Value init) {
   SmallVector<ShapedType> types;
   for (Value x : {q, k, v, init})
     types.push_back(cast<ShapedType>(x.getType()));
@@ -77,13 +75,13 @@ static bool canLowerAttentionToMMA(Operation *op, Value q, Value k, Value v,
 }
 
 bool mlir::rat::canLowerChunkAttentionToMMA(ChunkAttentionOp op) {
-  return canLowerAttentionToMMA(op, op.getQuery(), op.getKey(), op.getValue(),
+  return canLowerAttentionToMMA(op.getQuery(), op.getKey(), op.getValue(),
                                 op.getInit());
 }
 
 bool mlir::rat::canLowerWindowAttentionToMMA(WindowAttentionOp op) {
   return op.getInits().size() == 1 &&
-         canLowerAttentionToMMA(op, op.getQuery(), op.getKey(), op.getValue(),
+         canLowerAttentionToMMA(op.getQuery(), op.getKey(), op.getValue(),
                                 op.getInit());
 }
 
@@ -435,13 +433,12 @@ struct RatChunkAttentionToMMAPass
   void runOnOperation() override {
     SmallVector<AttentionSpec> ops;
     getOperation().walk([&](Operation *op) {
-      if (!mma::isHostLevel(op))
-        return;
       if (auto attn = dyn_cast<ChunkAttentionOp>(op)) {
-        if (attn.hasPureBufferSemantics() && canLowerChunkAttentionToMMA(attn))
+        if (attn.hasPureBufferSemantics() && mma::isHostLevel(op) &&
+            canLowerChunkAttentionToMMA(attn))
           ops.push_back(AttentionSpec::of(attn));
       } else if (auto attn = dyn_cast<WindowAttentionOp>(op)) {
-        if (attn.hasPureBufferSemantics() &&
+        if (attn.hasPureBufferSemantics() && mma::isHostLevel(op) &&
             canLowerWindowAttentionToMMA(attn))
           ops.push_back(AttentionSpec::of(attn));
       }

@@ -96,6 +96,12 @@ std::string unsupportedReason(MatmulOp op, const Config &cfg) {
   return "";
 }
 
+/// The number of `cfg` tiles of an [M, N] result.
+Value blockCount(IndexMath &h, Value m, int64_t n, const Config &cfg) {
+  return h.mul(arith::CeilDivUIOp::create(h.b, h.loc, m, h.c(cfg.tileM)),
+               (n + cfg.tileN - 1) / cfg.tileN);
+}
+
 /// Split-K: grid z runs `splits` slices of `stepsPerSplit` K steps each and
 /// stores its f32 partial product in `partials[z]` ([splits, M, N]), which
 /// a second kernel sums into the result.
@@ -293,14 +299,12 @@ void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
                                       h.andI(colOk, h.lt(r, m)), false);
         OpBuilder::InsertionGuard g(rewriter);
         rewriter.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        SmallVector<Value> at{r, column};
         if (split)
-          mma::storePair(rewriter, loc, loop.getResult(base + 2 * half),
-                         loop.getResult(base + 2 * half + 1), split->partials,
-                         ValueRange{launch.getBlockIds().z, r, column});
-        else
-          mma::storePair(rewriter, loc, loop.getResult(base + 2 * half),
-                         loop.getResult(base + 2 * half + 1), out,
-                         ValueRange{r, column});
+          at.insert(at.begin(), launch.getBlockIds().z);
+        mma::storePair(rewriter, loc, loop.getResult(base + 2 * half),
+                       loop.getResult(base + 2 * half + 1),
+                       split ? split->partials : out, at);
       }
     }
   gpu::TerminatorOp::create(rewriter, loc);
@@ -360,7 +364,8 @@ void buildSplitReduce(Location loc, Value partials, Value out, Value splits,
 /// Few rows: `small`'s tiles, and when they still leave the GPU short of
 /// blocks (a decode step's weight matrices are streamed by a few dozen
 /// blocks otherwise), K split over grid z so that every SM streams weights;
-/// a second kernel sums the f32 partial products.
+/// a second kernel sums the f32 partial products. N is a multiple of 8
+/// (unsupportedReason), so the summing kernel's 4-column groups tile a row.
 void buildSmallLaunch(Location loc, Value x, Value w, Value out, Value m,
                       const Config &small, int64_t waveBlocks,
                       RewriterBase &rewriter) {
@@ -370,13 +375,11 @@ void buildSmallLaunch(Location loc, Value x, Value w, Value out, Value m,
   int64_t steps = k / small.tileK;
   // At least 4 K steps per slice, and at most 32 slices.
   int64_t maxSplits = std::min<int64_t>(32, steps / 4);
-  if (maxSplits < 2 || n % 4 != 0) {
+  if (maxSplits < 2) {
     buildLaunch(loc, x, w, out, m, small, rewriter);
     return;
   }
-  Value blocks =
-      h.mul(arith::CeilDivUIOp::create(rewriter, loc, m, h.c(small.tileM)),
-            (n + small.tileN - 1) / small.tileN);
+  Value blocks = blockCount(h, m, n, small);
   Value wanted = h.min(
       arith::CeilDivUIOp::create(rewriter, loc, h.c(waveBlocks), blocks),
       h.c(maxSplits));
@@ -420,12 +423,8 @@ void buildKernel(MatmulOp op, const Config &cfg, const Config &medium,
     buildLaunch(loc, x, w, out, m, cfg, rewriter);
   } else {
     constexpr int64_t kSMs = 132, kWaveBlocks = 2 * kSMs;
-    auto blocksOf = [&](const Config &c) {
-      return h.mul(arith::CeilDivUIOp::create(rewriter, loc, m, h.c(c.tileM)),
-                   (n + c.tileN - 1) / c.tileN);
-    };
     auto choice = scf::IfOp::create(
-        rewriter, loc, h.lt(blocksOf(cfg), h.c(kWaveBlocks)), true);
+        rewriter, loc, h.lt(blockCount(h, m, n, cfg), h.c(kWaveBlocks)), true);
     rewriter.setInsertionPointToStart(&choice.getElseRegion().front());
     buildLaunch(loc, x, w, out, m, cfg, rewriter);
     rewriter.setInsertionPointToStart(&choice.getThenRegion().front());
@@ -436,7 +435,7 @@ void buildKernel(MatmulOp op, const Config &cfg, const Config &medium,
                      !sameTile(medium, small);
     if (useMedium) {
       auto mid = scf::IfOp::create(
-          rewriter, loc, h.lt(blocksOf(medium), h.c(kSMs)), true);
+          rewriter, loc, h.lt(blockCount(h, m, n, medium), h.c(kSMs)), true);
       rewriter.setInsertionPointToStart(&mid.getElseRegion().front());
       buildLaunch(loc, x, w, out, m, medium, rewriter);
       rewriter.setInsertionPointToStart(&mid.getThenRegion().front());
