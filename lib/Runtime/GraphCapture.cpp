@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "DeviceExecution.h"
+#include "rat/Runtime/DeviceExecution.h"
 
 #include <algorithm>
 #include <cstring>

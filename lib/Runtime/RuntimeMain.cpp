@@ -11,7 +11,7 @@
 
 #include "rat/Runtime/RuntimeMain.h"
 
-#include "DeviceExecution.h"
+#include "rat/Runtime/DeviceExecution.h"
 #include "rat/Runtime/DeviceBackend.h"
 #include "rat/Runtime/Error.h"
 #include "rat/Runtime/HostTensor.h"

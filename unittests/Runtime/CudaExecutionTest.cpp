@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "DeviceExecution.h"
+#include "rat/Runtime/DeviceExecution.h"
 #include "rat/Runtime/Cuda.h"
 #include "rat/Runtime/DeviceBackend.h"
 

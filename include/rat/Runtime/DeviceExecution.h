@@ -20,8 +20,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef RAT_LIB_RUNTIME_DEVICEEXECUTION_H
-#define RAT_LIB_RUNTIME_DEVICEEXECUTION_H
+#ifndef RAT_RUNTIME_DEVICEEXECUTION_H
+#define RAT_RUNTIME_DEVICEEXECUTION_H
 
 #include <cstddef>
 #include <cstdint>
@@ -157,4 +157,4 @@ public:
 /// rat_cuda_backend). RuntimeMain.cpp references it weakly.
 extern "C" rat::DeviceExecution *rat_cuda_execution(void);
 
-#endif // RAT_LIB_RUNTIME_DEVICEEXECUTION_H
+#endif // RAT_RUNTIME_DEVICEEXECUTION_H
