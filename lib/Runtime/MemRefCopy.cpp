@@ -20,7 +20,7 @@
 // Weak: null unless RatCudaRuntime is linked in. Copies `bytes` with the CUDA
 // driver, stream-ordered, if `dst` or `src` is device memory; returns false
 // (and does nothing) if both are host memory. Only this file may see the weak
-// declaration (see RuntimeMain.cpp).
+// declaration (see Device.cpp).
 extern "C" __attribute__((weak)) bool
 rat_cuda_device_copy(void *dst, const void *src, size_t bytes);
 

@@ -1,11 +1,11 @@
-//===- DeviceBackend.h - Where the generic main keeps tensors ---*- C++ -*-===//
+//===- DeviceBackend.h - Where a session keeps tensors ----------*- C++ -*-===//
 //
-// The generic main (RatRuntimeMain) is linked into CPU executables, which
-// must not depend on CUDA, and into CUDA executables. It therefore never calls
+// The session (RatRuntimeSession) is linked into CPU executables, which must
+// not depend on CUDA, and into CUDA executables. It therefore never calls
 // CUDA directly: it works through a DeviceBackend. The host backend is part of
-// RatRuntimeMain; the CUDA backend is returned by rat_cuda_backend(), which
-// RatCudaRuntime defines and RatRuntimeMain only references weakly, so a CPU
-// link resolves it to null and needs no stub library.
+// RatRuntimeSession; the CUDA backend is returned by rat_cuda_backend(), which
+// RatCudaRuntime defines and Device.cpp only references weakly, so a CPU link
+// resolves it to null and needs no stub library.
 //
 //===----------------------------------------------------------------------===//
 
@@ -71,8 +71,8 @@ public:
 
 } // namespace rat
 
-/// The CUDA backend, defined by RatCudaRuntime. The generic main references
-/// it weakly, so that CPU executables link without it (it is null there).
+/// The CUDA backend, defined by RatCudaRuntime. Device.cpp references it
+/// weakly, so that CPU executables link without it (it is null there).
 extern "C" rat::DeviceBackend *rat_cuda_backend(void);
 
 #endif // RAT_RUNTIME_DEVICEBACKEND_H

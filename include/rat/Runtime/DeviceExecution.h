@@ -1,19 +1,19 @@
-//===- DeviceExecution.h - Streams and CUDA graphs for the main -*- C++ -*-===//
+//===- DeviceExecution.h - Streams and CUDA graphs of a session -*- C++ -*-===//
 //
-// What the generic main needs from the CUDA runtime beyond DeviceBackend: one
+// What a Session needs from the CUDA runtime beyond DeviceBackend: one
 // stream for the whole process, its synchronisation, device memory
 // statistics, and the capture of one entry call into a CUDA graph that is
-// replayed for the following decode steps.
+// replayed for the following decode steps (DecodeStepper).
 //
-// RatRuntimeMain never calls CUDA: it gets this interface from
+// The session never calls CUDA: it gets this interface from
 // rat_cuda_execution(), which RatCudaRuntime defines (in the same object as
-// rat_cuda_backend, so a CUDA link always has both) and RuntimeMain.cpp
+// rat_cuda_backend, so a CUDA link always has both) and Device.cpp
 // references weakly, like rat_cuda_backend (null in CPU links).
 //
 // Captured parameters: compiled host code passes the decode position (an
 // `index` argument) to its kernels by value, so a graph captured at one
 // position holds that position in its kernel parameters. The capture records
-// every launch with its parameter bytes (CaptureLog) so that the main can find
+// every launch with its parameter bytes (CaptureLog) so that the stepper can find
 // those parameters by comparing two captures at different positions
 // (findPositionSlots) and rewrite them before each replay
 // (CapturedGraph::setKernelParams).
@@ -154,7 +154,7 @@ public:
 } // namespace rat
 
 /// The CUDA implementation, defined by RatCudaRuntime (next to
-/// rat_cuda_backend). RuntimeMain.cpp references it weakly.
+/// rat_cuda_backend). Device.cpp references it weakly.
 extern "C" rat::DeviceExecution *rat_cuda_execution(void);
 
 #endif // RAT_RUNTIME_DEVICEEXECUTION_H
