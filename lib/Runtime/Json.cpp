@@ -1,8 +1,9 @@
 //===- Json.cpp - Minimal JSON reader -------------------------------------===//
 //
 // A recursive-descent RFC 8259 parser. Strict where laxness could hide a
-// corrupt checkpoint header: no trailing commas, no comments, no duplicate
-// keys, no control characters in strings, no trailing garbage.
+// corrupt checkpoint header or config: no trailing commas, no comments, no
+// duplicate keys, no control characters or invalid UTF-8 in strings, no
+// trailing garbage, bounded nesting (the recursion depth).
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,7 @@
 
 #include "rat/Runtime/Error.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -47,13 +49,15 @@ const char *JsonValue::kindName() const {
 
 namespace {
 
-/// Deep enough for any real header, shallow enough for the default stack.
-constexpr int maxNestingDepth = 128;
+/// A syntax error, caught by the two entry points below: one adds the
+/// caller's `what` and throws RatError, the other returns the message.
+struct JsonSyntaxError {
+  std::string message;
+};
 
 class JsonParser {
 public:
-  JsonParser(std::string_view text, const std::string &what)
-      : text(text), what(what) {}
+  explicit JsonParser(std::string_view text) : text(text) {}
 
   JsonValue parseDocument() {
     skipWhitespace();
@@ -66,8 +70,16 @@ public:
 
 private:
   [[noreturn]] void fail(const std::string &reason) const {
-    throw RatError(what + ": invalid JSON at byte " + std::to_string(pos) +
-                   ": " + reason);
+    size_t at = std::min(pos, text.size());
+    size_t line = 1, lineStart = 0;
+    for (size_t i = 0; i < at; ++i)
+      if (text[i] == '\n') {
+        ++line;
+        lineStart = i + 1;
+      }
+    throw JsonSyntaxError{"line " + std::to_string(line) + ", column " +
+                          std::to_string(at - lineStart + 1) + " (byte " +
+                          std::to_string(at) + "): " + reason};
   }
 
   bool atEnd() const { return pos >= text.size(); }
@@ -92,8 +104,9 @@ private:
   }
 
   JsonValue parseValue(int depth) {
-    if (depth > maxNestingDepth)
-      fail("nesting deeper than " + std::to_string(maxNestingDepth));
+    if (depth > maxJsonNestingDepth)
+      fail("nesting deeper than " + std::to_string(maxJsonNestingDepth) +
+           " levels");
     JsonValue value;
     if (atEnd())
       fail("unexpected end of input");
@@ -219,6 +232,29 @@ private:
     }
   }
 
+  /// Copies one well-formed multi-byte UTF-8 sequence (RFC 3629: no overlong
+  /// forms, no surrogates, at most U+10FFFF) starting at `pos`.
+  void appendUtf8Sequence(std::string &out) {
+    auto byte = [&](size_t i) {
+      return static_cast<unsigned char>(text[pos + i]);
+    };
+    unsigned char lead = byte(0);
+    size_t length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+    bool valid = lead >= 0xc2 && lead <= 0xf4 && text.size() - pos >= length;
+    for (size_t i = 1; valid && i < length; ++i)
+      valid = (byte(i) & 0xc0) == 0x80;
+    if (valid && length == 3)
+      valid = !(lead == 0xe0 && byte(1) < 0xa0) && // overlong
+              !(lead == 0xed && byte(1) >= 0xa0);  // surrogate
+    if (valid && length == 4)
+      valid = !(lead == 0xf0 && byte(1) < 0x90) && // overlong
+              !(lead == 0xf4 && byte(1) >= 0x90);  // above U+10FFFF
+    if (!valid)
+      fail("invalid UTF-8 in string");
+    out.append(text.substr(pos, length));
+    pos += length;
+  }
+
   std::string parseString() {
     expect('"');
     std::string out;
@@ -231,6 +267,11 @@ private:
       if (static_cast<unsigned char>(c) < 0x20) {
         --pos;
         fail("control character in string");
+      }
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        --pos;
+        appendUtf8Sequence(out);
+        continue;
       }
       if (c != '\\') {
         out += c;
@@ -336,12 +377,30 @@ private:
   }
 
   std::string_view text;
-  const std::string &what;
   size_t pos = 0;
 };
 
 } // namespace
 
 JsonValue rat::parseJson(std::string_view text, const std::string &what) {
-  return JsonParser(text, what).parseDocument();
+  try {
+    return JsonParser(text).parseDocument();
+  } catch (const JsonSyntaxError &error) {
+    throw RatError(what + ": invalid JSON at " + error.message);
+  }
+}
+
+bool rat::tryParseJson(std::string_view text, JsonValue &value,
+                       std::string &error) noexcept {
+  try {
+    value = JsonParser(text).parseDocument();
+    return true;
+  } catch (JsonSyntaxError &syntax) {
+    error = std::move(syntax.message);
+  } catch (const std::bad_alloc &) {
+    error = "out of memory";
+  } catch (const std::exception &other) {
+    error = other.what();
+  }
+  return false;
 }

@@ -69,6 +69,58 @@ TEST(Json, BoundsNestingDepth) {
   EXPECT_TRUE(parse(ok).isArray());
 }
 
+TEST(Json, BoundsNestingDepthOfObjects) {
+  std::string deep;
+  for (int i = 0; i < 100000; ++i)
+    deep += "{\"a\": ";
+  deep += "1" + std::string(100000, '}');
+  EXPECT_TRUE(failsWith([&] { parse(deep); }, {"nesting deeper than 128"}));
+  // The limit itself: 128 levels below the top-level value parse.
+  std::string atLimit = std::string(maxJsonNestingDepth + 1, '[') +
+                        std::string(maxJsonNestingDepth + 1, ']');
+  EXPECT_TRUE(parse(atLimit).isArray());
+  std::string pastLimit = "[" + atLimit + "]";
+  EXPECT_TRUE(failsWith([&] { parse(pastLimit); }, {"nesting deeper"}));
+}
+
+TEST(Json, NamesLineAndColumn) {
+  EXPECT_TRUE(failsWith([] { parse("{\"a\": 1,\n  \"a\": 2}"); },
+                        {"test: invalid JSON at line 2, column 3 (byte 11): "
+                         "duplicate key \"a\""}));
+  EXPECT_TRUE(failsWith([] { parse("[1,\n\n  x]"); },
+                        {"line 3, column 3 (byte 7): unexpected character"}));
+}
+
+TEST(Json, ValidatesUtf8) {
+  // Two-, three- and four-byte sequences pass through unchanged.
+  EXPECT_EQ(parse("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"").stringValue,
+            "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+  const char *bad[] = {
+      "\"\xff\"",             // never valid
+      "\"\x80\"",             // continuation byte first
+      "\"\xc3\"",             // truncated
+      "\"\xc0\xaf\"",         // overlong '/'
+      "\"\xe0\x80\xaf\"",     // overlong, three bytes
+      "\"\xed\xa0\x80\"",     // UTF-16 surrogate
+      "\"\xf4\x90\x80\x80\"", // above U+10FFFF
+      "{\"\xfe\": 1}",        // in a key
+  };
+  for (const char *text : bad)
+    EXPECT_TRUE(failsWith([&] { parse(text); }, {"invalid UTF-8 in string"}))
+        << "input: " << text;
+}
+
+TEST(Json, TryParseReportsWithoutThrowing) {
+  JsonValue value;
+  std::string error;
+  EXPECT_TRUE(tryParseJson("{\"a\": [1]}", value, error));
+  EXPECT_TRUE(value.isObject());
+  EXPECT_FALSE(tryParseJson("{\"a\": 1, \"a\": 2}", value, error));
+  EXPECT_EQ(error, "line 1, column 10 (byte 9): duplicate key \"a\"");
+  EXPECT_FALSE(tryParseJson(std::string(100000, '['), value, error));
+  EXPECT_NE(error.find("nesting deeper than 128 levels"), std::string::npos);
+}
+
 TEST(Json, HandlesEmbeddedNul) {
   std::string text("[1]\0", 4);
   EXPECT_TRUE(failsWith([&] { parse(text); }, {"trailing"}));

@@ -45,9 +45,21 @@ public:
   const char *kindName() const;
 };
 
+/// Objects and arrays nested deeper than this are rejected: deep enough for
+/// any real header or config, shallow enough for the default stack.
+constexpr int maxJsonNestingDepth = 128;
+
 /// Parses a complete JSON document. Throws RatError
-/// `<what>: invalid JSON at byte N: <reason>` on malformed input.
+/// `<what>: invalid JSON at line L, column C (byte N): <reason>` on malformed
+/// input (duplicate keys, nesting deeper than maxJsonNestingDepth and invalid
+/// UTF-8 included).
 JsonValue parseJson(std::string_view text, const std::string &what);
+
+/// The same parser without exceptions, for callers built without them (the
+/// compiler): returns false and sets `error` to
+/// `line L, column C (byte N): <reason>` (or `out of memory`).
+bool tryParseJson(std::string_view text, JsonValue &value,
+                  std::string &error) noexcept;
 
 } // namespace rat
 
