@@ -36,6 +36,46 @@ static void copyOr(ArrayRef<int64_t> option, ArrayRef<int64_t> fallback,
   dest.assign(from.begin(), from.end());
 }
 
+LogicalResult
+mlir::rat::verifyRatPipelineOptions(const RatPipelineOptions &options,
+                                    std::string &error) {
+  auto fail = [&](const Twine &message) {
+    error = message.str();
+    return failure();
+  };
+  for (auto [name, sizes] :
+       {std::pair<StringRef, ArrayRef<int64_t>>{"scan-tile-sizes",
+                                                options.scanTileSizes},
+        {"attention-tile-sizes", options.attentionTileSizes},
+        {"norm-tile-sizes", options.normTileSizes},
+        {"rope-tile-sizes", options.ropeTileSizes},
+        {"step-tile-sizes", options.stepTileSizes}})
+    for (int64_t size : sizes)
+      if (size < 0)
+        return fail(name + " must be >= 0 (0 leaves a loop untiled), got " +
+                    Twine(size));
+  if (options.blockSize < 1 || options.blockSize > 1024)
+    return fail("block-size must be between 1 and 1024 (threads per block), "
+                "got " +
+                Twine(options.blockSize));
+  if (options.optLevel < 0 || options.optLevel > 3)
+    return fail("opt-level must be 0, 1, 2 or 3, got " +
+                Twine(options.optLevel));
+  if (options.format != "isa" && options.format != "bin" &&
+      options.format != "fatbin")
+    return fail("format must be isa, bin or fatbin, got '" +
+                options.format.getValue() + "'");
+  if (options.mmaStages < 2)
+    return fail("mma-stages must be >= 2, got " + Twine(options.mmaStages));
+  for (auto [name, values] : {std::pair<StringRef, ArrayRef<int64_t>>{
+                                  "mma-tile-sizes", options.mmaTileSizes},
+                              {"mma-warps", options.mmaWarps}})
+    for (int64_t value : values)
+      if (value < 1)
+        return fail(name + " must be >= 1, got " + Twine(value));
+  return success();
+}
+
 void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
                                              const RatPipelineOptions &options,
                                              bool gpu) {
@@ -219,34 +259,59 @@ void mlir::rat::buildRatToNVVMPipeline(OpPassManager &pm,
   buildRatKernelsToNVVMPipeline(pm, options);
 }
 
+/// Registers a pipeline whose options are checked with
+/// verifyRatPipelineOptions, so that `rat-opt --rat-to-cpu='block-size=0'`
+/// is an error naming the option instead of a broken or crashing pipeline.
+static void registerRatPipeline(
+    StringRef arg, StringRef description,
+    std::function<void(OpPassManager &, const RatPipelineOptions &)> builder) {
+  registerPassPipeline(
+      arg, description,
+      [builder, arg = arg.str()](
+          OpPassManager &pm, StringRef text,
+          function_ref<LogicalResult(const Twine &)> errorHandler) {
+        RatPipelineOptions options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        std::string error;
+        if (failed(verifyRatPipelineOptions(options, error)))
+          return errorHandler("'" + arg + "' options: " + error);
+        builder(pm, options);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> optHandler) {
+        optHandler(RatPipelineOptions());
+      });
+}
+
 void mlir::rat::registerRatPipelines() {
-  PassPipelineRegistration<RatPipelineOptions>(
+  registerRatPipeline(
       "rat-to-cpu",
       "Lower a rat graph to the LLVM dialect for the host CPU: tile and "
       "fuse, bufferize, loops, LLVM",
       buildRatToCPUPipeline);
-  PassPipelineRegistration<RatPipelineOptions>(
+  registerRatPipeline(
       "rat-to-nvvm",
       "Lower a rat graph to GPU kernels (NVVM, serialized to cubin or PTX) "
       "and LLVM host code that launches them",
       buildRatToNVVMPipeline);
-  PassPipelineRegistration<RatPipelineOptions>(
+  registerRatPipeline(
       "rat-graph-to-tiled",
       "Stage 1 of rat-to-cpu: fuse and tile rat graphs on tensors",
       [](OpPassManager &pm, const RatPipelineOptions &options) {
         buildRatGraphToTiledPipeline(pm, options, options.gpu);
       });
-  PassPipelineRegistration<RatPipelineOptions>(
+  registerRatPipeline(
       "rat-loops-to-kernels",
       "Stage 3 of rat-to-nvvm: parallel loops on buffers to outlined GPU "
       "kernels",
       buildRatLoopsToKernelsPipeline);
-  PassPipelineRegistration<RatPipelineOptions>(
+  registerRatPipeline(
       "rat-kernels-to-nvvm",
       "Stage 4 of rat-to-nvvm: kernels to NVVM and binaries, host code to "
       "the LLVM dialect",
       buildRatKernelsToNVVMPipeline);
-  PassPipelineRegistration<RatPipelineOptions>(
+  registerRatPipeline(
       "rat-tiled-to-loops",
       "Stage 2: bufferize and lower rat/linalg ops to loops (parallel loops "
       "with gpu=true)",

@@ -28,3 +28,15 @@ func.func @too_big(%a: memref<?xf32>) {
   }
   return
 }
+
+// -----
+
+// CUDA blocks hold 1 to 1024 threads: other block sizes are refused before
+// anything is mapped (a block of 0 threads would launch nothing).
+// RUN: not rat-opt %s --rat-map-to-gpu=block-size=0 -split-input-file 2>&1 | FileCheck %s --check-prefix=BLOCK0
+// RUN: not rat-opt %s --rat-map-to-gpu=block-size=1025 -split-input-file 2>&1 | FileCheck %s --check-prefix=BLOCK1025
+// BLOCK0: error: rat-map-to-gpu: block-size must be between 1 and 1024 (threads per block), got 0
+// BLOCK1025: error: rat-map-to-gpu: block-size must be between 1 and 1024 (threads per block), got 1025
+func.func @block_size(%a: memref<?xf32>) {
+  return
+}

@@ -11,6 +11,8 @@
 
 #include "mlir/Pass/PassOptions.h"
 
+#include <string>
+
 namespace mlir {
 class OpPassManager;
 namespace rat {
@@ -90,6 +92,13 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
       *this, "block-size", llvm::cl::desc("Threads per block of mapped loops"),
       llvm::cl::init(256)};
 };
+
+/// Checks the option values the pipelines cannot use, before any pass runs:
+/// negative tile sizes, a block size outside [1, 1024], an opt-level outside
+/// [0, 3], a format other than isa, bin or fatbin, mma-stages below 2. The
+/// message names the option and its value.
+LogicalResult verifyRatPipelineOptions(const RatPipelineOptions &options,
+                                       std::string &error);
 
 /// Graph level -> tiled level: canonicalization, elementwise fusion and
 /// tile-and-fuse of the rat ops into scf.forall loops on tensors. The GPU

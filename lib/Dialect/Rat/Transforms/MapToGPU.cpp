@@ -17,6 +17,9 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <limits>
 
 namespace mlir::rat {
 #define GEN_PASS_DEF_RATMAPTOGPU
@@ -169,10 +172,14 @@ struct RatMapToGPUPass : rat::impl::RatMapToGPUBase<RatMapToGPUPass> {
                                    "buffer whose size has no constant bound");
           size = *bound;
         }
-        elements *= std::max<int64_t>(size, 1);
+        if (llvm::MulOverflow(elements, std::max<int64_t>(size, 1), elements))
+          elements = std::numeric_limits<int64_t>::max();
       }
-      int64_t bytes =
-          elements * std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+      int64_t bytes;
+      if (llvm::MulOverflow(
+              elements, std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1),
+              bytes))
+        bytes = std::numeric_limits<int64_t>::max();
       if (bytes > kMaxThreadBufferBytes)
         return alloc.emitError("rat-map-to-gpu: a kernel allocates up to ")
                << bytes << " bytes per thread (limit " << kMaxThreadBufferBytes
@@ -191,6 +198,13 @@ struct RatMapToGPUPass : rat::impl::RatMapToGPUBase<RatMapToGPUPass> {
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    // CUDA runs at most 1024 threads per block.
+    if (blockSize < 1 || blockSize > 1024) {
+      func.emitError("rat-map-to-gpu: block-size must be between 1 and 1024 "
+                     "(threads per block), got ")
+          << static_cast<int64_t>(blockSize);
+      return signalPassFailure();
+    }
     IRRewriter rewriter(&getContext());
     SmallVector<memref::CopyOp> copies;
     func.walk([&](memref::CopyOp copy) {

@@ -111,6 +111,13 @@ struct RatTileAndFusePass : rat::impl::RatTileAndFuseBase<RatTileAndFusePass> {
       if (erased.contains(root))
         continue;
       SmallVector<int64_t> sizes = tileSizesFor(root);
+      if (auto negative = llvm::find_if(sizes, [](int64_t s) { return s < 0; });
+          negative != sizes.end()) {
+        root->emitError("rat-tile-and-fuse: tile size ")
+            << *negative << " for loop " << (negative - sizes.begin())
+            << " must be >= 0 (0 leaves the loop untiled)";
+        return signalPassFailure();
+      }
       if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
         continue;
 
