@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "rat/Compiler/Compiler.h"
+#include "rat/Compiler/ConfigLimits.h"
 #include "rat/Compiler/ModelImporter.h"
 
 #include "mlir/IR/Builders.h"
@@ -99,14 +100,19 @@ std::string compileRequest(const Request &r) {
   if (r.dtype != "f32" && r.dtype != "bf16" && r.dtype != "f16")
     throw BadArgument("dtype must be 'f32', 'bf16' or 'f16', got '" + r.dtype +
                       "'");
-  if (r.maxSeqLen < 1)
-    throw BadArgument("max_seq_len must be >= 1");
+  if (r.maxSeqLen < 1 || r.maxSeqLen > limits::maxSequenceLength)
+    throw BadArgument("max_seq_len must be between 1 and " +
+                      std::to_string(limits::maxSequenceLength) + ", got " +
+                      std::to_string(r.maxSeqLen));
   if (r.output.empty())
     throw BadArgument("output path is empty");
   options.emit = *kind;
   options.chip = r.chip;
   options.dtype = r.dtype;
   options.output = r.output;
+  if (r.optLevel < 0 || r.optLevel > 3)
+    throw BadArgument("opt_level must be 0, 1, 2 or 3, got " +
+                      std::to_string(r.optLevel));
   options.optLevel = r.optLevel;
   options.verbose = r.verbose;
   options.pipelineOptions = r.pipelineOptions;
@@ -152,6 +158,8 @@ std::string compileRequest(const Request &r) {
     importOptions.maxSeqLen = r.maxSeqLen;
     importOptions.withDecode = r.withDecode;
     importOptions.intermediates = r.intermediates;
+    if (!checkModelSizes(config, importOptions, error))
+      throw fail(r.sourceName + ": " + error);
     module = importModel(&context, config, importOptions);
     if (!module)
       throw fail(r.sourceName + ": the model could not be imported");

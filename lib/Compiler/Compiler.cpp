@@ -8,6 +8,8 @@
 
 #include "rat/Compiler/Compiler.h"
 
+#include "rat/Compiler/ConfigLimits.h"
+
 #include "rat/InitAll.h"
 #include "rat/Pipelines/Pipelines.h"
 
@@ -183,7 +185,7 @@ bool mlir::rat::checkCheckpoint(ModuleOp module, StringRef path,
                 " runs past the end of the file (" + Twine(bytes.size()) +
                 " bytes)");
   llvm::Expected<llvm::json::Value> header =
-      llvm::json::parse(bytes.substr(8, headerSize));
+      parseStrictJson(bytes.substr(8, headerSize));
   if (!header)
     return fail("bad header JSON: " + llvm::toString(header.takeError()));
   const llvm::json::Object *tensors = header->getAsObject();
@@ -473,6 +475,11 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
   if (!options.pipelineOptions.empty() &&
       failed(pipelineOptions.parseFromString(options.pipelineOptions))) {
     log << "error: bad pipeline options '" << options.pipelineOptions << "'\n";
+    return failure();
+  }
+  if (std::string error;
+      failed(verifyRatPipelineOptions(pipelineOptions, error))) {
+    log << "error: --pipeline-options: " << error << "\n";
     return failure();
   }
   if (gpu) {

@@ -9,6 +9,8 @@
 
 #include "rat/Compiler/ModelImporter.h"
 
+#include "rat/Compiler/ConfigLimits.h"
+
 #include "rat/Dialect/Rat/IR/RatOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -32,7 +34,7 @@ using namespace mlir::rat;
 
 bool mlir::rat::parseModelConfig(llvm::StringRef json, ModelConfig &config,
                                  std::string &error) {
-  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(json);
+  llvm::Expected<llvm::json::Value> parsed = parseStrictJson(json);
   if (!parsed) {
     error = "invalid JSON: " + llvm::toString(parsed.takeError());
     return false;
@@ -42,6 +44,8 @@ bool mlir::rat::parseModelConfig(llvm::StringRef json, ModelConfig &config,
     error = "the model config must be a JSON object";
     return false;
   }
+  if (!checkConfigKeyLimits(*obj, error))
+    return false;
   // Keys of the golden meta.json files that describe data, not the model.
   static const llvm::StringSet<> informational = {"B",
                                                   "T",

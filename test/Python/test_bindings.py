@@ -181,6 +181,23 @@ def test_bad_config_value(tmp_path):
         rat.compile(str(path))
 
 
+def test_config_limits(tmp_path):
+    """Sizes past docs/Limits.md and malformed JSON: errors, not crashes."""
+    config = json.load(open(os.path.join(LAYER, "meta.json")))
+    with pytest.raises(ValueError, match="max_seq_len must be between 1 and "
+                       "16777216, got 1099511627776"):
+        rat.compile(config, max_seq_len=2**40)
+    config["d_model"] = 2**62
+    with pytest.raises(rat.CompileError,
+                       match=r"key 'd_model' \(4611686018427387904\) is above "
+                       "the limit of 65536"):
+        rat.compile(config)
+    path = tmp_path / "dup.json"
+    path.write_text('{"kind": "rat_layer", "kind": "lm"}')
+    with pytest.raises(rat.CompileError, match='duplicate key "kind"'):
+        rat.compile(str(path))
+
+
 def test_bad_mlir_has_line_and_column():
     src = ("func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
            "  return %undefined : tensor<4xf32>\n"

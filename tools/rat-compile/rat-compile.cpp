@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "rat/Compiler/Compiler.h"
+#include "rat/Compiler/ConfigLimits.h"
 #include "rat/Compiler/ModelImporter.h"
 
 #include "mlir/IR/AsmState.h"
@@ -118,11 +119,14 @@ int main(int argc, char **argv) {
     return fail("--dtype must be f32, bf16 or f16, got '" + dtype + "'");
   options.dtype = dtype;
   options.chip = chip;
+  if (optLevel < 0 || optLevel > 3)
+    return fail("-O must be 0, 1, 2 or 3, got " + llvm::Twine(optLevel));
   options.optLevel = optLevel;
   options.verbose = verbose;
   options.pipelineOptions = pipelineOptions;
-  if (maxSeqLen < 1)
-    return fail("--max-seq-len must be >= 1");
+  std::string error;
+  if (!checkMaxSeqLen(maxSeqLen, error))
+    return fail(error);
 
   std::string input = modelFile.empty() ? inputFile.getValue() : modelFile;
   bool isConfig = !modelFile.empty() || StringRef(input).ends_with(".json");
@@ -142,7 +146,6 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
-  std::string error;
   std::unique_ptr<llvm::MemoryBuffer> buffer = openInputFile(input, &error);
   if (!buffer)
     return fail(error);
@@ -171,6 +174,8 @@ int main(int argc, char **argv) {
     importOptions.intermediates = intermediates;
     if (intermediates && config.kind != "rat_layer")
       return fail("--intermediates needs a rat_layer config");
+    if (!checkModelSizes(config, importOptions, error))
+      return fail(input + ": " + error);
     module = importModel(&context, config, importOptions);
   } else {
     sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());

@@ -1,0 +1,338 @@
+//===- ConfigLimits.cpp - limits on model configs and flags ---*- C++ -*-===//
+//
+// Everything here runs before the importer builds IR: a config that passes
+// cannot make a size computation overflow, exhaust memory while the graph is
+// built, or produce an executable whose manifest the runtime refuses.
+//
+//===----------------------------------------------------------------------===//
+
+#include "rat/Compiler/ConfigLimits.h"
+
+#include "rat/Compiler/ModelImporter.h"
+#include "rat/Runtime/Json.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+using namespace mlir;
+using namespace mlir::rat;
+
+//===----------------------------------------------------------------------===//
+// Strict JSON
+//===----------------------------------------------------------------------===//
+
+/// The runtime's DOM as an llvm::json::Value. The reader bounds the nesting
+/// depth, so the recursion here is bounded too; it also guarantees valid
+/// UTF-8, which llvm::json requires of every string.
+static llvm::json::Value toLLVMJson(const ::rat::JsonValue &value) {
+  using Kind = ::rat::JsonValue::Kind;
+  switch (value.kind) {
+  case Kind::Null:
+    return nullptr;
+  case Kind::Bool:
+    return value.boolValue;
+  case Kind::Integer:
+    return value.intValue;
+  case Kind::Number:
+    return value.numberValue;
+  case Kind::String:
+    return value.stringValue;
+  case Kind::Array: {
+    llvm::json::Array array;
+    for (const ::rat::JsonValue &element : value.elements)
+      array.push_back(toLLVMJson(element));
+    return array;
+  }
+  case Kind::Object: {
+    llvm::json::Object object;
+    for (auto [key, element] : llvm::zip(value.keys, value.elements))
+      object[key] = toLLVMJson(element);
+    return object;
+  }
+  }
+  llvm_unreachable("unknown JSON kind");
+}
+
+llvm::Expected<llvm::json::Value>
+mlir::rat::parseStrictJson(llvm::StringRef text) {
+  ::rat::JsonValue value;
+  std::string error;
+  if (!::rat::tryParseJson(std::string_view(text.data(), text.size()), value,
+                           error))
+    return llvm::createStringError(error);
+  return toLLVMJson(value);
+}
+
+//===----------------------------------------------------------------------===//
+// Formatting
+//===----------------------------------------------------------------------===//
+
+/// `16777216 (2^24)` for large powers of two, else the decimal number.
+static std::string formatLimit(int64_t limit) {
+  std::string text = std::to_string(limit);
+  if (limit >= 1024 && llvm::isPowerOf2_64(static_cast<uint64_t>(limit)))
+    text += " (2^" + std::to_string(llvm::Log2_64(limit)) + ")";
+  return text;
+}
+
+/// `4398046511104 bytes (4.0 TiB)`.
+static std::string formatBytes(int64_t bytes) {
+  static const char *units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  std::string text = std::to_string(bytes) + " bytes";
+  if (bytes < 1024)
+    return text;
+  double scaled = static_cast<double>(bytes);
+  int unit = -1;
+  while (scaled >= 1024 && unit + 1 < 6) {
+    scaled /= 1024;
+    ++unit;
+  }
+  return text + llvm::formatv(" ({0:F1} {1})", scaled, units[unit]).str();
+}
+
+static std::string formatShape(llvm::ArrayRef<int64_t> dims) {
+  std::string text = "[";
+  for (auto [i, d] : llvm::enumerate(dims))
+    text += (i ? ", " : "") + std::to_string(d);
+  return text + "]";
+}
+
+//===----------------------------------------------------------------------===//
+// Config keys and flags
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct KeyLimit {
+  const char *key;
+  int64_t max;
+};
+} // namespace
+
+/// Upper limits of the integer keys (lower limits: parseModelConfig).
+static const KeyLimit keyLimits[] = {
+    {"d_model", limits::maxDModel},
+    {"num_head", limits::maxNumHead},
+    {"d_head", limits::maxDHead},
+    {"ngroups", limits::maxNumHead},
+    {"chunk_size", limits::maxSequenceLength},
+    {"window_size", limits::maxSequenceLength},
+    {"vocab_size", limits::maxVocabSize},
+    {"num_layers", limits::maxNumLayers},
+};
+
+bool mlir::rat::checkConfigKeyLimits(const llvm::json::Object &config,
+                                     std::string &error) {
+  for (const KeyLimit &limit : keyLimits) {
+    const llvm::json::Value *value = config.get(limit.key);
+    if (!value)
+      continue;
+    std::optional<double> number = value->getAsNumber();
+    if (!number)
+      continue; // Not a number: parseModelConfig names the expected type.
+    std::optional<int64_t> integer = value->getAsInteger();
+    // An integer written with an exponent or too large for int64 arrives as
+    // a double: compare it as one.
+    bool above = integer ? *integer > limit.max
+                         : std::isfinite(*number) &&
+                               *number > static_cast<double>(limit.max);
+    if (above) {
+      error = "key '" + std::string(limit.key) + "' (" +
+              llvm::formatv("{0}", *value).str() + ") is above the limit of " +
+              formatLimit(limit.max);
+      return false;
+    }
+    if (!integer && std::trunc(*number) == *number) {
+      error = "key '" + std::string(limit.key) + "' (" +
+              llvm::formatv("{0}", *value).str() +
+              ") must be an integer between its bounds (docs/Limits.md)";
+      return false;
+    }
+  }
+  for (const char *key : {"rms_eps", "rope_base"}) {
+    const llvm::json::Value *value = config.get(key);
+    if (!value)
+      continue;
+    std::optional<double> number = value->getAsNumber();
+    if (number && !std::isfinite(*number)) {
+      error = "key '" + std::string(key) + "' must be a finite number, got " +
+              llvm::formatv("{0}", *value).str();
+      return false;
+    }
+  }
+  return true;
+}
+
+bool mlir::rat::checkMaxSeqLen(int64_t maxSeqLen, std::string &error) {
+  if (maxSeqLen < 1) {
+    error = "--max-seq-len must be >= 1, got " + std::to_string(maxSeqLen);
+    return false;
+  }
+  if (maxSeqLen > limits::maxSequenceLength) {
+    error = "--max-seq-len " + std::to_string(maxSeqLen) +
+            " is above the limit of " + formatLimit(limits::maxSequenceLength) +
+            " (the decode state holds this many positions)";
+    return false;
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Derived sizes
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Checks tensor sizes against limits::maxTensorBytes and accumulates totals,
+/// every product and sum with an overflow check.
+class SizeChecker {
+public:
+  explicit SizeChecker(std::string &error) : error(error) {}
+
+  /// Checks one tensor; adds its bytes to `total` when given.
+  bool tensor(const std::string &what, llvm::ArrayRef<int64_t> dims,
+              int64_t elementBytes, const std::string &from,
+              int64_t *total = nullptr) {
+    int64_t bytes = elementBytes;
+    bool overflow = false;
+    for (int64_t d : dims)
+      overflow |= llvm::MulOverflow(bytes, d, bytes);
+    if (overflow || bytes > limits::maxTensorBytes) {
+      error = what + " " + formatShape(dims) + " needs " +
+              (overflow ? std::string("more than 2^63 bytes")
+                        : formatBytes(bytes)) +
+              ", above the limit of " + formatBytes(limits::maxTensorBytes) +
+              " per tensor (" + from + ")";
+      return false;
+    }
+    if (total && llvm::AddOverflow(*total, bytes, *total))
+      *total = std::numeric_limits<int64_t>::max();
+    return true;
+  }
+
+  /// Checks an accumulated total.
+  bool total(const std::string &what, int64_t bytes, const std::string &from) {
+    if (bytes <= limits::maxTensorBytes)
+      return true;
+    error = what + " " + formatBytes(bytes) + ", above the limit of " +
+            formatBytes(limits::maxTensorBytes) + " (" + from + ")";
+    return false;
+  }
+
+private:
+  std::string &error;
+};
+} // namespace
+
+bool mlir::rat::checkModelSizes(const ModelConfig &c, const ImportOptions &o,
+                                std::string &error) {
+  if (!checkMaxSeqLen(o.maxSeqLen, error))
+    return false;
+  // parseModelConfig and checkConfigKeyLimits bound every key, so the sums
+  // and products of two keys below cannot overflow; the tensor sizes, which
+  // multiply more, are checked.
+  bool isLm = c.kind == "lm";
+  int64_t numLayers = isLm ? c.numLayers : 1;
+  int64_t d = c.dModel, gd = c.ngroups * c.dHead, v = c.vocabSize;
+  assert(o.elementType && "the storage type is part of the options");
+  int64_t storage = o.elementType.getIntOrFloatBitWidth() / 8;
+  SizeChecker sizes(error);
+  std::string seqLen = "--max-seq-len " + std::to_string(o.maxSeqLen);
+  std::string dModel = "'d_model' " + std::to_string(d);
+
+  int64_t weightBytes = 0, stateBytes = 0;
+  if (isLm) {
+    std::string from = "'vocab_size' " + std::to_string(v) + ", " + dModel;
+    if (!sizes.tensor("weight 'embedding.wte.weight'", {v, d}, storage, from,
+                      &weightBytes) ||
+        !sizes.tensor("weight 'head.lm_head.weight'", {v, d}, storage, from,
+                      &weightBytes) ||
+        !sizes.tensor("weight 'backbone.ln.weight'", {d}, storage, dModel,
+                      &weightBytes))
+      return false;
+  }
+  for (int64_t i = 0; i < numLayers; ++i) {
+    llvm::StringRef kind = c.layerKind(i);
+    bool isRat = kind == "rat";
+    std::string prefix =
+        isLm ? "backbone.layers." + std::to_string(i) + ".seq_layer." : "";
+    std::string from = "'" + kind.str() + "' layer " + std::to_string(i) +
+                       ", " + dModel + ", 'ngroups' * 'd_head' " +
+                       std::to_string(gd);
+    int64_t inRows = isRat ? 3 * d + 2 * gd : 3 * d;
+    if (!sizes.tensor("weight '" + prefix + "in_proj.weight'", {inRows, d},
+                      storage, from, &weightBytes) ||
+        !sizes.tensor("weight '" + prefix + "out_proj.weight'", {d, d}, storage,
+                      from, &weightBytes) ||
+        !sizes.tensor("weight '" + prefix + "input_norm.weight'", {d}, storage,
+                      from, &weightBytes) ||
+        (isRat && !sizes.tensor("weight '" + prefix + "gate_bias'", {d},
+                                storage, from, &weightBytes)))
+      return false;
+    if (isLm) {
+      std::string ffn =
+          "backbone.layers." + std::to_string(i) + ".hidden_layer.";
+      if (!sizes.tensor("weight '" + ffn + "ln.weight'", {d}, storage, dModel,
+                        &weightBytes) ||
+          !sizes.tensor("weight '" + ffn + "fc1.weight'", {4 * d, d}, storage,
+                        dModel, &weightBytes) ||
+          !sizes.tensor("weight '" + ffn + "fc2.weight'", {d, 4 * d}, storage,
+                        dModel, &weightBytes))
+        return false;
+    }
+    if (!o.withDecode || o.intermediates)
+      continue;
+    // The importer's cache rows (ModelGraph::cacheRows).
+    int64_t rows = o.maxSeqLen;
+    if (isRat)
+      rows = (o.maxSeqLen + c.chunkSize - 1) / c.chunkSize;
+    else if (kind == "swa")
+      rows = std::min(c.windowSize + 1, o.maxSeqLen);
+    std::string stateFrom =
+        seqLen + ", 'num_head' " + std::to_string(c.numHead) + ", 'd_head' " +
+        std::to_string(c.dHead) +
+        (isRat ? ", 'chunk_size' " + std::to_string(c.chunkSize)
+               : std::string());
+    std::string state = "decode state 'layers." + std::to_string(i) + ".";
+    for (const char *scan : {"scan_v", "scan_k"})
+      if (isRat && !sizes.tensor(state + scan + "' of one sequence", {d},
+                                 storage, stateFrom, &stateBytes))
+        return false;
+    for (const char *cache : {"cache_k", "cache_v"})
+      if (!sizes.tensor(state + cache + "' of one sequence",
+                        {c.numHead, rows, c.dHead}, storage, stateFrom,
+                        &stateBytes))
+        return false;
+  }
+  std::string layers = "'num_layers' " + std::to_string(numLayers);
+  if (!sizes.total("the weights together need", weightBytes,
+                   layers + ", " + dModel +
+                       (isLm ? ", 'vocab_size' " + std::to_string(v) : "")) ||
+      !sizes.total("the decode state of one sequence needs", stateBytes,
+                   layers + ", " + seqLen))
+    return false;
+
+  // The widest activation of one sequence of --max-seq-len tokens; products
+  // and projections are computed in f32.
+  std::string widest = "projection", widestFrom = dModel;
+  int64_t width = 3 * d + 2 * gd;
+  if (isLm && 4 * d > width) {
+    width = 4 * d;
+    widest = "feed-forward hidden layer";
+  }
+  if (isLm && v > width) {
+    width = v;
+    widest = "logits";
+    widestFrom = "'vocab_size' " + std::to_string(v);
+  }
+  return sizes.tensor("the " + widest + " of one sequence of " + seqLen +
+                          " tokens",
+                      {o.maxSeqLen, width}, 4, seqLen + ", " + widestFrom);
+}
