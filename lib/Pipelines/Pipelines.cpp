@@ -15,6 +15,8 @@
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <memory>
+
 using namespace mlir;
 using namespace mlir::rat;
 
@@ -175,14 +177,50 @@ void mlir::rat::buildRatLoopsToLLVMPipeline(OpPassManager &pm) {
   //===--------------------------------------------------------------------===//
 }
 
+SmallVector<RatPipelineStage>
+mlir::rat::getRatPipelineStages(const RatPipelineOptions &options,
+                                RatPipelineTarget target) {
+  // The stages keep a copy of the options: callers may build them later.
+  auto opts = std::make_shared<RatPipelineOptions>();
+  opts->copyOptionValuesFrom(options);
+  bool gpu = target == RatPipelineTarget::GPU;
+  // The host emulation of the GPU kernels compiles like the GPU up to the
+  // kernels, then for the host.
+  bool emulate = !gpu && options.emulateGpu;
+  bool gpuKernels = gpu || emulate;
+  SmallVector<RatPipelineStage> stages;
+  stages.push_back({RatLevel::Tiled, "tiled", [=](OpPassManager &pm) {
+                      buildRatGraphToTiledPipeline(pm, *opts, gpuKernels);
+                    }});
+  stages.push_back({RatLevel::Kernel, "kernel", [=](OpPassManager &pm) {
+                      buildRatTiledToLoopsPipeline(
+                          pm, gpuKernels, gpu && opts->mma, opts.get());
+                      if (gpu)
+                        buildRatLoopsToKernelsPipeline(pm, *opts);
+                      else if (emulate)
+                        buildRatLoopsToEmulatedKernelsPipeline(pm, *opts);
+                    }});
+  if (gpu)
+    stages.push_back({RatLevel::LLVM, "to-nvvm", [=](OpPassManager &pm) {
+                        buildRatKernelsToNVVMPipeline(pm, *opts);
+                      }});
+  else
+    stages.push_back({RatLevel::LLVM, "to-llvm", [](OpPassManager &pm) {
+                        buildRatLoopsToLLVMPipeline(pm);
+                      }});
+  return stages;
+}
+
+/// All stages of `target` back to back.
+static void buildStages(OpPassManager &pm, const RatPipelineOptions &options,
+                        RatPipelineTarget target) {
+  for (const RatPipelineStage &stage : getRatPipelineStages(options, target))
+    stage.build(pm);
+}
+
 void mlir::rat::buildRatToCPUPipeline(OpPassManager &pm,
                                       const RatPipelineOptions &options) {
-  bool emulate = options.emulateGpu;
-  buildRatGraphToTiledPipeline(pm, options, /*gpu=*/emulate);
-  buildRatTiledToLoopsPipeline(pm, /*gpu=*/emulate);
-  if (emulate)
-    buildRatLoopsToEmulatedKernelsPipeline(pm, options);
-  buildRatLoopsToLLVMPipeline(pm);
+  buildStages(pm, options, RatPipelineTarget::CPU);
 }
 
 /// The mapping of parallel loops onto a grid, shared by the GPU pipeline and
@@ -253,10 +291,7 @@ void mlir::rat::buildRatKernelsToNVVMPipeline(
 
 void mlir::rat::buildRatToNVVMPipeline(OpPassManager &pm,
                                        const RatPipelineOptions &options) {
-  buildRatGraphToTiledPipeline(pm, options, /*gpu=*/true);
-  buildRatTiledToLoopsPipeline(pm, /*gpu=*/true, options.mma, &options);
-  buildRatLoopsToKernelsPipeline(pm, options);
-  buildRatKernelsToNVVMPipeline(pm, options);
+  buildStages(pm, options, RatPipelineTarget::GPU);
 }
 
 /// Registers a pipeline whose options are checked with
@@ -316,10 +351,9 @@ void mlir::rat::registerRatPipelines() {
       "Stage 2: bufferize and lower rat/linalg ops to loops (parallel loops "
       "with gpu=true)",
       [](OpPassManager &pm, const RatPipelineOptions &options) {
-        buildRatTiledToLoopsPipeline(pm, options.gpu,
-                                     options.gpu && options.mma &&
-                                         !options.emulateGpu,
-                                     &options);
+        buildRatTiledToLoopsPipeline(
+            pm, options.gpu, options.gpu && options.mma && !options.emulateGpu,
+            &options);
       });
   PassPipelineRegistration<>(
       "rat-loops-to-llvm",

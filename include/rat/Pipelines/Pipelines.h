@@ -10,6 +10,9 @@
 #define RAT_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassOptions.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <functional>
 
 #include <string>
 
@@ -86,8 +89,8 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
       *this, "mma-warps",
       llvm::cl::desc("rat-matmul-to-mma warp grid along M,N (default 2,4)")};
   PassOptions::Option<int64_t> mmaStages{
-      *this, "mma-stages",
-      llvm::cl::desc("rat-matmul-to-mma pipeline stages"), llvm::cl::init(3)};
+      *this, "mma-stages", llvm::cl::desc("rat-matmul-to-mma pipeline stages"),
+      llvm::cl::init(3)};
   PassOptions::Option<int64_t> blockSize{
       *this, "block-size", llvm::cl::desc("Threads per block of mapped loops"),
       llvm::cl::init(256)};
@@ -130,7 +133,7 @@ void buildRatLoopsToEmulatedKernelsPipeline(OpPassManager &pm,
 void buildRatKernelsToNVVMPipeline(OpPassManager &pm,
                                    const RatPipelineOptions &options);
 
-/// The whole GPU pipeline.
+/// The whole GPU pipeline: the stages of getRatPipelineStages(options, GPU).
 void buildRatToNVVMPipeline(OpPassManager &pm,
                             const RatPipelineOptions &options);
 
@@ -138,9 +141,39 @@ void buildRatToNVVMPipeline(OpPassManager &pm,
 /// public functions.
 void buildRatLoopsToLLVMPipeline(OpPassManager &pm);
 
-/// The whole host pipeline: the three stages above.
+/// The whole host pipeline: the stages of getRatPipelineStages(options, CPU).
 void buildRatToCPUPipeline(OpPassManager &pm,
                            const RatPipelineOptions &options);
+
+/// The IR level a pipeline stage ends at.
+enum class RatLevel {
+  /// scf.forall tiles of rat ops on tensors.
+  Tiled,
+  /// Buffers and loops; on the GPU outlined kernels and their launches.
+  Kernel,
+  /// The LLVM dialect (host code; gpu.binary kernels on the GPU).
+  LLVM
+};
+
+/// One stage of rat-to-cpu or rat-to-nvvm.
+struct RatPipelineStage {
+  RatLevel level;
+  /// Its name in rat-compile's phase timings (`tiled`, `kernel`, `to-llvm`,
+  /// `to-nvvm`).
+  llvm::StringRef name;
+  std::function<void(OpPassManager &)> build;
+};
+
+/// Which of the two pipelines.
+enum class RatPipelineTarget { CPU, GPU };
+
+/// The stages of rat-to-cpu (with `emulate-gpu`, the GPU kernels' code run as
+/// host loops) or of rat-to-nvvm, in order: the only place that composes
+/// them. The registered pipelines run them back to back; rat-compile runs
+/// them one at a time and stops after the level --emit names.
+llvm::SmallVector<RatPipelineStage>
+getRatPipelineStages(const RatPipelineOptions &options,
+                     RatPipelineTarget target);
 
 /// Registers `rat-to-cpu` (and the stage pipelines) with the pass registry.
 void registerRatPipelines();
