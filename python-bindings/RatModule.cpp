@@ -1,9 +1,10 @@
 //===- RatModule.cpp - the native part of the `rat` Python package -------===//
 //
-// `rat._rat.compile_source` runs lib/Compiler in-process: it parses graph-level
-// MLIR or imports a model config, then compiles one phase (up to a linked
-// executable) to a file. Every MLIR diagnostic and every line the driver logs
-// is captured into a string; on failure it becomes `rat.CompileError`.
+// `rat._rat.compile_source` runs lib/Compiler in-process: the same compile()
+// as rat-compile (rat/Compiler/Driver.h), with options spelled the Python
+// way, compiles one phase (up to a linked executable) to a file. Every MLIR
+// diagnostic and every line the driver logs is captured into a string; on
+// failure it becomes `rat.CompileError`, bad options a ValueError.
 //
 // The rest of the API (the CompiledModel object, running executables,
 // safetensors) is pure Python: python-bindings/rat/.
@@ -15,21 +16,18 @@
 //===----------------------------------------------------------------------===//
 
 #include "rat/Compiler/Compiler.h"
-#include "rat/Compiler/ConfigLimits.h"
-#include "rat/Compiler/ModelImporter.h"
+#include "rat/Compiler/Driver.h"
 
-#include "mlir/IR/Builders.h"
-#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -50,24 +48,6 @@ struct BadArgument : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-struct Request {
-  std::string source;    ///< Config JSON or MLIR text.
-  bool isConfig = false; ///< `source` is a model config.
-  std::string
-      sourceName;     ///< Buffer name in diagnostics (file path or <string>).
-  std::string output; ///< Where the artifact goes.
-  std::string emit = "exe";
-  std::string target = "cpu";
-  std::string chip = "sm_90";
-  std::string dtype = "f32";
-  int64_t maxSeqLen = 4096;
-  bool withDecode = true;
-  bool intermediates = false;
-  std::string pipelineOptions;
-  int optLevel = 3;
-  bool verbose = false;
-};
-
 /// Joins the diagnostics and the driver's log, trimmed.
 std::string joinText(const std::string &diagnostics, const std::string &log) {
   std::string text = diagnostics;
@@ -83,40 +63,8 @@ std::string joinText(const std::string &diagnostics, const std::string &log) {
 
 /// Runs the compiler (GIL released by the caller). Returns the diagnostics
 /// and log text of a successful compilation (warnings, -v lines); throws
-/// CompileFailure with that text otherwise.
-std::string compileRequest(const Request &r) {
-  CompileOptions options;
-  if (r.target == "cpu")
-    options.target = Target::CPU;
-  else if (r.target == "cuda")
-    options.target = Target::CUDA;
-  else
-    throw BadArgument("target must be 'cpu' or 'cuda', got '" + r.target + "'");
-  std::optional<EmitKind> kind = parseEmitKind(r.emit);
-  if (!kind)
-    throw BadArgument("emit must be one of mlir, rat, tiled, kernel, llvm, "
-                      "ptx, obj, exe; got '" +
-                      r.emit + "'");
-  if (r.dtype != "f32" && r.dtype != "bf16" && r.dtype != "f16")
-    throw BadArgument("dtype must be 'f32', 'bf16' or 'f16', got '" + r.dtype +
-                      "'");
-  if (r.maxSeqLen < 1 || r.maxSeqLen > limits::maxSequenceLength)
-    throw BadArgument("max_seq_len must be between 1 and " +
-                      std::to_string(limits::maxSequenceLength) + ", got " +
-                      std::to_string(r.maxSeqLen));
-  if (r.output.empty())
-    throw BadArgument("output path is empty");
-  options.emit = *kind;
-  options.chip = r.chip;
-  options.dtype = r.dtype;
-  options.output = r.output;
-  if (r.optLevel < 0 || r.optLevel > 3)
-    throw BadArgument("opt_level must be 0, 1, 2 or 3, got " +
-                      std::to_string(r.optLevel));
-  options.optLevel = r.optLevel;
-  options.verbose = r.verbose;
-  options.pipelineOptions = r.pipelineOptions;
-
+/// BadArgument for bad options, CompileFailure with the text otherwise.
+std::string compileRequest(const CompileRequest &request) {
   DialectRegistry registry;
   registerCompilerDialects(registry);
   MLIRContext context(registry);
@@ -132,48 +80,21 @@ std::string compileRequest(const Request &r) {
   // the buffer, and every other location as MLIR prints it.
   SourceMgrDiagnosticHandler handler(sourceMgr, &context, diagOS);
 
-  auto fail = [&](const std::string &message) -> CompileFailure {
-    std::string text = joinText(diagnostics, log);
-    if (!message.empty())
-      text = text.empty() ? message : message + "\n" + text;
-    if (text.empty())
-      text = "compilation failed (no diagnostic)";
-    return CompileFailure(text);
-  };
-
-  OwningOpRef<ModuleOp> module;
-  if (r.isConfig) {
-    ModelConfig config;
-    std::string error;
-    if (!parseModelConfig(r.source, config, error))
-      throw fail(r.sourceName + ": " + error);
-    if (r.intermediates && config.kind != "rat_layer")
-      throw fail(r.sourceName +
-                 ": intermediates=True needs a rat_layer config");
-    ImportOptions importOptions;
-    Builder b(&context);
-    importOptions.elementType = r.dtype == "bf16"  ? Type(b.getBF16Type())
-                                : r.dtype == "f16" ? Type(b.getF16Type())
-                                                   : Type(b.getF32Type());
-    importOptions.maxSeqLen = r.maxSeqLen;
-    importOptions.withDecode = r.withDecode;
-    importOptions.intermediates = r.intermediates;
-    if (!checkModelSizes(config, importOptions, error))
-      throw fail(r.sourceName + ": " + error);
-    module = importModel(&context, config, importOptions);
-    if (!module)
-      throw fail(r.sourceName + ": the model could not be imported");
-  } else {
-    sourceMgr.AddNewSourceBuffer(
-        llvm::MemoryBuffer::getMemBufferCopy(r.source, r.sourceName),
-        llvm::SMLoc());
-    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-    if (!module)
-      throw fail("");
+  std::string error;
+  switch (compile(request, context, sourceMgr, logOS, error)) {
+  case CompileStatus::Success:
+    return joinText(diagnostics, log);
+  case CompileStatus::BadOptions:
+    throw BadArgument(error);
+  case CompileStatus::Failed:
+    break;
   }
-  if (failed(compileModule(*module, options, logOS)))
-    throw fail("");
-  return joinText(diagnostics, log);
+  std::string text = joinText(diagnostics, log);
+  if (!error.empty())
+    text = text.empty() ? error : error + "\n" + text;
+  if (text.empty())
+    text = "compilation failed (no diagnostic)";
+  throw CompileFailure(text);
 }
 
 /// rat.CompileError (the translator below is a plain function pointer).
@@ -207,24 +128,26 @@ PYBIND11_MODULE(_rat, m) {
       "compile_source",
       [](std::string source, bool isConfig, std::string sourceName,
          std::string output, std::string emit, std::string target,
-         std::string chip, std::string dtype, int64_t maxSeqLen,
-         bool withDecode, bool intermediates, std::string pipelineOptions,
+         std::optional<std::string> chip, std::string dtype,
+         std::optional<int64_t> maxSeqLen, std::optional<bool> decode,
+         std::optional<bool> intermediates, std::string pipelineOptions,
          int optLevel, bool verbose) {
-        Request r;
-        r.source = std::move(source);
+        CompileRequest r;
+        r.inputText = std::move(source);
         r.isConfig = isConfig;
-        r.sourceName = std::move(sourceName);
+        r.inputName = std::move(sourceName);
         r.output = std::move(output);
         r.emit = std::move(emit);
         r.target = std::move(target);
         r.chip = std::move(chip);
         r.dtype = std::move(dtype);
         r.maxSeqLen = maxSeqLen;
-        r.withDecode = withDecode;
+        r.decode = decode;
         r.intermediates = intermediates;
         r.pipelineOptions = std::move(pipelineOptions);
         r.optLevel = optLevel;
         r.verbose = verbose;
+        r.spelling = OptionSpelling::Python;
         std::string text;
         {
           py::gil_scoped_release release;
@@ -234,9 +157,9 @@ PYBIND11_MODULE(_rat, m) {
       },
       py::arg("source"), py::arg("is_config"), py::arg("source_name"),
       py::kw_only(), py::arg("output"), py::arg("emit") = "exe",
-      py::arg("target") = "cpu", py::arg("chip") = "sm_90",
-      py::arg("dtype") = "f32", py::arg("max_seq_len") = 4096,
-      py::arg("decode") = true, py::arg("intermediates") = false,
+      py::arg("target") = "cpu", py::arg("chip") = py::none(),
+      py::arg("dtype") = "f32", py::arg("max_seq_len") = py::none(),
+      py::arg("decode") = py::none(), py::arg("intermediates") = py::none(),
       py::arg("pipeline_options") = "", py::arg("opt_level") = 3,
       py::arg("verbose") = false,
       "Compiles `source` (a model config JSON if `is_config`, else "

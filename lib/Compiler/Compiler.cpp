@@ -8,10 +8,11 @@
 
 #include "rat/Compiler/Compiler.h"
 
-#include "rat/Compiler/ConfigLimits.h"
+#include "RuntimeInterface.h"
 
 #include "rat/InitAll.h"
 #include "rat/Pipelines/Pipelines.h"
+#include "rat/Runtime/Checkpoint.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -24,6 +25,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -31,7 +33,6 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -66,241 +67,8 @@ void mlir::rat::registerCompilerDialects(DialectRegistry &registry) {
 }
 
 //===----------------------------------------------------------------------===//
-// Manifest
+// Object file and executable
 //===----------------------------------------------------------------------===//
-
-static std::string elementTypeName(Type t) {
-  if (t.isF32())
-    return "f32";
-  if (t.isBF16())
-    return "bf16";
-  if (t.isF16())
-    return "f16";
-  if (t.isInteger(32))
-    return "i32";
-  if (t.isInteger(64))
-    return "i64";
-  return "";
-}
-
-static std::string stringAttr(DictionaryAttr attrs, StringRef name) {
-  if (!attrs)
-    return "";
-  if (auto s = attrs.getAs<StringAttr>(name))
-    return s.str();
-  return "";
-}
-
-/// One `arg`/`result` line: ROLE NAME TYPE DIMS.
-static std::string slotLine(StringRef kind, Type type, DictionaryAttr attrs,
-                            StringRef defaultRole, StringRef defaultName) {
-  std::string role = stringAttr(attrs, "rat.role");
-  std::string name = stringAttr(attrs, "rat.name");
-  if (name.empty())
-    name = stringAttr(attrs, "rat.weight");
-  if (role.empty())
-    role = stringAttr(attrs, "rat.weight").empty() ? defaultRole.str()
-                                                   : std::string("weight");
-  if (name.empty())
-    name = defaultName.str();
-  if (type.isIndex() || type.isInteger(64) || isa<IntegerType>(type))
-    return (kind + " index " + name).str();
-  auto shaped = cast<ShapedType>(type);
-  std::string dims = stringAttr(attrs, "rat.dims");
-  if (dims.empty()) {
-    for (auto [i, d] : llvm::enumerate(shaped.getShape()))
-      dims += (i ? "," : "") +
-              (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d));
-    if (shaped.getRank() == 0)
-      dims = "-";
-  }
-  return (kind + " " + role + " " + name + " " +
-          elementTypeName(shaped.getElementType()) + " " + dims)
-      .str();
-}
-
-std::string mlir::rat::buildManifest(ModuleOp module,
-                                     const CompileOptions &options) {
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  os << "rat-manifest 1\n";
-  std::string kind = "function";
-  if (auto k = module->getAttrOfType<StringAttr>("rat.model"))
-    kind = k.str();
-  os << "model " << kind << "\n";
-  os << "target " << (options.target == Target::CUDA ? "cuda" : "cpu") << "\n";
-  os << "dtype " << options.dtype << "\n";
-  if (auto params = module->getAttrOfType<DictionaryAttr>("rat.params"))
-    for (NamedAttribute p : params) {
-      os << "param " << p.getName().getValue() << " ";
-      if (auto i = dyn_cast<IntegerAttr>(p.getValue()))
-        os << i.getInt();
-      else if (auto f = dyn_cast<FloatAttr>(p.getValue()))
-        os << f.getValueAsDouble();
-      else if (auto s = dyn_cast<StringAttr>(p.getValue()))
-        os << s.getValue();
-      os << "\n";
-    }
-  for (auto func : module.getOps<func::FuncOp>()) {
-    if (!func.isPublic() || func.isExternal())
-      continue;
-    os << "entry " << func.getName() << "\n";
-    for (auto [i, t] : llvm::enumerate(func.getArgumentTypes()))
-      os << slotLine("arg", t, func.getArgAttrDict(i), "input",
-                     "arg" + std::to_string(i))
-         << "\n";
-    for (auto [i, t] : llvm::enumerate(func.getResultTypes()))
-      os << slotLine("result", t, func.getResultAttrDict(i), "output",
-                     "result" + std::to_string(i))
-         << "\n";
-    os << "end\n";
-  }
-  return out;
-}
-
-//===----------------------------------------------------------------------===//
-// Checkpoint check
-//===----------------------------------------------------------------------===//
-
-bool mlir::rat::checkCheckpoint(ModuleOp module, StringRef path,
-                                std::string &error) {
-  auto fail = [&](const Twine &message) {
-    error = (path + ": " + message).str();
-    return false;
-  };
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
-  if (!file)
-    return fail("cannot read: " + file.getError().message());
-  StringRef bytes = (*file)->getBuffer();
-  if (bytes.size() < 8)
-    return fail("not a safetensors file (shorter than its 8-byte header "
-                "length)");
-  uint64_t headerSize = 0;
-  for (int i = 7; i >= 0; --i)
-    headerSize = (headerSize << 8) | static_cast<uint8_t>(bytes[i]);
-  if (headerSize > bytes.size() - 8)
-    return fail("header length " + Twine(headerSize) +
-                " runs past the end of the file (" + Twine(bytes.size()) +
-                " bytes)");
-  llvm::Expected<llvm::json::Value> header =
-      parseStrictJson(bytes.substr(8, headerSize));
-  if (!header)
-    return fail("bad header JSON: " + llvm::toString(header.takeError()));
-  const llvm::json::Object *tensors = header->getAsObject();
-  if (!tensors)
-    return fail("the header is not a JSON object");
-
-  // The weights the graph takes, by name (shared by all entries).
-  llvm::StringMap<SmallVector<int64_t>> wanted;
-  for (auto func : module.getOps<func::FuncOp>())
-    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-      DictionaryAttr attrs = func.getArgAttrDict(i);
-      if (stringAttr(attrs, "rat.role") != "weight")
-        continue;
-      auto type = cast<ShapedType>(func.getArgumentTypes()[i]);
-      wanted[stringAttr(attrs, "rat.name")] =
-          SmallVector<int64_t>(type.getShape());
-    }
-  uint64_t dataSize = bytes.size() - 8 - headerSize;
-  for (const auto &kv : *tensors) {
-    StringRef name = kv.first;
-    if (name == "__metadata__")
-      continue;
-    if (!wanted.contains(name))
-      return fail("tensor '" + name + "' is not a weight of this model");
-    const llvm::json::Object *entry = kv.second.getAsObject();
-    const llvm::json::Array *offsets =
-        entry ? entry->getArray("data_offsets") : nullptr;
-    std::optional<int64_t> end = offsets && offsets->size() == 2
-                                     ? (*offsets)[1].getAsInteger()
-                                     : std::nullopt;
-    if (!end || *end < 0)
-      return fail("tensor '" + name + "' has no valid data_offsets");
-    if (static_cast<uint64_t>(*end) > dataSize)
-      return fail("tensor '" + name + "' ends at byte " + Twine(*end) +
-                  " of a data section of " + Twine(dataSize) +
-                  " bytes (truncated file?)");
-  }
-  for (const auto &w : wanted) {
-    const llvm::json::Object *entry = tensors->getObject(w.getKey());
-    if (!entry)
-      return fail("missing tensor '" + w.getKey() + "'");
-    const llvm::json::Array *shape = entry->getArray("shape");
-    if (!shape)
-      return fail("tensor '" + w.getKey() + "' has no shape");
-    SmallVector<int64_t> got;
-    for (const llvm::json::Value &d : *shape)
-      got.push_back(d.getAsInteger().value_or(-1));
-    if (got != ArrayRef<int64_t>(w.getValue())) {
-      std::string msg;
-      llvm::raw_string_ostream os(msg);
-      os << "tensor '" << w.getKey() << "' has shape [";
-      llvm::interleaveComma(got, os);
-      os << "], the model expects [";
-      llvm::interleaveComma(w.getValue(), os);
-      os << "]";
-      return fail(msg);
-    }
-  }
-  return true;
-}
-
-//===----------------------------------------------------------------------===//
-// LLVM IR: entry table, manifest, object file
-//===----------------------------------------------------------------------===//
-
-/// Adds `void _rat_packed_<name>(void **args)` for each entry (docs/Runtime.md:
-/// pointers are passed through, scalars are loaded from args[i]), the table
-/// `__rat_entries`/`__rat_num_entries` and the manifest string.
-static LogicalResult addRuntimeInterface(llvm::Module &m,
-                                         ArrayRef<std::string> entries,
-                                         StringRef manifest,
-                                         llvm::raw_ostream &errs) {
-  llvm::LLVMContext &ctx = m.getContext();
-  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
-  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
-  SmallVector<llvm::Constant *> rows;
-  llvm::StructType *rowType = llvm::StructType::get(ctx, {ptr, ptr});
-  for (const std::string &name : entries) {
-    llvm::Function *callee = m.getFunction("_mlir_ciface_" + name);
-    if (!callee) {
-      errs << "error: entry '" << name << "' has no C interface\n";
-      return failure();
-    }
-    auto *fnType =
-        llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
-    auto *packed = llvm::Function::Create(
-        fnType, llvm::GlobalValue::InternalLinkage, "_rat_packed_" + name, m);
-    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", packed));
-    SmallVector<llvm::Value *> args;
-    for (auto [i, param] : llvm::enumerate(callee->args())) {
-      llvm::Value *slot = b.CreateGEP(ptr, packed->getArg(0), b.getInt64(i));
-      llvm::Value *pointer = b.CreateLoad(ptr, slot);
-      if (param.getType()->isPointerTy())
-        args.push_back(pointer);
-      else
-        args.push_back(b.CreateLoad(param.getType(), pointer));
-    }
-    b.CreateCall(callee, args);
-    b.CreateRetVoid();
-    llvm::Constant *nameStr = b.CreateGlobalString(name, "__rat_entry_name");
-    rows.push_back(llvm::ConstantStruct::get(rowType, {nameStr, packed}));
-  }
-  auto *tableType = llvm::ArrayType::get(rowType, rows.size());
-  new llvm::GlobalVariable(
-      m, tableType, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
-      llvm::ConstantArray::get(tableType, rows), "__rat_entries");
-  new llvm::GlobalVariable(m, i64, true, llvm::GlobalValue::ExternalLinkage,
-                           llvm::ConstantInt::get(i64, rows.size()),
-                           "__rat_num_entries");
-  llvm::Constant *text = llvm::ConstantDataArray::getString(ctx, manifest);
-  new llvm::GlobalVariable(m, text->getType(), true,
-                           llvm::GlobalValue::ExternalLinkage, text,
-                           "__rat_manifest");
-  return success();
-}
 
 static std::unique_ptr<llvm::TargetMachine>
 createHostTargetMachine(int optLevel, std::string &error) {
@@ -394,8 +162,9 @@ static LogicalResult writeText(StringRef path,
   return success();
 }
 
-static LogicalResult runPasses(ModuleOp module, const CompileOptions &options,
-                               function_ref<void(OpPassManager &)> build) {
+static LogicalResult
+runPasses(ModuleOp module, const CompileOptions &options,
+          const std::function<void(OpPassManager &)> &build) {
   PassManager pm(module.getContext());
   if (options.configurePassManager && failed(options.configurePassManager(pm)))
     return failure();
@@ -471,6 +240,7 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
     return failure();
   }
 
+  std::string manifest;
   RatPipelineOptions pipelineOptions;
   if (!options.pipelineOptions.empty() &&
       failed(pipelineOptions.parseFromString(options.pipelineOptions))) {
@@ -524,55 +294,24 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
   if (options.emit == EmitKind::Rat)
     return writeText(options.output, printModule, log);
 
-  // The host emulation of the GPU kernels compiles like the GPU up to the
-  // kernels, then for the host.
-  bool gpuKernels = gpu || pipelineOptions.emulateGpu;
-  if (failed(timer.run("tiled", [&] {
-        return runPasses(module, options, [&](OpPassManager &pm) {
-          buildRatGraphToTiledPipeline(pm, pipelineOptions, gpuKernels);
-        });
-      })))
-    return failure();
-  if (options.emit == EmitKind::Tiled)
-    return writeText(options.output, printModule, log);
-
-  if (failed(timer.run("kernel", [&] {
-        return runPasses(module, options, [&](OpPassManager &pm) {
-          buildRatTiledToLoopsPipeline(pm, gpuKernels,
-                                       gpu && pipelineOptions.mma,
-                                       &pipelineOptions);
-          if (gpu)
-            buildRatLoopsToKernelsPipeline(pm, pipelineOptions);
-          else if (pipelineOptions.emulateGpu)
-            buildRatLoopsToEmulatedKernelsPipeline(pm, pipelineOptions);
-        });
-      })))
-    return failure();
-  if (options.emit == EmitKind::Kernel)
-    return writeText(options.output, printModule, log);
-
-  // The ABI is final once bufferized (in-place states have no result).
-  std::string manifest = buildManifest(module, options);
-
-  // The manifest has been written from the rat.* argument attributes; LLVM
-  // translation rejects attributes it does not know.
-  for (auto func : module.getOps<func::FuncOp>()) {
-    for (unsigned i = 0; i < func.getNumArguments(); ++i)
-      for (StringRef name : {"rat.role", "rat.name", "rat.dims", "rat.weight"})
-        func.removeArgAttr(i, name);
-    for (unsigned i = 0; i < func.getNumResults(); ++i)
-      for (StringRef name : {"rat.role", "rat.name", "rat.dims"})
-        func.removeResultAttr(i, StringAttr::get(module.getContext(), name));
+  for (const RatPipelineStage &stage :
+       getRatPipelineStages(pipelineOptions, gpu ? RatPipelineTarget::GPU
+                                                 : RatPipelineTarget::CPU)) {
+    if (stage.level == RatLevel::LLVM) {
+      // The ABI is final once bufferized (in-place states have no result).
+      manifest = buildManifest(module, options);
+      // The manifest has been written from the rat.* argument attributes;
+      // LLVM translation rejects attributes it does not know.
+      stripRatAttributes(module);
+    }
+    if (failed(timer.run(stage.name, [&] {
+          return runPasses(module, options, stage.build);
+        })))
+      return failure();
+    if ((stage.level == RatLevel::Tiled && options.emit == EmitKind::Tiled) ||
+        (stage.level == RatLevel::Kernel && options.emit == EmitKind::Kernel))
+      return writeText(options.output, printModule, log);
   }
-  if (failed(timer.run(gpu ? "to-nvvm" : "to-llvm", [&] {
-        return runPasses(module, options, [&](OpPassManager &pm) {
-          if (gpu)
-            buildRatKernelsToNVVMPipeline(pm, pipelineOptions);
-          else
-            buildRatLoopsToLLVMPipeline(pm);
-        });
-      })))
-    return failure();
   if (options.emit == EmitKind::PTX)
     return writeText(
         options.output,

@@ -171,13 +171,14 @@ bool mlir::rat::checkConfigKeyLimits(const llvm::json::Object &config,
   return true;
 }
 
-bool mlir::rat::checkMaxSeqLen(int64_t maxSeqLen, std::string &error) {
+bool mlir::rat::checkMaxSeqLen(int64_t maxSeqLen, std::string &error,
+                               llvm::StringRef option) {
   if (maxSeqLen < 1) {
-    error = "--max-seq-len must be >= 1, got " + std::to_string(maxSeqLen);
+    error = option.str() + " must be >= 1, got " + std::to_string(maxSeqLen);
     return false;
   }
   if (maxSeqLen > limits::maxSequenceLength) {
-    error = "--max-seq-len " + std::to_string(maxSeqLen) +
+    error = option.str() + " " + std::to_string(maxSeqLen) +
             " is above the limit of " + formatLimit(limits::maxSequenceLength) +
             " (the decode state holds this many positions)";
     return false;

@@ -88,33 +88,40 @@ def _read_source(model):
     return is_config, text, path
 
 
-def compile(model, *, target="cpu", chip="sm_90", dtype="f32",
-            max_seq_len=4096, workdir=None, decode=True, intermediates=False,
+def compile(model, *, target="cpu", chip=None, dtype="f32",
+            max_seq_len=None, workdir=None, decode=None, intermediates=None,
             pipeline_options="", opt_level=3, verbose=False):
     """Compiles a model into an executable and returns a CompiledModel.
 
     model: a model config dict (the fields of the golden meta.json files), a
       path to a config .json (or a graph-level .mlir) file, or MLIR text (a
       str starting with ``module``/``func`` or containing ``func.func``).
-    target: "cpu" or "cuda"; chip: the GPU architecture for cuda.
+    target: "cpu" or "cuda"; chip: the GPU architecture for cuda (default
+      sm_90).
     dtype: storage type of weights and activations, "f32", "bf16" or "f16".
     max_seq_len: longest sequence (prompt + generated) the decode state holds
-      (model configs only).
+      (model configs only; default 4096).
     workdir: directory for the executable and scratch files; default a
       temporary directory removed with the returned object.
-    decode: also build the decode entry (configs only); intermediates:
-      rat_layer configs only, prefill also returns gate, z, q, k, v, v_scan
-      and k_scan (a ``function`` model).
+    decode: also build the decode entry (configs only; default True);
+      intermediates: rat_layer configs only, prefill also returns gate, z, q,
+      k, v, v_scan and k_scan (a ``function`` model, without decode).
     pipeline_options, opt_level, verbose: as rat-compile's
       --pipeline-options, -O and -v (verbose prints the phase times).
 
-    Raises CompileError (the compiler's diagnostics) on failure.
+    Options that do not apply (max_seq_len, decode or intermediates for
+    MLIR input, chip for the cpu target) or contradict each other raise
+    ValueError, like malformed ones. Raises CompileError (the compiler's
+    diagnostics) on failure.
     """
     is_config, text, name = _read_source(model)
+    def given(value, kind):
+        return None if value is None else kind(value)
     request = dict(source=text, is_config=is_config, source_name=name,
-                   target=str(target), chip=str(chip), dtype=str(dtype),
-                   max_seq_len=int(max_seq_len), decode=bool(decode),
-                   intermediates=bool(intermediates),
+                   target=str(target), chip=given(chip, str), dtype=str(dtype),
+                   max_seq_len=given(max_seq_len, int),
+                   decode=given(decode, bool),
+                   intermediates=given(intermediates, bool),
                    pipeline_options=str(pipeline_options or ""),
                    opt_level=int(opt_level), verbose=bool(verbose))
     return CompiledModel(request, workdir)

@@ -184,8 +184,8 @@ def test_bad_config_value(tmp_path):
 def test_config_limits(tmp_path):
     """Sizes past docs/Limits.md and malformed JSON: errors, not crashes."""
     config = json.load(open(os.path.join(LAYER, "meta.json")))
-    with pytest.raises(ValueError, match="max_seq_len must be between 1 and "
-                       "16777216, got 1099511627776"):
+    with pytest.raises(ValueError, match="max_seq_len 1099511627776 is above "
+                       "the limit of 16777216"):
         rat.compile(config, max_seq_len=2**40)
     config["d_model"] = 2**62
     with pytest.raises(rat.CompileError,
@@ -218,6 +218,30 @@ def test_bad_options():
         rat.compile("/nonexistent/model.json")
     with pytest.raises(TypeError):
         rat.compile(42)
+
+
+def test_contradicting_options():
+    """The checks rat-compile makes, spelled the Python way (one compile
+    entry, lib/Compiler/Driver.cpp)."""
+    config = os.path.join(LAYER, "meta.json")
+    mlir = os.path.join(SRC, "examples", "rat_layer.mlir")
+    with pytest.raises(ValueError, match="max_seq_len applies to model "
+                       "configs, not to graph-level MLIR"):
+        rat.compile(mlir, max_seq_len=64)
+    with pytest.raises(ValueError, match="decode applies to model configs"):
+        rat.compile(mlir, decode=False)
+    with pytest.raises(ValueError, match="chip needs target='cuda'"):
+        rat.compile(config, chip="sm_80")
+    with pytest.raises(ValueError, match="intermediates=True builds no "
+                       "decode entry"):
+        rat.compile(config, intermediates=True, decode=True)
+    with pytest.raises(ValueError, match="pipeline_options: 'emulate-gpu' "
+                       "needs target='cpu'"):
+        rat.compile(config, target="cuda",
+                    pipeline_options="emulate-gpu=true")
+    with pytest.raises(rat.CompileError, match="intermediates=True needs a "
+                       "rat_layer config"):
+        rat.compile(os.path.join(LM, "meta.json"), intermediates=True)
 
 
 def test_wrong_input_shape(layer):

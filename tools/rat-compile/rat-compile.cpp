@@ -4,26 +4,22 @@
 //             [--target cpu|cuda] [--chip sm_90] [--dtype f32|bf16]
 //             [--emit mlir|rat|tiled|kernel|llvm|ptx|obj|exe] -o OUT [-v]
 //
-// A thin main over lib/Compiler: parses the input (graph-level MLIR, or a
-// model config JSON imported into a graph), then runs the phases.
+// A thin main over lib/Compiler: turns the command line into a
+// CompileRequest and runs compile() (rat/Compiler/Driver.h), which checks the
+// options, imports or parses the input and runs the phases.
 //
 //===----------------------------------------------------------------------===//
 
 #include "rat/Compiler/Compiler.h"
-#include "rat/Compiler/ConfigLimits.h"
-#include "rat/Compiler/ModelImporter.h"
+#include "rat/Compiler/Driver.h"
 
 #include "mlir/IR/AsmState.h"
-#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 
@@ -102,90 +98,50 @@ int main(int argc, char **argv) {
                               "rat-compile: compile RAT models into "
                               "standalone executables\n");
 
-  CompileOptions options;
-  if (target == "cpu")
-    options.target = Target::CPU;
-  else if (target == "cuda")
-    options.target = Target::CUDA;
-  else
-    return fail("--target must be cpu or cuda, got '" + target + "'");
-  std::optional<EmitKind> kind = parseEmitKind(emit);
-  if (!kind)
-    return fail("--emit must be one of mlir, rat, tiled, kernel, llvm, ptx, "
-                "obj, exe; got '" +
-                emit + "'");
-  options.emit = *kind;
-  if (dtype != "f32" && dtype != "bf16" && dtype != "f16")
-    return fail("--dtype must be f32, bf16 or f16, got '" + dtype + "'");
-  options.dtype = dtype;
-  options.chip = chip;
-  if (optLevel < 0 || optLevel > 3)
-    return fail("-O must be 0, 1, 2 or 3, got " + llvm::Twine(optLevel));
-  options.optLevel = optLevel;
-  options.verbose = verbose;
-  options.pipelineOptions = pipelineOptions;
-  std::string error;
-  if (!checkMaxSeqLen(maxSeqLen, error))
-    return fail(error);
-
-  std::string input = modelFile.empty() ? inputFile.getValue() : modelFile;
-  bool isConfig = !modelFile.empty() || StringRef(input).ends_with(".json");
-  if (input.empty())
+  // The input: a positional .mlir file (or .json config), or --model.
+  if (modelFile.empty() && inputFile.empty())
     return fail("no input: give a .mlir file or --model model.json");
   if (!modelFile.empty() && !inputFile.empty())
     return fail("give either a .mlir file or --model, not both");
-  options.output = outputFile;
-  if (options.output.empty()) {
-    if (options.emit == EmitKind::Obj || options.emit == EmitKind::Exe)
-      return fail("-o is required for --emit obj and exe");
-    options.output = "-";
-  }
+  CompileRequest request;
+  request.inputFile = modelFile.empty() ? inputFile.getValue() : modelFile;
+  request.isConfig =
+      !modelFile.empty() || StringRef(request.inputFile).ends_with(".json");
 
-  DialectRegistry registry;
-  registerCompilerDialects(registry);
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-
-  std::unique_ptr<llvm::MemoryBuffer> buffer = openInputFile(input, &error);
-  if (!buffer)
-    return fail(error);
-
-  options.configurePassManager = [](PassManager &pm) {
+  // Options that apply only to some inputs or targets are passed only when
+  // given, so that compile() can reject them where they do not apply.
+  request.target = target;
+  if (chip.getNumOccurrences())
+    request.chip = chip;
+  request.dtype = dtype;
+  request.emit = emit;
+  request.output = outputFile;
+  if (maxSeqLen.getNumOccurrences())
+    request.maxSeqLen = maxSeqLen;
+  if (noDecode)
+    request.decode = false;
+  if (intermediates)
+    request.intermediates = true;
+  request.pipelineOptions = pipelineOptions;
+  request.optLevel = optLevel;
+  request.verbose = verbose;
+  request.weights = weightsFile;
+  request.configurePassManager = [](PassManager &pm) {
     if (failed(applyPassManagerCLOptions(pm)))
       return failure();
     applyDefaultTimingPassManagerCLOptions(pm);
     return success();
   };
 
+  DialectRegistry registry;
+  registerCompilerDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module;
-  if (isConfig) {
-    ModelConfig config;
-    if (!parseModelConfig(buffer->getBuffer(), config, error))
-      return fail(input + ": " + error);
-    ImportOptions importOptions;
-    Builder b(&context);
-    importOptions.elementType = dtype == "bf16"  ? Type(b.getBF16Type())
-                                : dtype == "f16" ? Type(b.getF16Type())
-                                                 : Type(b.getF32Type());
-    importOptions.maxSeqLen = maxSeqLen;
-    importOptions.withDecode = !noDecode;
-    importOptions.intermediates = intermediates;
-    if (intermediates && config.kind != "rat_layer")
-      return fail("--intermediates needs a rat_layer config");
-    if (!checkModelSizes(config, importOptions, error))
-      return fail(input + ": " + error);
-    module = importModel(&context, config, importOptions);
-  } else {
-    sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
-    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-    if (!module)
-      return 1;
-  }
-  if (!weightsFile.empty() && !checkCheckpoint(*module, weightsFile, error))
-    return fail(error);
-  if (failed(compileModule(*module, options, llvm::errs())))
-    return 1;
-  return 0;
+  std::string error;
+  if (compile(request, context, sourceMgr, llvm::errs(), error) ==
+      CompileStatus::Success)
+    return 0;
+  return error.empty() ? 1 : fail(error);
 }

@@ -58,10 +58,11 @@ LogicalResult compileModule(ModuleOp module, const CompileOptions &options,
                             llvm::raw_ostream &log);
 
 /// Checks a safetensors checkpoint against the weight arguments of the
-/// module's entries (`rat.role = "weight"`, `rat.name`): every weight present
-/// with the graph's shape, no tensor the model does not use, a header that
-/// fits the file. On failure returns false with `error` naming the file and
-/// tensor. Only the header is read.
+/// module's entries (`rat.role = "weight"`, `rat.name`) with the runtime's
+/// reader and check (rat/Runtime/Checkpoint.h), the ones the executable runs
+/// before loading: a header that fits the file, every weight present with
+/// the graph's shape, no tensor the model does not use. On failure returns
+/// false with `error` naming the file and tensor. No tensor data is read.
 bool checkCheckpoint(ModuleOp module, llvm::StringRef path, std::string &error);
 
 /// Writes the runtime manifest (docs/Runtime.md) of a graph-level module.

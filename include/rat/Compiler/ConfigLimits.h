@@ -61,8 +61,10 @@ llvm::Expected<llvm::json::Value> parseStrictJson(llvm::StringRef text);
 /// product of two keys is formed, so that those cannot overflow.
 bool checkConfigKeyLimits(const llvm::json::Object &config, std::string &error);
 
-/// Checks the value of --max-seq-len (1 to limits::maxSequenceLength).
-bool checkMaxSeqLen(int64_t maxSeqLen, std::string &error);
+/// Checks the value of --max-seq-len (1 to limits::maxSequenceLength); the
+/// error names the option as `option` spells it.
+bool checkMaxSeqLen(int64_t maxSeqLen, std::string &error,
+                    llvm::StringRef option = "--max-seq-len");
 
 /// Checks the sizes a validated config implies once built with `options`:
 /// every weight, every decode-state tensor of one sequence and the largest

@@ -13,8 +13,8 @@
 // Captured parameters: compiled host code passes the decode position (an
 // `index` argument) to its kernels by value, so a graph captured at one
 // position holds that position in its kernel parameters. The capture records
-// every launch with its parameter bytes (CaptureLog) so that the stepper can find
-// those parameters by comparing two captures at different positions
+// every launch with its parameter bytes (CaptureLog) so that the stepper can
+// find those parameters by comparing two captures at different positions
 // (findPositionSlots) and rewrite them before each replay
 // (CapturedGraph::setKernelParams).
 //

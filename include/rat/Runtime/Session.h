@@ -7,8 +7,8 @@
 // argument against the manifest and carrying decode state by name.
 //
 // The command line of compiled executables (RatRuntimeMain) is one client;
-// nothing here depends on it. Token-by-token decoding builds on DecodeStepper (DecodeStepper.h) and
-// LM generation on Generation.h.
+// nothing here depends on it. Token-by-token decoding builds on
+// DecodeStepper (DecodeStepper.h) and LM generation on Generation.h.
 //
 //===----------------------------------------------------------------------===//
 
