@@ -185,3 +185,73 @@ HostTensor rat::convertTensor(const HostTensor &tensor, DType to,
                   tensor.numElements(), what);
   return result;
 }
+
+//===----------------------------------------------------------------------===//
+// Non-finite values
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Counts the elements of type `Bits` whose exponent field (`exponentMask`)
+/// is all ones: infinite when the mantissa (`mantissaMask`) is zero, NaN
+/// otherwise.
+template <typename Bits>
+NonFiniteCount scanBits(const void *data, size_t count, Bits exponentMask,
+                        Bits mantissaMask) {
+  NonFiniteCount result;
+  const Bits *values = static_cast<const Bits *>(data);
+  for (size_t i = 0; i < count; ++i) {
+    Bits bits = values[i];
+    if ((bits & exponentMask) != exponentMask)
+      continue;
+    if (!result.any())
+      result.first = i;
+    if (bits & mantissaMask)
+      ++result.nan;
+    else
+      ++result.inf;
+  }
+  return result;
+}
+} // namespace
+
+NonFiniteCount rat::countNonFinite(const HostTensor &tensor) {
+  // Host tensors are 64-byte aligned, so the elements can be read in place.
+  const void *data = tensor.data();
+  size_t count = tensor.numElements();
+  switch (tensor.dtype()) {
+  case DType::F32:
+    return scanBits<uint32_t>(data, count, 0x7f800000u, 0x007fffffu);
+  case DType::F64:
+    return scanBits<uint64_t>(data, count, 0x7ff0000000000000ull,
+                              0x000fffffffffffffull);
+  case DType::F16:
+    return scanBits<uint16_t>(data, count, 0x7c00u, 0x03ffu);
+  case DType::BF16:
+    return scanBits<uint16_t>(data, count, 0x7f80u, 0x007fu);
+  case DType::I32:
+  case DType::I64:
+    return {};
+  }
+  return {};
+}
+
+std::string rat::describeNonFinite(const HostTensor &tensor,
+                                   const NonFiniteCount &count) {
+  std::string text;
+  if (count.nan)
+    text += std::to_string(count.nan) + " NaN";
+  if (count.nan && count.inf)
+    text += " and ";
+  if (count.inf)
+    text += std::to_string(count.inf) + " Inf";
+  // The row-major index of the first one, as coordinates.
+  Shape index(tensor.shape().size(), 0);
+  uint64_t rest = count.first;
+  for (size_t d = index.size(); d-- > 0;) {
+    uint64_t size = static_cast<uint64_t>(tensor.shape()[d]);
+    index[d] = static_cast<int64_t>(size ? rest % size : 0);
+    rest = size ? rest / size : 0;
+  }
+  return text + " among " + std::to_string(tensor.numElements()) +
+         " values (the first at " + formatShape(index) + ")";
+}

@@ -217,3 +217,18 @@ HostTensor SafetensorsFile::load(std::string_view name,
     throw RatError(path() + ": no tensor named '" + std::string(name) + "'");
   return load(*info, storageType);
 }
+
+std::string rat::nonFiniteWarning(const HostTensor &tensor,
+                                  const SafetensorsTensorInfo &info,
+                                  const std::string &path) {
+  NonFiniteCount count = countNonFinite(tensor);
+  if (!count.any())
+    return {};
+  std::string text = path + ": tensor '" + info.name + "' has " +
+                     describeNonFinite(tensor, count);
+  if (info.dtype != tensor.dtype())
+    text += std::string(" after conversion from ") +
+            safetensorsDTypeName(info.dtype) + " to " +
+            dtypeName(tensor.dtype());
+  return text + "; outputs that depend on it will be NaN or infinite";
+}

@@ -91,7 +91,11 @@ void Session::loadWeights(const std::string &path,
   size_t bytes = 0;
   for (const std::string &name : needed) {
     const ValueSpec &spec = *declared.at(name);
-    HostTensor host = file.load(*file.find(name), spec.type);
+    const SafetensorsTensorInfo &info = *file.find(name);
+    HostTensor host = file.load(info, spec.type);
+    if (std::string warning = nonFiniteWarning(host, info, file.path());
+        !warning.empty())
+      std::fprintf(stderr, "warning: %s\n", warning.c_str());
     bytes += host.sizeInBytes();
     weights[name] = upload(std::move(host));
   }

@@ -5,7 +5,9 @@
 
 #include "TestUtil.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace rat;
@@ -87,6 +89,58 @@ TEST(Convert, FloatAndIntegerDoNotMix) {
   HostTensor source(DType::F32, {1});
   EXPECT_TRUE(failsWith([&] { convertTensor(source, DType::I32, "w"); },
                         {"w", "cannot convert f32 to i32"}));
+}
+
+TEST(NonFinite, CountsEveryFloatType) {
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  float inf = std::numeric_limits<float>::infinity();
+  HostTensor f32(DType::F32, {2, 3});
+  float values[] = {1, -0.0f, inf, nan, -inf, std::numeric_limits<float>::max()};
+  std::copy(std::begin(values), std::end(values), f32.dataAs<float>());
+  NonFiniteCount count = countNonFinite(f32);
+  EXPECT_EQ(count.nan, 1u);
+  EXPECT_EQ(count.inf, 2u);
+  EXPECT_EQ(count.first, 2u);
+  EXPECT_EQ(describeNonFinite(f32, count),
+            "1 NaN and 2 Inf among 6 values (the first at [0, 2])");
+
+  // The same values in every other float type, converted: same counts.
+  for (DType type : {DType::F64, DType::F16, DType::BF16}) {
+    HostTensor converted = convertTensor(f32, type, "x");
+    NonFiniteCount c = countNonFinite(converted);
+    EXPECT_EQ(c.nan, 1u) << dtypeName(type);
+    // f32 max is finite in f64, infinite in f16, and rounds to bf16 Inf.
+    uint64_t inf = type == DType::F64 ? 2u : 3u;
+    EXPECT_EQ(c.inf, inf) << dtypeName(type);
+    EXPECT_EQ(c.first, 2u) << dtypeName(type);
+  }
+
+  // Signalling NaNs and NaN payloads count as NaN; subnormals are finite.
+  HostTensor bits(DType::F32, {3});
+  uint32_t raw[] = {0x7f800001u, 0xffc00000u, 0x00000001u};
+  std::memcpy(bits.data(), raw, sizeof(raw));
+  EXPECT_EQ(countNonFinite(bits).nan, 2u);
+  EXPECT_EQ(countNonFinite(bits).inf, 0u);
+}
+
+TEST(NonFinite, FiniteIntegerAndEmptyTensors) {
+  HostTensor finite = HostTensor::zeros(DType::BF16, {4, 4});
+  EXPECT_FALSE(countNonFinite(finite).any());
+  HostTensor ints(DType::I32, {2});
+  ints.dataAs<int32_t>()[0] = -1; // all bits set: not a float
+  ints.dataAs<int32_t>()[1] = 0x7f800000;
+  EXPECT_FALSE(countNonFinite(ints).any());
+  HostTensor empty(DType::F32, {0, 5});
+  EXPECT_FALSE(countNonFinite(empty).any());
+}
+
+TEST(NonFinite, FirstPositionInRank3) {
+  HostTensor t = HostTensor::zeros(DType::F16, {2, 3, 4});
+  t.dataAs<uint16_t>()[1 * 12 + 0 * 4 + 3] = 0x7e00; // NaN at [1, 0, 3]
+  t.dataAs<uint16_t>()[23] = 0xfc00;                 // -Inf at [1, 2, 3]
+  NonFiniteCount count = countNonFinite(t);
+  EXPECT_EQ(describeNonFinite(t, count),
+            "1 NaN and 1 Inf among 24 values (the first at [1, 0, 3])");
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #include "TestUtil.h"
 
 #include <cstdio>
+#include <limits>
 
 using namespace rat;
 using rat::test::failsWith;
@@ -238,6 +239,26 @@ TEST(Safetensors, OpensFilesFromDisk) {
   std::remove(path.c_str());
   EXPECT_TRUE(
       failsWith([&] { SafetensorsFile::open(path); }, {"cannot open", path}));
+}
+
+TEST(Safetensors, WarnsAboutNonFiniteWeights) {
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  SafetensorsFile file = open(
+      R"({"w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}})",
+      rawBytes<float>({1, 70000, nan, 4}));
+  const SafetensorsTensorInfo &info = *file.find("w");
+  EXPECT_EQ(nonFiniteWarning(file.load(info, DType::F32), info, file.path()),
+            "w.st: tensor 'w' has 1 NaN among 4 values (the first at [1, 0]); "
+            "outputs that depend on it will be NaN or infinite");
+  // 70000 is past the f16 range: the conversion makes an Inf, and says so.
+  EXPECT_EQ(nonFiniteWarning(file.load(info, DType::F16), info, file.path()),
+            "w.st: tensor 'w' has 1 NaN and 1 Inf among 4 values (the first "
+            "at [0, 1]) after conversion from F32 to f16; outputs that depend "
+            "on it will be NaN or infinite");
+  SafetensorsFile clean = open(goodHeader(), goodData());
+  for (const SafetensorsTensorInfo &t : clean.tensors())
+    EXPECT_EQ(nonFiniteWarning(clean.load(t, DType::BF16), t, clean.path()),
+              "");
 }
 
 } // namespace

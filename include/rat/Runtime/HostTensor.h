@@ -79,6 +79,24 @@ private:
 void convertElements(const void *source, DType from, void *destination,
                      DType to, size_t count, const std::string &what);
 
+/// The NaN and infinite values of a tensor (none for integer types).
+struct NonFiniteCount {
+  uint64_t nan = 0;
+  uint64_t inf = 0;
+  /// Flat (row-major) index of the first non-finite value.
+  uint64_t first = 0;
+
+  bool any() const { return nan != 0 || inf != 0; }
+};
+
+/// Scans every element of `tensor` (a bit test per element, no conversion).
+NonFiniteCount countNonFinite(const HostTensor &tensor);
+
+/// `2 NaN and 1 Inf among 4096 values (the first at [0, 17])` for a tensor
+/// whose scan found any.
+std::string describeNonFinite(const HostTensor &tensor,
+                              const NonFiniteCount &count);
+
 /// Returns `tensor` converted to `to` (a copy even when the types match).
 HostTensor convertTensor(const HostTensor &tensor, DType to,
                          const std::string &what);

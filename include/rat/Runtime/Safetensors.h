@@ -74,6 +74,16 @@ private:
   std::map<std::string, std::string> meta;
 };
 
+/// The warning for a weight loaded from `path` that holds NaN or infinite
+/// values (a corrupt or diverged checkpoint; outputs that depend on it are
+/// NaN): `w.safetensors: tensor 'x' has 2 NaN among 4096 values (the first
+/// at [0, 17]); outputs that depend on it will be NaN or infinite`, noting a
+/// conversion (f32 values past the f16 range become Inf). Empty when every
+/// value is finite. The runtime prints it and runs on (docs/Limits.md).
+std::string nonFiniteWarning(const HostTensor &tensor,
+                             const SafetensorsTensorInfo &info,
+                             const std::string &path);
+
 /// The safetensors spelling of a dtype (`F32`, `BF16`, ...).
 const char *safetensorsDTypeName(DType type);
 
