@@ -263,6 +263,7 @@ func.func @attention_bad_head_tile(%q: tensor<2x2x64x16xf32>, %k: tensor<2x1x64x
   // expected-error @+2 {{failed to generate tiling loops}}
   // expected-error @+1 {{rat-tile-and-fuse: tiling failed with tile sizes [1, 3, 16]}}
   %0 = rat.chunk_attention chunk_size = 8 ins(%q, %k, %v : tensor<2x2x64x16xf32>, tensor<2x1x64x16xf32>, tensor<2x4x64x32xf32>) outs(%init : tensor<2x4x64x32xf32>) {rat.tile_sizes = array<i64: 1, 3, 16>} -> tensor<2x4x64x32xf32>
+  // expected-note @-1 {{a tile of 3 heads must hold whole groups or lie within one}}
   return %0 : tensor<2x4x64x32xf32>
 }
 

@@ -1793,3 +1793,47 @@ func.func @matmul_mixed_inputs(%x: tensor<8x64xbf16>, %w: tensor<96x64xf32>, %in
   %0 = rat.matmul ins(%x, %w : tensor<8x64xbf16>, tensor<96x64xf32>) outs(%init : tensor<8x96xf32>) -> tensor<8x96xf32>
   return %0 : tensor<8x96xf32>
 }
+
+// -----
+
+// Zero-width heads: no scores to compute (the default scale would be
+// infinite). Rejected at the op instead of failing later in a pass.
+func.func @chunk_attention_zero_head_dim(%q: tensor<2x2x8x0xf32>, %k: tensor<2x2x8x0xf32>, %v: tensor<2x4x8x32xf32>, %init: tensor<2x4x8x32xf32>) {
+  // expected-error @+1 {{'rat.chunk_attention' op query head dim (dim 3) must be >= 1}}
+  %0 = rat.chunk_attention chunk_size = 4 ins(%q, %k, %v : tensor<2x2x8x0xf32>, tensor<2x2x8x0xf32>, tensor<2x4x8x32xf32>) outs(%init : tensor<2x4x8x32xf32>) -> tensor<2x4x8x32xf32>
+  return
+}
+
+// -----
+
+func.func @window_attention_zero_head_dim(%q: tensor<1x2x8x0xf32>, %init: tensor<1x2x8x4xf32>, %v: tensor<1x2x8x4xf32>) {
+  // expected-error @+1 {{'rat.window_attention' op query head dim (dim 3) must be >= 1}}
+  %0 = rat.window_attention window = 2 ins(%q, %q, %v : tensor<1x2x8x0xf32>, tensor<1x2x8x0xf32>, tensor<1x2x8x4xf32>) outs(%init : tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @chunk_attention_step_zero_head_dim(%q: tensor<2x2x0xf32>, %k: tensor<2x4x0xf32>, %v: tensor<2x4x32xf32>, %out: tensor<2x4x32xf32>, %kc: tensor<2x4x8x0xf32>, %vc: tensor<2x4x8x32xf32>, %pos: index) {
+  // expected-error @+1 {{'rat.chunk_attention_step' op query head dim (dim 2) must be >= 1}}
+  %0:3 = rat.chunk_attention_step chunk_size = 4 ins(%q, %k, %v : tensor<2x2x0xf32>, tensor<2x4x0xf32>, tensor<2x4x32xf32>) position(%pos) outs(%out, %kc, %vc : tensor<2x4x32xf32>, tensor<2x4x8x0xf32>, tensor<2x4x8x32xf32>) -> tensor<2x4x32xf32>, tensor<2x4x8x0xf32>, tensor<2x4x8x32xf32>
+  return
+}
+
+// -----
+
+// A decode step writes the new key and value into a cache row: a cache of
+// zero rows cannot take it, whatever the (dynamic) position.
+func.func @chunk_attention_step_zero_rows(%q: tensor<2x2x16xf32>, %k: tensor<2x4x16xf32>, %v: tensor<2x4x32xf32>, %out: tensor<2x4x32xf32>, %kc: tensor<2x4x0x16xf32>, %vc: tensor<2x4x0x32xf32>, %pos: index) {
+  // expected-error @+1 {{'rat.chunk_attention_step' op key_cache dim 2 (rows) must be >= 1: the step writes the new key into a row}}
+  %0:3 = rat.chunk_attention_step chunk_size = 4 ins(%q, %k, %v : tensor<2x2x16xf32>, tensor<2x4x16xf32>, tensor<2x4x32xf32>) position(%pos) outs(%out, %kc, %vc : tensor<2x4x32xf32>, tensor<2x4x0x16xf32>, tensor<2x4x0x32xf32>) -> tensor<2x4x32xf32>, tensor<2x4x0x16xf32>, tensor<2x4x0x32xf32>
+  return
+}
+
+// -----
+
+func.func @window_attention_step_zero_rows(%q: tensor<2x2x16xf32>, %k: tensor<2x4x16xf32>, %v: tensor<2x4x32xf32>, %out: tensor<2x4x32xf32>, %kc: tensor<2x4x0x16xf32>, %vc: tensor<2x4x0x32xf32>, %pos: index) {
+  // expected-error @+1 {{'rat.window_attention_step' op key_cache dim 2 (rows) must be >= 1: the step writes the new key into a row}}
+  %0:3 = rat.window_attention_step window = 0 ins(%q, %k, %v : tensor<2x2x16xf32>, tensor<2x4x16xf32>, tensor<2x4x32xf32>) position(%pos) outs(%out, %kc, %vc : tensor<2x4x32xf32>, tensor<2x4x0x16xf32>, tensor<2x4x0x32xf32>) -> tensor<2x4x32xf32>, tensor<2x4x0x16xf32>, tensor<2x4x0x32xf32>
+  return
+}

@@ -429,8 +429,13 @@ static LogicalResult verifyAttentionShapes(Operation *op, Value q, Value k,
           {{q, "query"}, {k, "key"}, {v, "value"}, {init, "init"}})) ||
       failed(verifyScale(op, scale)))
     return failure();
-  if (ShapedType::isDynamic(ShapeChecker::type(q).getDimSize(3)))
+  int64_t headDim = ShapeChecker::type(q).getDimSize(3);
+  if (ShapedType::isDynamic(headDim))
     return op->emitOpError("query head dim (dim 3) must be static");
+  // Scores of zero-width heads are all 0 and the default scale Dh^-0.5 is
+  // infinite: there is no attention to compute.
+  if (headDim == 0)
+    return op->emitOpError("query head dim (dim 3) must be >= 1");
   // Queries are a window of the key sequence.
   int64_t tq = ShapeChecker::type(q).getDimSize(2);
   int64_t tk = ShapeChecker::type(k).getDimSize(2);
@@ -595,8 +600,15 @@ template <typename OpTy> static LogicalResult verifyAttentionStep(OpTy op) {
                                      {vc, "value_cache"}})) ||
       failed(verifyScale(op, toDouble(op.getScale()))))
     return failure();
-  if (ShapedType::isDynamic(ShapeChecker::type(q).getDimSize(2)))
+  int64_t headDim = ShapeChecker::type(q).getDimSize(2);
+  if (ShapedType::isDynamic(headDim))
     return op.emitOpError("query head dim (dim 2) must be static");
+  if (headDim == 0)
+    return op.emitOpError("query head dim (dim 2) must be >= 1");
+  // The step writes the new key and value into a cache row.
+  if (ShapeChecker::type(kc).getDimSize(2) == 0)
+    return op.emitOpError("key_cache dim 2 (rows) must be >= 1: the step "
+                          "writes the new key into a row");
   if (std::optional<int64_t> pos = getConstantIntValue(op.getPosition()))
     if (*pos < 0)
       return op.emitOpError() << "position must be >= 0, got " << *pos;

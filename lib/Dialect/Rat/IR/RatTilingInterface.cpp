@@ -29,6 +29,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 using namespace mlir;
 using namespace mlir::rat;
@@ -69,30 +70,63 @@ static void appendFull(OpBuilder &b, Location loc, Value v, int64_t first,
   }
 }
 
+/// True when `a` and `b` are provably the same size: the same constant or
+/// value, or equal by value-bounds reasoning (two `tensor.dim` of one dim).
+static bool provablyEqual(OpFoldResult a, OpFoldResult b) {
+  if (isEqualConstantIntOrValue(a, b))
+    return true;
+  FailureOr<bool> equal = ValueBoundsConstraintSet::areEqual(a, b);
+  return succeeded(equal) && *equal;
+}
+
 /// The tile of a grouped head dimension. Output head `h` reads group
-/// `h % G`: a tile of `hs` heads starting at a multiple of `hs` reads all
-/// groups when `G` divides `hs`, and the contiguous groups
-/// `[h0 mod G, h0 mod G + hs)` when `hs` divides `G`.
+/// `h % G`. A tile of `hs` heads starting at `h0` (a multiple of the tile
+/// size, as the tiling loops give) reads:
+///  - the same heads when `G == H`, all groups when it covers every head;
+///  - all groups when `G` divides the tile size;
+///  - the contiguous groups `[h0 mod G, h0 mod G + hs)` when the tile size
+///    divides `G`, and in particular for a tile of at most one head, whatever
+///    `G` is, static or not.
+/// A partial tile `min(size, H - h0)` stands for its constant upper bound.
+/// Fails when dynamic counts leave the groups of a larger tile unknown.
 static LogicalResult groupTile(OpBuilder &b, Location loc, Value grouped,
                                int64_t dim, Value full, OpFoldResult h0,
                                OpFoldResult hs, OpFoldResult &g0,
                                OpFoldResult &gs) {
   OpFoldResult groups = dimOf(b, loc, grouped, dim);
   OpFoldResult heads = dimOf(b, loc, full, dim);
-  std::optional<int64_t> g = getConstantIntValue(groups);
-  std::optional<int64_t> h = getConstantIntValue(heads);
-  std::optional<int64_t> size = getConstantIntValue(hs);
-  if (isEqualConstantIntOrValue(groups, heads)) {
+  if (provablyEqual(groups, heads)) {
     g0 = h0;
     gs = hs;
     return success();
   }
-  if (isEqualConstantIntOrValue(hs, heads)) {
+  if (provablyEqual(hs, heads)) {
     g0 = b.getIndexAttr(0);
     gs = groups;
     return success();
   }
-  if (!g || !h || !size)
+  std::optional<int64_t> g = getConstantIntValue(groups);
+  std::optional<int64_t> size = getConstantIntValue(hs);
+  if (!size) {
+    FailureOr<int64_t> bound = ValueBoundsConstraintSet::computeConstantBound(
+        presburger::BoundType::UB, hs, /*stopCondition=*/nullptr,
+        /*closedUB=*/true);
+    if (succeeded(bound))
+      size = *bound;
+  }
+  if (!size)
+    return failure();
+  AffineExpr d0;
+  bindDims(b.getContext(), d0);
+  if (*size <= 1 && !g) {
+    g0 = arith::RemUIOp::create(b, loc,
+                                getValueOrCreateConstantIndexOp(b, loc, h0),
+                                getValueOrCreateConstantIndexOp(b, loc, groups))
+             .getResult();
+    gs = hs;
+    return success();
+  }
+  if (!g || *g < 1)
     return failure();
   if (*size % *g == 0) {
     g0 = b.getIndexAttr(0);
@@ -100,8 +134,6 @@ static LogicalResult groupTile(OpBuilder &b, Location loc, Value grouped,
     return success();
   }
   if (*g % *size == 0) {
-    AffineExpr d0;
-    bindDims(b.getContext(), d0);
     g0 = affine::makeComposedFoldedAffineApply(b, loc, d0 % *g, {h0});
     gs = hs;
     return success();
@@ -720,10 +752,11 @@ static FailureOr<TilingResult> attentionTile(OpTy op, OpBuilder &b,
   OpFoldResult b0 = offsets[0], bs = sizes[0], h0 = offsets[1], hs = sizes[1],
                t0 = offsets[2], ts = sizes[2];
   OpFoldResult qh0, qhs, kh0, khs;
-  if (failed(groupTile(b, loc, op.getQuery(), 1, op.getValue(), h0, hs, qh0,
+  // Heads are counted on the destination, whose dims are the domain's.
+  if (failed(groupTile(b, loc, op.getQuery(), 1, op.getInit(), h0, hs, qh0,
                        qhs)) ||
       failed(
-          groupTile(b, loc, op.getKey(), 1, op.getValue(), h0, hs, kh0, khs)))
+          groupTile(b, loc, op.getKey(), 1, op.getInit(), h0, hs, kh0, khs)))
     return failure();
   SmallVector<Operation *> slices;
   OpFoldResult zero = b.getIndexAttr(0);
@@ -932,7 +965,7 @@ static FailureOr<TilingResult> stepTile(OpTy op, OpBuilder &b,
                                         ArrayRef<OpFoldResult> sizes) {
   Location loc = op.getLoc();
   OpFoldResult qh0, qhs;
-  if (failed(groupTile(b, loc, op.getQuery(), 1, op.getValue(), offsets[1],
+  if (failed(groupTile(b, loc, op.getQuery(), 1, op.getOutput(), offsets[1],
                        sizes[1], qh0, qhs)))
     return failure();
   SmallVector<Operation *> slices;

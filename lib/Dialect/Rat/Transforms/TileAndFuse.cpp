@@ -28,8 +28,21 @@ static bool isParallelGeneric(Operation *op) {
   return generic && generic.getNumLoops() == generic.getNumParallelLoops();
 }
 
+/// True when a result of `op` has a static zero dimension. Such an op
+/// computes (almost) nothing and is left whole for the loop lowering: its
+/// tiles would slice a zero-sized dimension at offset 0, which the slice
+/// verifier rejects as out of bounds.
+static bool hasEmptyResult(Operation *op) {
+  return llvm::any_of(op->getResultTypes(), [](Type type) {
+    auto shaped = dyn_cast<ShapedType>(type);
+    return shaped && shaped.hasRank() && llvm::is_contained(shaped.getShape(), 0);
+  });
+}
+
 /// Producers worth fusing into a rat tile loop.
 static bool isFusableProducer(Operation *op) {
+  if (hasEmptyResult(op))
+    return false;
   if (isa<tensor::EmptyOp, linalg::FillOp, linalg::TransposeOp,
           linalg::BroadcastOp>(op) ||
       isParallelGeneric(op))
@@ -91,7 +104,8 @@ struct RatTileAndFusePass : rat::impl::RatTileAndFuseBase<RatTileAndFusePass> {
       // rat.matmul keeps its whole iteration space: rat-matmul-to-mma tiles
       // it for tensor cores on buffers.
       if (isa<RatDialect>(op->getDialect()) && dps &&
-          dps.hasPureTensorSemantics() && !isa<MatmulOp>(op)) {
+          dps.hasPureTensorSemantics() && !isa<MatmulOp>(op) &&
+          !hasEmptyResult(op)) {
         auto attn = dyn_cast<ChunkAttentionOp>(op.getOperation());
         auto window = dyn_cast<WindowAttentionOp>(op.getOperation());
         if (keepKernelOps &&
@@ -166,8 +180,21 @@ struct RatTileAndFusePass : rat::impl::RatTileAndFuseBase<RatTileAndFusePass> {
         std::string list;
         llvm::raw_string_ostream os(list);
         llvm::interleaveComma(sizes, os);
-        root->emitError("rat-tile-and-fuse: tiling failed with tile sizes [")
+        InFlightDiagnostic diag =
+            root->emitError("rat-tile-and-fuse: tiling failed with tile "
+                            "sizes [")
             << list << "]";
+        // The one shape rule the tiles themselves impose (groupTile).
+        if (isa<ChunkAttentionOp, WindowAttentionOp, ChunkAttentionStepOp,
+                WindowAttentionStepOp>(root) &&
+            sizes.size() > 1 && sizes[1] > 1)
+          diag.attachNote()
+              << "head h reads query and key group h mod G: a tile of "
+              << sizes[1]
+              << " heads must hold whole groups or lie within one (G divides "
+                 "the tile size or the tile size divides G), which needs "
+                 "static group counts; tile the heads by 1, or not at all "
+                 "(0)";
         return signalPassFailure();
       }
       for (OpResult r : root->getResults())

@@ -217,9 +217,10 @@ def Rat_ChunkAttentionOp : Rat_DpsOp<"chunk_attention",
     result's type, every token is in chunk 0 and the op folds to `value`.
 
     Shape rules: all rank 4; equal batch; `Hq` and `Hk` divide `H`; `query`
-    and `key` agree on `Dh`; `key` and `value` agree on `T`; `Tq <= T`;
-    `init` is `[B, H, Tq, Dv]`; one float element type; `chunk_size >= 1`,
-    `scale > 0`.
+    and `key` agree on `Dh`, which is static and >= 1; `key` and `value`
+    agree on `T`; `Tq <= T`; `init` is `[B, H, Tq, Dv]`; one float element
+    type; `chunk_size >= 1`, `scale > 0`. Any other dim may be dynamic,
+    including the head counts (tiles then take one head, or all).
 
     Example:
 
@@ -272,7 +273,8 @@ def Rat_WindowAttentionOp : Rat_DpsOp<"window_attention",
 
     The softmax is computed online with f32 statistics; `scale` defaults to
     `Dh^-0.5`. A window of at least `T - 1` is full causal attention and is
-    canonicalised to `window = 0`.
+    canonicalised to `window = 0`. Shape rules: those of
+    `rat.chunk_attention` (`Dh` static and >= 1), `window >= 0`.
 
     Example:
 
@@ -374,9 +376,9 @@ def Rat_ChunkAttentionStepOp : Rat_DpsOp<"chunk_attention_step"> {
     rotary encoding. Results: the output and the two updated caches.
 
     Shape rules: ranks 3 and 4 as above; equal batch and heads; `Hq` divides
-    `H`; `Dh` and `Dv` agree; both caches have `C` rows; a constant
-    `position` must satisfy `position / chunk_size < C`; one float element
-    type; `chunk_size >= 1`, `scale > 0`.
+    `H`; `Dh` (static, >= 1) and `Dv` agree; both caches have `C` rows, at
+    least one; a constant `position` must satisfy `position / chunk_size <
+    C`; one float element type; `chunk_size >= 1`, `scale > 0`.
 
     Example:
 
@@ -432,9 +434,9 @@ def Rat_WindowAttentionStepOp : Rat_DpsOp<"window_attention_step"> {
           @ value_cache[s mod R]
     ```
 
-    The ring must hold every attended token: `R >= window + 1`, and for full
-    attention (`window = 0`) `R > p` (checked when `position` is a
-    constant). A sliding window of `W` thus needs only `W + 1` rows whatever
+    The ring must hold every attended token: `R >= window + 1` (and
+    `R >= 1`), and for full attention (`window = 0`) `R > p` (checked when
+    `position` is a constant); `Dh` is static and >= 1. A sliding window of `W` thus needs only `W + 1` rows whatever
     the sequence length. `query` `[B, Hq, Dh]` may be grouped (`Hq` divides
     `H`); `key` `[B, H, Dh]` and `value` `[B, H, Dv]` are after rotary
     encoding. Results: the output and the two updated caches.

@@ -38,7 +38,15 @@ def RatTileAndFuse : Pass<"rat-tile-and-fuse", "func::FuncOp"> {
     (see `docs/Dialects/Rat.md`); missing trailing entries and 0 mean "do not
     tile". A discardable `rat.tile_sizes = array<i64: ...>` attribute on an
     op overrides the option. Scan tiles count whole chunks, so a tile never
-    splits a chunk.
+    splits a chunk. Negative tile sizes are an error at the op.
+
+    Ops with a statically empty result (a zero-sized dimension) are left
+    whole and are not fused: there is nothing to tile, and a slice at
+    offset 0 of a zero-sized dimension would be out of bounds. Dynamic head
+    and group counts of the grouped attention ops are tiled one head at a
+    time (or not at all); a larger head tile needs a static group count
+    that it divides or that divides it, and is otherwise an error with a
+    note saying so.
   }];
   let options = [
     ListOption<"scanTileSizes", "scan-tile-sizes", "int64_t",
