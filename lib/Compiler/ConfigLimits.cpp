@@ -8,6 +8,8 @@
 
 #include "rat/Compiler/ConfigLimits.h"
 
+#include "rat/Compiler/Layer.h"
+
 #include "rat/Compiler/ModelImporter.h"
 #include "rat/Runtime/Json.h"
 
@@ -248,70 +250,28 @@ bool mlir::rat::checkModelSizes(const ModelConfig &c, const ImportOptions &o,
   std::string seqLen = "--max-seq-len " + std::to_string(o.maxSeqLen);
   std::string dModel = "'d_model' " + std::to_string(d);
 
+  // The weights and decode state the importer will build: the layers' own
+  // lists (Layer.h), the ones the entries are built from.
+  ModelLayers model = buildModelLayers(c, o);
+  std::string weightKeys = dModel + ", 'ngroups' * 'd_head' " +
+                           std::to_string(gd) +
+                           (isLm ? ", 'vocab_size' " + std::to_string(v) : "");
+  std::string stateKeys = seqLen + ", 'num_head' " + std::to_string(c.numHead) +
+                          ", 'd_head' " + std::to_string(c.dHead) +
+                          ", 'chunk_size' " + std::to_string(c.chunkSize) +
+                          ", 'window_size' " + std::to_string(c.windowSize);
   int64_t weightBytes = 0, stateBytes = 0;
-  if (isLm) {
-    std::string from = "'vocab_size' " + std::to_string(v) + ", " + dModel;
-    if (!sizes.tensor("weight 'embedding.wte.weight'", {v, d}, storage, from,
-                      &weightBytes) ||
-        !sizes.tensor("weight 'head.lm_head.weight'", {v, d}, storage, from,
-                      &weightBytes) ||
-        !sizes.tensor("weight 'backbone.ln.weight'", {d}, storage, dModel,
-                      &weightBytes))
-      return false;
-  }
-  for (int64_t i = 0; i < numLayers; ++i) {
-    llvm::StringRef kind = c.layerKind(i);
-    bool isRat = kind == "rat";
-    std::string prefix =
-        isLm ? "backbone.layers." + std::to_string(i) + ".seq_layer." : "";
-    std::string from = "'" + kind.str() + "' layer " + std::to_string(i) +
-                       ", " + dModel + ", 'ngroups' * 'd_head' " +
-                       std::to_string(gd);
-    int64_t inRows = isRat ? 3 * d + 2 * gd : 3 * d;
-    if (!sizes.tensor("weight '" + prefix + "in_proj.weight'", {inRows, d},
-                      storage, from, &weightBytes) ||
-        !sizes.tensor("weight '" + prefix + "out_proj.weight'", {d, d}, storage,
-                      from, &weightBytes) ||
-        !sizes.tensor("weight '" + prefix + "input_norm.weight'", {d}, storage,
-                      from, &weightBytes) ||
-        (isRat && !sizes.tensor("weight '" + prefix + "gate_bias'", {d},
-                                storage, from, &weightBytes)))
-      return false;
-    if (isLm) {
-      std::string ffn =
-          "backbone.layers." + std::to_string(i) + ".hidden_layer.";
-      if (!sizes.tensor("weight '" + ffn + "ln.weight'", {d}, storage, dModel,
-                        &weightBytes) ||
-          !sizes.tensor("weight '" + ffn + "fc1.weight'", {4 * d, d}, storage,
-                        dModel, &weightBytes) ||
-          !sizes.tensor("weight '" + ffn + "fc2.weight'", {d, 4 * d}, storage,
-                        dModel, &weightBytes))
+  for (const Layer *layer : model.inOrder())
+    for (const WeightSpec &weight : layer->weights())
+      if (!sizes.tensor("weight '" + weight.name + "'", weight.shape, storage,
+                        weightKeys, &weightBytes))
         return false;
-    }
-    if (!o.withDecode || o.intermediates)
-      continue;
-    // The importer's cache rows (ModelGraph::cacheRows).
-    int64_t rows = o.maxSeqLen;
-    if (isRat)
-      rows = (o.maxSeqLen + c.chunkSize - 1) / c.chunkSize;
-    else if (kind == "swa")
-      rows = std::min(c.windowSize + 1, o.maxSeqLen);
-    std::string stateFrom =
-        seqLen + ", 'num_head' " + std::to_string(c.numHead) + ", 'd_head' " +
-        std::to_string(c.dHead) +
-        (isRat ? ", 'chunk_size' " + std::to_string(c.chunkSize)
-               : std::string());
-    std::string state = "decode state 'layers." + std::to_string(i) + ".";
-    for (const char *scan : {"scan_v", "scan_k"})
-      if (isRat && !sizes.tensor(state + scan + "' of one sequence", {d},
-                                 storage, stateFrom, &stateBytes))
-        return false;
-    for (const char *cache : {"cache_k", "cache_v"})
-      if (!sizes.tensor(state + cache + "' of one sequence",
-                        {c.numHead, rows, c.dHead}, storage, stateFrom,
-                        &stateBytes))
-        return false;
-  }
+  if (o.withDecode && !o.intermediates)
+    for (const std::unique_ptr<Layer> &mixer : model.mixers)
+      for (const StateSpec &state : mixer->state())
+        if (!sizes.tensor("decode state '" + state.name + "' of one sequence",
+                          state.shape, storage, stateKeys, &stateBytes))
+          return false;
   std::string layers = "'num_layers' " + std::to_string(numLayers);
   if (!sizes.total("the weights together need", weightBytes,
                    layers + ", " + dModel +
