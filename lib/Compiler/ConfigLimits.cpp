@@ -20,6 +20,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -72,6 +73,61 @@ mlir::rat::parseStrictJson(llvm::StringRef text) {
                            error))
     return llvm::createStringError(error);
   return toLLVMJson(value);
+}
+
+//===----------------------------------------------------------------------===//
+// MLIR nesting
+//===----------------------------------------------------------------------===//
+
+bool mlir::rat::checkMlirNesting(llvm::StringRef text, std::string &error) {
+  int64_t depth = 0;
+  size_t line = 1, lineStart = 0;
+  for (size_t i = 0, e = text.size(); i < e; ++i) {
+    char c = text[i];
+    switch (c) {
+    case '\n':
+      ++line;
+      lineStart = i + 1;
+      break;
+    case '/':
+      if (i + 1 < e && text[i + 1] == '/')
+        while (i + 1 < e && text[i + 1] != '\n')
+          ++i;
+      break;
+    case '"':
+      // A string ends at the next unescaped quote (or the end of the line,
+      // where MLIR's lexer stops too).
+      for (++i; i < e && text[i] != '"' && text[i] != '\n'; ++i)
+        if (text[i] == '\\')
+          ++i;
+      if (i < e && text[i] == '\n')
+        --i;
+      break;
+    case '(':
+    case '[':
+    case '{':
+    case '<':
+      if (++depth > limits::maxMlirNesting) {
+        error = "line " + std::to_string(line) + ", column " +
+                std::to_string(i - lineStart + 1) + ": nesting deeper than " +
+                std::to_string(limits::maxMlirNesting) + " levels";
+        return false;
+      }
+      break;
+    case '>':
+      if ((i > 0 && text[i - 1] == '-') || (i + 1 < e && text[i + 1] == '='))
+        break; // `->`, `>=`
+      [[fallthrough]];
+    case ')':
+    case ']':
+    case '}':
+      depth = std::max<int64_t>(depth - 1, 0);
+      break;
+    default:
+      break;
+    }
+  }
+  return true;
 }
 
 //===----------------------------------------------------------------------===//

@@ -211,6 +211,10 @@ CompileStatus mlir::rat::compile(const CompileRequest &request,
       return CompileStatus::Failed;
     }
   } else {
+    if (!checkMlirNesting(buffer->getBuffer(), error)) {
+      error = inputName + ": " + error;
+      return CompileStatus::Failed;
+    }
     sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
     if (!module)

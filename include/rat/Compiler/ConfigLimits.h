@@ -43,6 +43,10 @@ constexpr int64_t maxNumLayers = 256;
 /// range of token positions an f32 holds exactly (rotary angles are computed
 /// from f32 positions).
 constexpr int64_t maxSequenceLength = int64_t(1) << 24;
+/// Deepest bracket nesting (`( [ { <`) of graph-level MLIR: MLIR's
+/// recursive-descent parser overflows the stack some thousands of levels
+/// deep; real IR nests a few dozen.
+constexpr int64_t maxMlirNesting = 256;
 /// Largest byte size of one tensor (batch 1, sequence at --max-seq-len), of
 /// all the weights together and of one sequence's decode state: 4 TiB.
 constexpr int64_t maxTensorBytes = int64_t(1) << 42;
@@ -53,6 +57,12 @@ constexpr int64_t maxTensorBytes = int64_t(1) << 42;
 /// returns it as an llvm::json::Value. The error says where and what is wrong
 /// (`line 4, column 17 (byte 53): duplicate key "d_model"`).
 llvm::Expected<llvm::json::Value> parseStrictJson(llvm::StringRef text);
+
+/// Checks that graph-level MLIR text nests brackets at most
+/// limits::maxMlirNesting deep, before MLIR's parser (which recurses once per
+/// level) sees it: `line 1, column 300: nesting deeper than 256 levels`.
+/// Strings and `//` comments are skipped; `->` and `>=` close nothing.
+bool checkMlirNesting(llvm::StringRef text, std::string &error);
 
 /// Checks every size key present in a model config object against its upper
 /// limit (`key 'num_layers' (100000) is above the limit of 256`); a size
