@@ -46,6 +46,12 @@ if os.path.exists(os.path.join(cuda_toolkit, "nvvm", "libdevice", "libdevice.10.
     config.available_features.add("cuda-toolkit")
 if os.path.exists(os.path.join(config.rat_tools_dir, "rat-compile")):
     config.available_features.add("rat-compile")
+# The libFuzzer targets (fuzz/, RAT_BUILD_FUZZERS).
+config.substitutions.append(("%fuzz_bin", os.path.join(config.rat_obj_root, "fuzz")))
+config.substitutions.append(("%fuzz_corpus", os.path.join(config.rat_src_root, "fuzz", "corpus")))
+if all(os.path.exists(os.path.join(config.rat_obj_root, "fuzz", "fuzz-" + name))
+       for name in ("safetensors", "npy", "manifest", "model-config", "rat-ir")):
+    config.available_features.add("fuzzers")
 
 
 def _has_cuda_device():

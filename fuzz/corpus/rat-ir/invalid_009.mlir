@@ -1,0 +1,4 @@
+func.func @rope_dps_memref_results(%x: memref<2x8x16xf32>, %init: memref<2x8x16xf32>) {
+  %0 = rat.rope chunk_size = 4 base = 1.0e+04 ins(%x : memref<2x8x16xf32>) outs(%init : memref<2x8x16xf32>) -> tensor<2x8x16xf32>
+  return
+}

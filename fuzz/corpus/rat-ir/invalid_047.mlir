@@ -1,0 +1,4 @@
+func.func @rms_norm_init_rank(%x: tensor<2x8x16xf32>, %w: tensor<16xf32>, %init: tensor<16x16xf32>) {
+  %0 = rat.rms_norm epsilon = 1.0e-05 ins(%x, %w : tensor<2x8x16xf32>, tensor<16xf32>) outs(%init : tensor<16x16xf32>) -> tensor<16x16xf32>
+  return
+}

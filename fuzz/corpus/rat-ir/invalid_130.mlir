@@ -1,0 +1,4 @@
+func.func @chunk_scan_step_non_float(%gate: tensor<2x16xf32>, %x: tensor<2x16xi32>, %state: tensor<2x16xf32>, %pos: index) {
+  %0 = rat.chunk_scan_step chunk_size = 4 ins(%gate, %x : tensor<2x16xf32>, tensor<2x16xi32>) position(%pos) outs(%state : tensor<2x16xf32>) -> tensor<2x16xf32>
+  return
+}

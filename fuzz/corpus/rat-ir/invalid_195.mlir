@@ -1,0 +1,4 @@
+func.func @matmul_k_mismatch(%x: tensor<8x64xf32>, %w: tensor<96x32xf32>, %init: tensor<8x96xf32>) -> tensor<8x96xf32> {
+  %0 = rat.matmul ins(%x, %w : tensor<8x64xf32>, tensor<96x32xf32>) outs(%init : tensor<8x96xf32>) -> tensor<8x96xf32>
+  return %0 : tensor<8x96xf32>
+}
