@@ -28,6 +28,7 @@
 
 #include "rat/Dialect/Rat/IR/RatOps.h"
 #include "rat/Dialect/Rat/Transforms/Passes.h"
+#include "rat/Dialect/Rat/Utils/OnlineSoftmax.h"
 
 #include "MMAUtils.h"
 
@@ -401,11 +402,10 @@ struct KernelBuilder {
       dot = fmul(quadReduce(dot, /*max=*/false), scale2v);
       Value mOld = loop.getResult(oTiles * 4 + i);
       Value lOld = loop.getResult(oTiles * 4 + 2 + i);
-      Value mNew = fmax(mOld, dot);
-      Value alpha = exp2(fsub(mOld, mNew));
-      Value pSelf = exp2(fsub(dot, mNew));
-      Value lNew = fadd(fmul(lOld, alpha), pSelf);
-      Value inv = arith::DivFOp::create(b, loc, fconst(1.0), lNew);
+      OnlineSoftmaxStep self =
+          updateOnlineSoftmax<math::Exp2Op>(b, loc, mOld, lOld, dot);
+      Value alpha = self.alpha, pSelf = self.p;
+      Value inv = arith::DivFOp::create(b, loc, fconst(1.0), self.sum);
       Value inRange = h.lt(token[i], tq);
       auto ifOp = scf::IfOp::create(b, loc, inRange, false);
       OpBuilder::InsertionGuard g(b);

@@ -14,6 +14,7 @@
 
 #include "rat/Dialect/Rat/IR/RatOps.h"
 #include "rat/Dialect/Rat/Transforms/Passes.h"
+#include "rat/Dialect/Rat/Utils/OnlineSoftmax.h"
 
 #include "MMAUtils.h"
 
@@ -113,19 +114,14 @@ struct StepKernel {
 
   /// Online-softmax update with score `s` (log2 domain) and value row `v`.
   void update(Value &m, Value &l, Value &acc, Value s, Value v) {
-    Value mNew = arith::MaximumFOp::create(b, loc, m, s);
-    Value alpha = math::Exp2Op::create(
-        b, loc, arith::SubFOp::create(b, loc, m, mNew));
-    Value p =
-        math::Exp2Op::create(b, loc, arith::SubFOp::create(b, loc, s, mNew));
-    l = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, l, alpha),
-                              p);
-    Value alphaV = vector::BroadcastOp::create(b, loc, vecF32(), alpha);
-    Value pV = vector::BroadcastOp::create(b, loc, vecF32(), p);
+    OnlineSoftmaxStep step = updateOnlineSoftmax<math::Exp2Op>(b, loc, m, l, s);
+    l = step.sum;
+    Value alphaV = vector::BroadcastOp::create(b, loc, vecF32(), step.alpha);
+    Value pV = vector::BroadcastOp::create(b, loc, vecF32(), step.p);
     acc = arith::AddFOp::create(b, loc,
                                 arith::MulFOp::create(b, loc, acc, alphaV),
                                 arith::MulFOp::create(b, loc, pV, v));
-    m = mNew;
+    m = step.max;
   }
 
   void build() {
