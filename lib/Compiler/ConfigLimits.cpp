@@ -13,6 +13,8 @@
 #include "rat/Compiler/ModelImporter.h"
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Operation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Twine.h"
@@ -124,6 +126,15 @@ bool mlir::rat::checkConfigKeyLimits(const llvm::json::Object &config,
     }
   }
   return true;
+}
+
+bool mlir::rat::checkConfigSize(size_t bytes, std::string &error) {
+  if (bytes <= static_cast<size_t>(limits::maxConfigBytes))
+    return true;
+  error = "the model config is " + std::to_string(bytes) +
+          " bytes, above the limit of " + formatLimit(limits::maxConfigBytes) +
+          " (a config takes a few hundred)";
+  return false;
 }
 
 bool mlir::rat::checkMaxSeqLen(int64_t maxSeqLen, std::string &error,
@@ -249,4 +260,44 @@ bool mlir::rat::checkModelSizes(const ModelConfig &c, const ImportOptions &o,
   return sizes.tensor("the " + widest + " of one sequence of " + seqLen +
                           " tokens",
                       {o.maxSeqLen, width}, 4, seqLen + ", " + widestFrom);
+}
+
+//===----------------------------------------------------------------------===//
+// Static tensor sizes of graph-level MLIR
+//===----------------------------------------------------------------------===//
+
+LogicalResult mlir::rat::checkStaticTensorSizes(Operation *module) {
+  auto check = [](Type type, Location loc) -> LogicalResult {
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!shaped || !shaped.hasRank() || !shaped.hasStaticShape() ||
+        !shaped.getElementType().isIntOrIndexOrFloat())
+      return success();
+    int64_t bits = shaped.getElementType().isIndex()
+                       ? 64
+                       : shaped.getElementType().getIntOrFloatBitWidth();
+    int64_t bytes = (bits + 7) / 8;
+    bool overflow = false;
+    for (int64_t d : shaped.getShape())
+      overflow |= llvm::MulOverflow(bytes, d, bytes);
+    if (!overflow && bytes <= limits::maxTensorBytes)
+      return success();
+    return emitError(loc) << type << " needs "
+                          << (overflow ? std::string("more than 2^63 bytes")
+                                       : formatBytes(bytes))
+                          << ", above the limit of "
+                          << formatBytes(limits::maxTensorBytes)
+                          << " per tensor";
+  };
+  WalkResult result = module->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    for (Value v : op->getResults())
+      if (failed(check(v.getType(), op->getLoc())))
+        return WalkResult::interrupt();
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        for (BlockArgument arg : block.getArguments())
+          if (failed(check(arg.getType(), arg.getLoc())))
+            return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
 }

@@ -217,7 +217,7 @@ CompileStatus mlir::rat::compile(const CompileRequest &request,
     }
     sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-    if (!module)
+    if (!module || failed(checkStaticTensorSizes(*module)))
       return CompileStatus::Failed;
   }
   if (!request.weights.empty() &&

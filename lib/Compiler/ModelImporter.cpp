@@ -48,6 +48,8 @@ static std::string layerKindNames() {
 
 bool mlir::rat::parseModelConfig(llvm::StringRef json, ModelConfig &config,
                                  std::string &error) {
+  if (!checkConfigSize(json.size(), error))
+    return false;
   llvm::Expected<llvm::json::Value> parsed = parseStrictJson(json);
   if (!parsed) {
     error = "invalid JSON: " + llvm::toString(parsed.takeError());

@@ -11,6 +11,7 @@
 #ifndef RAT_COMPILER_CONFIGLIMITS_H
 #define RAT_COMPILER_CONFIGLIMITS_H
 
+#include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/JSON.h"
@@ -19,6 +20,7 @@
 #include <string>
 
 namespace mlir {
+class Operation;
 namespace rat {
 
 struct ModelConfig;
@@ -47,6 +49,9 @@ constexpr int64_t maxSequenceLength = int64_t(1) << 24;
 /// recursive-descent parser overflows the stack some thousands of levels
 /// deep; real IR nests a few dozen.
 constexpr int64_t maxMlirNesting = 256;
+/// Largest model config file: real ones take a few hundred bytes, and the
+/// parsed form of a JSON file takes tens of times its size.
+constexpr int64_t maxConfigBytes = int64_t(1) << 20;
 /// Largest byte size of one tensor (batch 1, sequence at --max-seq-len), of
 /// all the weights together and of one sequence's decode state: 4 TiB.
 constexpr int64_t maxTensorBytes = int64_t(1) << 42;
@@ -63,6 +68,16 @@ llvm::Expected<llvm::json::Value> parseStrictJson(llvm::StringRef text);
 /// level) sees it: `line 1, column 300: nesting deeper than 256 levels`.
 /// Strings and `//` comments are skipped; `->` and `>=` close nothing.
 bool checkMlirNesting(llvm::StringRef text, std::string &error);
+
+/// Checks the byte size of a model config before it is parsed.
+bool checkConfigSize(size_t bytes, std::string &error);
+
+/// Checks every ranked tensor and memref type of `module` (operands,
+/// results, block arguments) whose shape is static: its byte size must not
+/// overflow and must be at most limits::maxTensorBytes. Emits an error at
+/// the first offending value's location (graph-level MLIR given to
+/// rat-compile; the types of imported configs are checked before import).
+LogicalResult checkStaticTensorSizes(Operation *module);
 
 /// Checks every size key present in a model config object against its upper
 /// limit (`key 'num_layers' (100000) is above the limit of 256`); a size

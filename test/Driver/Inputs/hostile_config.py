@@ -8,6 +8,7 @@ Every file is the tiny LM of examples/tiny_rat_lm with one thing wrong:
   deep_object.json the same with objects
   dup.json         "d_model" twice (32, then 64)
   dup_nested.json  a duplicate key inside __metadata__-like nesting
+  dup_escaped.json "d_model" and "d\u005fmodel" (the same key once decoded)
   utf8.json        a string with an invalid UTF-8 byte
   layers_1e5.json, layers_1e9.json, layers_float.json  num_layers 1e5, 1e9,
                    and 1e9 written as a float literal
@@ -59,6 +60,8 @@ write("dup.json", text(base).replace('"d_model": 64,',
                                      '"d_model": 32,\n "d_model": 64,'))
 write("dup_nested.json", text(base)[:-2] + ',\n "name": "x",\n'
       ' "description": {"a": 1, "a": 2}\n}\n')
+write("dup_escaped.json", text(base).replace('"d_model": 64,',
+                                             '"d_model": 64,\n "d\\u005fmodel": 32,'))
 write("utf8.json", text(base).replace('"rat"', '"r\\u0000"')
       .encode().replace(b"\\u0000", b"\xff"))
 write("layers_1e5.json", edit(num_layers=100000))
