@@ -50,6 +50,13 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "test", "Integration", "reference"))
+# Python shared with scripts/gpu/: output parsers, weights, the torch layer.
+sys.path.insert(0, os.path.join(ROOT, "scripts", "shared"))
+from model_shapes import layer_dims  # noqa: E402
+from random_weights import random_layer_np, random_lm_np, round_bf16  # noqa: E402
+from run_output import (decode_steps_from_verbose, find_ncu,  # noqa: E402
+                        parse_bench, parse_ncu_csv, parse_verbose,
+                        read_kernel_map, state_per_sequence)
 
 T0 = time.time()
 
@@ -94,117 +101,9 @@ def log(*parts):
 # Parsers of the executable's output (pure Python; unit-run by --selftest)
 # ===========================================================================
 
-BENCH_RE = re.compile(
-    r"^bench:\s+(\w+)\s+median\s+([0-9.]+(?:[eE][-+]?\d+)?)\s+(ms/step|ms)\s+over\s+(\d+)\s+(runs|steps)"
-    r"(?:,\s+([0-9.]+(?:[eE][-+]?\d+)?)\s+tokens/s)?", re.M)
-PHASE_RE = re.compile(r"^\[rat\]\s+(\S.*?)\s+([0-9.]+) ms(?:\s{2}(.*))?$", re.M)
-NOTE_RE = re.compile(r"^\[rat\]\s+(.*)$", re.M)
-PEAK_RE = re.compile(r"peak[^\n]*?([0-9]+(?:\.[0-9]+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)\b", re.I)
-UNITS = {"b": 1, "kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3, "kb": 1e3, "mb": 1e6, "gb": 1e9}
-
-
-def parse_bench(text):
-    """`bench:` lines -> {phase: {ms, count, per_step, tokens_per_s}}."""
-    out = {}
-    for m in BENCH_RE.finditer(text or ""):
-        out[m.group(1)] = {"ms": float(m.group(2)), "count": int(m.group(4)),
-                           "per_step": m.group(3) == "ms/step",
-                           "tokens_per_s": float(m.group(6)) if m.group(6) else None}
-    return out
-
-
-def parse_verbose(text):
-    """`[rat]` lines of -v -> {phases: {name: {ms, detail}}, notes, device,
-    peak_mem_bytes (None unless the runtime prints a 'peak ... MiB' line)}."""
-    phases, notes = {}, []
-    for m in PHASE_RE.finditer(text or ""):
-        phases[m.group(1).strip()] = {"ms": float(m.group(2)), "detail": (m.group(3) or "").strip()}
-    for m in NOTE_RE.finditer(text or ""):
-        if not PHASE_RE.match(m.group(0)):
-            notes.append(m.group(1).strip())
-    device = phases.get("init device", {}).get("detail") or None
-    peak = None
-    for line in (text or "").splitlines():
-        if line.startswith("[rat]"):
-            m = PEAK_RE.search(line)
-            if m:
-                peak = int(float(m.group(1)) * UNITS[m.group(2).lower()])
-    return {"phases": phases, "notes": notes, "device": device, "peak_mem_bytes": peak}
-
-
-STATE_RE = re.compile(r"decode state: .*?, ([0-9.]+) MiB per sequence")
-
-
-def state_per_sequence(res):
-    """Bytes of decode state per sequence (-v `decode state:` line), or None."""
-    m = STATE_RE.search((res.get("stderr") or "") + (res.get("stdout") or ""))
-    return float(m.group(1)) * 1024 ** 2 if m else None
-
-
-def decode_steps_from_verbose(verbose):
-    """(steps, ms) of the -v decode phase ('N steps' in its detail), or None."""
-    d = verbose["phases"].get("decode")
-    if not d:
-        return None
-    m = re.search(r"(\d+) steps", d["detail"])
-    return (int(m.group(1)), d["ms"]) if m else None
-
-
-def parse_ncu_csv(text):
-    """ncu --csv --metrics gpu__time_duration.sum -> [{kernel, ns, grid, block}]."""
-    import csv
-    lines = (text or "").splitlines()
-    start = next((i for i, l in enumerate(lines) if l.startswith('"ID"')), None)
-    if start is None:
-        return []
-    rows = []
-    scale = {"ns": 1, "nsecond": 1, "us": 1e3, "usecond": 1e3, "ms": 1e6, "msecond": 1e6,
-             "s": 1e9, "second": 1e9}
-    for r in csv.DictReader(lines[start:]):
-        if r.get("Metric Name") != "gpu__time_duration.sum":
-            continue
-        try:
-            v = float((r.get("Metric Value") or "").replace(",", ""))
-        except ValueError:
-            continue
-        unit = (r.get("Metric Unit") or "ns").strip().lower()
-        name = re.sub(r"\(.*$", "", r.get("Kernel Name") or "").strip()
-        rows.append({"kernel": name, "ns": v * scale.get(unit, 1), "grid": r.get("Grid Size"),
-                     "block": r.get("Block Size")})
-    return rows
-
-
-def find_ncu():
-    """Nsight Compute's command line: on the PATH, in the CUDA toolkit, or
-    in /opt/nvidia/nsight-compute; None if absent."""
-    for p in [shutil.which("ncu"), "/usr/local/cuda/bin/ncu"] + sorted(
-            __import__("glob").glob("/opt/nvidia/nsight-compute/*/ncu")):
-        if p and os.path.exists(p):
-            return p
-    return None
-
-
-def read_kernel_map(path):
-    """NAME.kernels.tsv (benchmarks/kernel_map.py) -> {kernel: (class, detail)}."""
-    out = {}
-    if not os.path.exists(path):
-        return out
-    for line in open(path):
-        parts = line.rstrip("\n").split("\t")
-        if len(parts) >= 4 and parts[0] != "entry":
-            out[parts[1]] = (parts[2], parts[3])
-    return out
-
-
 # ===========================================================================
 # Work and byte counts (pure Python)
 # ===========================================================================
-
-def layer_dims(cfg):
-    D, H = cfg["d_model"], cfg["num_head"]
-    Dh, G, L = cfg.get("d_head", D // H), cfg.get("ngroups", 1), cfg.get("chunk_size", 16)
-    return D, H, Dh, G, L
-
 
 def keys_per_head(T, L):
     """sum over tokens t < T of the keys t attends to: t // L earlier chunk
@@ -589,46 +488,6 @@ def mem_of(res):
 # ===========================================================================
 # Data: weights and inputs (numpy here; torch on the GPU machine)
 # ===========================================================================
-
-def round_bf16(a):
-    """float32 array rounded to the nearest bfloat16 (ties to even), as float32."""
-    import numpy as np
-    a = np.ascontiguousarray(a, dtype=np.float32)
-    u = a.view(np.uint32).astype(np.uint64)
-    r = ((u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000).astype(np.uint32)
-    return r.view(np.float32)
-
-
-def random_layer_np(cfg, seed):
-    """Seeded random RAT layer weights (float32 arrays of bf16 values)."""
-    import numpy as np
-    D, H, Dh, G, L = layer_dims(cfg)
-    rng = np.random.default_rng(seed)
-    P = 3 * D + 2 * G * Dh
-    w = {"input_norm.weight": 1 + 0.1 * rng.standard_normal(D, dtype=np.float32),
-         "in_proj.weight": rng.standard_normal((P, D), dtype=np.float32) * D ** -0.5,
-         "gate_bias": rng.standard_normal(D, dtype=np.float32),
-         "out_proj.weight": rng.standard_normal((D, D), dtype=np.float32) * D ** -0.5}
-    return {k: round_bf16(v) for k, v in w.items()}
-
-
-def random_lm_np(cfg, seed):
-    """Tiny-LM weights for the CPU dry run (same recipe as
-    torch_impls.random_lm_weights, numpy generator)."""
-    import numpy as np
-    from model_shapes import lm_weight_shapes
-    rng = np.random.default_rng(seed)
-    shapes = lm_weight_shapes(cfg)
-    w = {}
-    for name, shape in sorted(shapes.items()):
-        t = rng.standard_normal(shape, dtype=np.float32)
-        if len(shape) == 1:
-            t = t if name.endswith("gate_bias") else 1 + 0.1 * t
-        elif not name.startswith("embedding"):
-            t = t * shape[1] ** -0.5
-        w[name] = round_bf16(t)
-    return w
-
 
 def rel_err(a, b):
     import numpy as np
@@ -1301,7 +1160,7 @@ class Bench:
         seed = self.args.seed + (11 if key == "lm_rat" else 12)
         if self.torch is not None:
             from safetensors.torch import save_file
-            w = self.ti.random_lm_weights(cfg, seed, "cuda", self.torch.bfloat16)
+            w = self.ti.rat_torch.random_lm_weights(cfg, seed, "cuda", self.torch.bfloat16)
             save_file({k: v.cpu() for k, v in w.items()}, path)
             return path, w, os.path.getsize(path)
         import ratref

@@ -1,7 +1,7 @@
 """PyTorch implementations that benchmarks/bench.py times beside our
 executables and uses as references (GPU machine only: needs torch).
 
-Builds on scripts/gpu/rat_torch.py (the plain spec implementation, used here
+Builds on scripts/shared/rat_torch.py (the plain spec implementation, used here
 as the float64/float32 reference) and adds:
 
   rat_layer_flex      the spec's RAT layer written the way the RAT authors
@@ -18,7 +18,6 @@ as the float64/float32 reference) and adds:
                       (SDPA over the cache).
   lm_forward          float32 forward of a whole RAT / RAT-SWA LM (spec 6),
                       the reference of the LM correctness guard.
-  random_lm_weights   seeded random LM weights with the reference names.
 """
 import math
 import os
@@ -28,9 +27,8 @@ import torch
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "scripts", "gpu"))
+sys.path.insert(0, os.path.join(HERE, "..", "scripts", "shared"))
 import rat_torch  # noqa: E402
-from model_shapes import lm_weight_shapes  # noqa: E402
 
 rms_norm = rat_torch.rms_norm
 
@@ -320,18 +318,3 @@ def lm_forward(tokens, w, cfg):
         x = ffn_ref(x, sub, cfg)
     x = rms_norm(x, w["backbone.ln.weight"], cfg.get("rms_eps", 1e-6))
     return x @ w["head.lm_head.weight"].t()
-
-
-def random_lm_weights(cfg, seed, device="cuda", dtype=torch.bfloat16):
-    """Seeded random weights: norms 1 + 0.1 N(0,1), gate_bias N(0,1),
-    matrices N(0, 1/fan_in), embedding N(0, 1). Same seed, same weights."""
-    gen = torch.Generator(device=device).manual_seed(seed)
-    out = {}
-    for name, shape in sorted(lm_weight_shapes(cfg).items()):
-        t = torch.randn(*shape, generator=gen, device=device, dtype=torch.float32)
-        if len(shape) == 1:
-            t = t if name.endswith("gate_bias") else 1 + 0.1 * t
-        elif not name.startswith("embedding"):
-            t = t * shape[1] ** -0.5
-        out[name] = t.to(dtype)
-    return out

@@ -15,8 +15,8 @@ for m in lm_tiny_rat lm_tiny_hybrid; do
   $rc --model test/golden/$m/meta.json --target cuda --max-seq-len 128 -o $dev/$m
   $rc --model test/golden/$m/meta.json --target cuda --max-seq-len 128 --dtype bf16 -o $dev/$m.bf16
 done
-$rc --model scripts/gpu/rat_layer_2048.json --target cuda --no-decode -o $dev/rat_layer_2048
+$rc --model benchmarks/configs/rat_layer_2048.json --target cuda --no-decode -o $dev/rat_layer_2048
 # bf16: projections and chunk attention on tensor cores.
-$rc --model scripts/gpu/rat_layer_2048.json --target cuda --dtype bf16 --no-decode -o $dev/rat_layer_2048.bf16
+$rc --model benchmarks/configs/rat_layer_2048.json --target cuda --dtype bf16 --no-decode -o $dev/rat_layer_2048.bf16
 $rc scripts/gpu/matmul.mlir --target cuda -o $dev/matmul_6656
 ls -la $dev

@@ -12,8 +12,10 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "benchmarks"))
-import bench  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "shared"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "test", "Integration", "reference"))
+from random_weights import random_layer_np  # noqa: E402
+from run_output import parse_bench  # noqa: E402
 
 
 def main():
@@ -30,7 +32,7 @@ def main():
     cfg = json.load(open(args.exe + ".config.json"))
     D = cfg["d_model"]
     wpath = os.path.join(args.work, "w.safetensors")
-    ratref.write_safetensors(wpath, bench.random_layer_np(cfg, 0))
+    ratref.write_safetensors(wpath, random_layer_np(cfg, 0))
     print("| B x T | median ms | tokens/s | peak device memory |")
     print("|---|---|---|---|")
     for case in args.cases.split(","):
@@ -41,7 +43,7 @@ def main():
         p = subprocess.run([args.exe, "--weights", wpath, "--input", x, "--output", y, "-v", "--bench",
                             str(args.bench), "--warmup", "1"], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=400)
-        b = bench.parse_bench(p.stdout).get("prefill")
+        b = parse_bench(p.stdout).get("prefill")
         peak = [l for l in p.stdout.splitlines() if "peak" in l]
         if p.returncode or not b:
             print("| %d x %d | FAIL rc=%d %s | | |" % (B, T, p.returncode, p.stdout.strip().splitlines()[-1:]))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where the time of a 1.3B LM decode step goes (runs on the GPU machine).
 
-Writes seeded random bf16 weights (benchmarks/torch_impls.py), times
+Writes seeded random bf16 weights (scripts/shared/rat_torch.py), times
 generation at a few batch sizes (the executable's --bench medians), and runs
 ncu over one short generation at one batch to list the device time of every
 kernel of one decode step, grouped by kernel and labelled by the executable's
@@ -19,8 +19,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "benchmarks"))
-import bench  # noqa: E402  (parse_bench, parse_ncu_csv, read_kernel_map, find_ncu)
+sys.path.insert(0, os.path.join(HERE, "..", "shared"))
+import run_output  # noqa: E402  (parse_bench, parse_ncu_csv, read_kernel_map, find_ncu)
 
 
 def run(cmd, log, timeout):
@@ -46,11 +46,11 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     import numpy as np
     import torch
-    import torch_impls as ti
+    import rat_torch
     from safetensors.torch import save_file
     cfg = json.load(open(args.exe + ".config.json"))
     wpath = os.path.join(args.work, "w.safetensors")
-    w = ti.random_lm_weights(cfg, 11, "cuda", torch.bfloat16)
+    w = rat_torch.random_lm_weights(cfg, 11, "cuda", torch.bfloat16)
     save_file({k: v.cpu() for k, v in w.items()}, wpath)
     del w
     torch.cuda.empty_cache()
@@ -64,7 +64,7 @@ def main():
         rc, out, secs = run([args.exe, "--weights", wpath, "--tokens", tp, "--generate", str(args.generate),
                              "--output", os.path.join(args.work, "g.npy"), "-v", "--bench", "1",
                              "--warmup", "0"], os.path.join(args.out, "gen_B%d.log" % B), 300)
-        b = bench.parse_bench(out)
+        b = run_output.parse_bench(out)
         peak = [l for l in out.splitlines() if "peak" in l.lower()]
         if rc != 0 or "decode" not in b:
             print("| %d | %d | FAIL rc=%d: %s | | | |" % (B, args.prompt, rc, out.strip().splitlines()[-1:]))
@@ -75,13 +75,13 @@ def main():
                                                         peak[-1].split("]")[-1].strip() if peak else "-"))
         sys.stdout.flush()
 
-    ncu = bench.find_ncu()
+    ncu = run_output.find_ncu()
     if args.ncu_batch <= 0:
         return
     if not ncu:
         print("ncu not found; no per-kernel table")
         return
-    kmap = bench.read_kernel_map(args.exe + ".kernels.tsv")
+    kmap = run_output.read_kernel_map(args.exe + ".kernels.tsv")
     B = args.ncu_batch
     # Kernels per decode step: the graph capture line of the timed run at B.
     per = None
@@ -101,7 +101,7 @@ def main():
            "--print-units", "base", args.exe, "--weights", wpath, "--tokens", tp, "--generate", "3",
            "--output", os.path.join(args.work, "g.npy"), "--no-graphs"]
     rc, out, secs = run(cmd, os.path.join(args.work, "ncu.log"), 500)
-    ks = bench.parse_ncu_csv(out)
+    ks = run_output.parse_ncu_csv(out)
     print("ncu: rc %d, %d kernels, %.0f s; the last %d are one decode step" % (rc, len(ks), secs, per))
     one = ks[-per:]
     total = sum(k["ns"] for k in one) / 1e3

@@ -1,8 +1,8 @@
 """Checks a compiled rat_layer executable on a random layer against a float64
-PyTorch reference (scripts/gpu/rat_torch.py), on the GPU machine.
+PyTorch reference (scripts/shared/rat_torch.py), on the GPU machine.
 
     random_layer_check.py --exe .device/rat_layer_2048 --batch 2 --tokens 1000
-        [--config scripts/gpu/rat_layer_2048.json] [--seed 0] [--work DIR]
+        [--config benchmarks/configs/rat_layer_2048.json] [--seed 0] [--work DIR]
 Prints `rel_err=... max_abs=... OK` last; exits 1 above --rtol.
 """
 import argparse
@@ -15,14 +15,16 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-sys.path.insert(0, os.path.dirname(__file__))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "shared"))
 import rat_torch  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--exe", required=True)
-    ap.add_argument("--config", default=os.path.join(os.path.dirname(__file__), "rat_layer_2048.json"))
+    ap.add_argument("--config", default=os.path.join(HERE, "..", "..", "benchmarks", "configs",
+                                                     "rat_layer_2048.json"))
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--tokens", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)

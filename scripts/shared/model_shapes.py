@@ -1,6 +1,13 @@
-"""Weight names and shapes of the benchmark LMs (reference checkpoint names),
-shared by the torch weight generator (torch_impls.random_lm_weights) and the
-numpy one of the CPU dry run (bench.random_lm_np). No torch needed."""
+"""Dimensions of a model config and the weight names and shapes of the
+benchmark LMs (reference checkpoint names), shared by the torch weight
+generator (rat_torch.random_lm_weights) and the numpy one
+(random_weights.random_lm_np). No torch needed."""
+
+
+def layer_dims(cfg):
+    D, H = cfg["d_model"], cfg["num_head"]
+    Dh, G, L = cfg.get("d_head", D // H), cfg.get("ngroups", 1), cfg.get("chunk_size", 16)
+    return D, H, Dh, G, L
 
 
 def lm_weight_shapes(cfg):

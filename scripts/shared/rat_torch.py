@@ -1,15 +1,19 @@
 """A PyTorch implementation of the RAT layer (spec sections 1-4), used on the
 GPU machine as the float64 reference for large random layers and as the
-PyTorch baseline of the benchmarks.
+PyTorch baseline of the benchmarks, and seeded random weights for both.
 
     rat_layer(x, w, cfg)   x [B,T,D]; w: dict of the checkpoint tensors;
                            cfg: dict with num_head, d_head, ngroups,
                            chunk_size, rms_eps, rope_base
+    random_rat_layer(...)  one layer's weights; random_lm_weights(cfg, seed)
+                           an LM's, with the reference names
 Runs in the dtype of its inputs (float64 for references, bf16 for speed).
 """
 import math
 
 import torch
+
+from model_shapes import lm_weight_shapes
 
 
 def rms_norm(x, w, eps):
@@ -93,3 +97,18 @@ def random_rat_layer(D, H, Dh, G, seed, device, dtype=torch.float32):
         "gate_bias": r(D, scale=1.0),
         "out_proj.weight": r(D, D, scale=D ** -0.5),
     }
+
+
+def random_lm_weights(cfg, seed, device="cuda", dtype=torch.bfloat16):
+    """Seeded random weights: norms 1 + 0.1 N(0,1), gate_bias N(0,1),
+    matrices N(0, 1/fan_in), embedding N(0, 1). Same seed, same weights."""
+    gen = torch.Generator(device=device).manual_seed(seed)
+    out = {}
+    for name, shape in sorted(lm_weight_shapes(cfg).items()):
+        t = torch.randn(*shape, generator=gen, device=device, dtype=torch.float32)
+        if len(shape) == 1:
+            t = t if name.endswith("gate_bias") else 1 + 0.1 * t
+        elif not name.startswith("embedding"):
+            t = t * shape[1] ** -0.5
+        out[name] = t.to(dtype)
+    return out
