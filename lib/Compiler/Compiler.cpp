@@ -13,6 +13,7 @@
 #include "rat/InitAll.h"
 #include "rat/Pipelines/Pipelines.h"
 #include "rat/Runtime/Checkpoint.h"
+#include "rat/Target/Chip.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -269,8 +270,29 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
           << libdevice << "' (set CUDA_ROOT to the toolkit)\n";
       return failure();
     }
-    pipelineOptions.chip = options.chip;
-    pipelineOptions.features = options.features;
+    // --chip and chip= in --pipeline-options name the same chip, or only
+    // one of them is given.
+    std::string chip = options.chip;
+    if (pipelineOptions.chip.hasValue()) {
+      if (!chip.empty() && chip != pipelineOptions.chip.getValue()) {
+        log << "error: --chip " << chip << " and chip="
+            << pipelineOptions.chip.getValue()
+            << " in --pipeline-options disagree\n";
+        return failure();
+      }
+      chip = pipelineOptions.chip;
+    }
+    if (chip.empty())
+      chip = defaultChip().str();
+    if (!lookupChip(chip)) {
+      log << "error: --chip: '" << chip
+          << "' is not a chip this compiler knows (supported: "
+          << knownChipNames() << ")\n";
+      return failure();
+    }
+    pipelineOptions.chip = chip;
+    if (!options.features.empty())
+      pipelineOptions.features = options.features;
     // PTX when asked for, or when there is no ptxas to make a cubin: the
     // driver then JIT-compiles it at module load.
     bool havePtxas = findPtxas().has_value();
@@ -282,7 +304,7 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
               : options.emit == EmitKind::PTX
                   ? "PTX (--emit ptx)"
                   : "PTX, JIT-compiled by the driver (no ptxas found)")
-          << " for " << options.chip << "\n";
+          << " for " << chip << "\n";
   }
 
   if (failed(timer.run("rat", [&] {

@@ -56,6 +56,10 @@ mlir::rat::verifyRatPipelineOptions(const RatPipelineOptions &options,
       if (size < 0)
         return fail(name + " must be >= 0 (0 leaves a loop untiled), got " +
                     Twine(size));
+  if (!lookupChip(options.chip))
+    return fail("chip '" + options.chip.getValue() +
+                "' is not a chip this compiler knows (supported: " +
+                knownChipNames() + ")");
   if (options.blockSize < 1 || options.blockSize > 1024)
     return fail("block-size must be between 1 and 1024 (threads per block), "
                 "got " +
@@ -91,6 +95,17 @@ void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
   if (gpu)
     fpm.addPass(createRatFormMatmul());
   fpm.addPass(createRatFuseElementwise());
+  // GPU: the kernel decision of every op, read by tiling and the kernel
+  // passes (the host emulation of the generic kernels takes none).
+  if (gpu && !options.emulateGpu) {
+    RatSelectKernelsOptions selection;
+    selection.chip = options.chip;
+    selection.tensorCores = options.mma;
+    copyOr(options.mmaTileSizes, {}, selection.mmaTileSizes);
+    copyOr(options.mmaWarps, {}, selection.mmaWarps);
+    selection.mmaStages = options.mmaStages;
+    fpm.addPass(createRatSelectKernels(selection));
+  }
   if (options.tile) {
     RatTileAndFuseOptions tiling;
     // CPU: a few tiles per core-sized chunk of work. GPU: one iteration per
@@ -107,8 +122,6 @@ void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
     copyOr(options.ropeTileSizes,
            gpu ? ArrayRef<int64_t>{1, 1, 1} : ArrayRef<int64_t>{1, 1, 64},
            tiling.ropeTileSizes);
-    // The tensor-core kernels take whole ops on buffers.
-    tiling.keepKernelOps = gpu && options.mma && !options.emulateGpu;
     copyOr(options.stepTileSizes,
            gpu ? ArrayRef<int64_t>{1, 1} : ArrayRef<int64_t>{1},
            tiling.stepTileSizes);
@@ -122,7 +135,7 @@ void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
 }
 
 void mlir::rat::buildRatTiledToLoopsPipeline(
-    OpPassManager &pm, bool gpu, bool mma, const RatPipelineOptions *options) {
+    OpPassManager &pm, bool gpu, bool mma) {
   addPipeline(pm, "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
                   "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map},"
@@ -136,13 +149,7 @@ void mlir::rat::buildRatTiledToLoopsPipeline(
   addPipeline(pm, "buffer-deallocation-pipeline");
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   if (mma) {
-    RatMatmulToMMAOptions matmul;
-    if (options) {
-      copyOr(options->mmaTileSizes, {}, matmul.tileSizes);
-      copyOr(options->mmaWarps, {}, matmul.warps);
-      matmul.stages = options->mmaStages;
-    }
-    fpm.addPass(createRatMatmulToMMA(matmul));
+    fpm.addPass(createRatMatmulToMMA());
     fpm.addPass(createRatChunkAttentionToMMA());
     fpm.addPass(createRatRowOpsToGPU());
     fpm.addPass(createRatStepOpsToGPU());
@@ -193,8 +200,8 @@ mlir::rat::getRatPipelineStages(const RatPipelineOptions &options,
                       buildRatGraphToTiledPipeline(pm, *opts, gpuKernels);
                     }});
   stages.push_back({RatLevel::Kernel, "kernel", [=](OpPassManager &pm) {
-                      buildRatTiledToLoopsPipeline(
-                          pm, gpuKernels, gpu && opts->mma, opts.get());
+                      buildRatTiledToLoopsPipeline(pm, gpuKernels,
+                                                   gpu && opts->mma);
                       if (gpu)
                         buildRatLoopsToKernelsPipeline(pm, *opts);
                       else if (emulate)
@@ -267,17 +274,28 @@ void mlir::rat::buildRatLoopsToKernelsPipeline(
 void mlir::rat::buildRatKernelsToNVVMPipeline(
     OpPassManager &pm, const RatPipelineOptions &options) {
   pm.addPass(createRatExposeEntryPoints());
+  // The chip's minimum PTX version unless features are given; an unknown
+  // chip was reported by rat-select-kernels (or the driver) already.
+  std::string features = options.features;
+  if (features.empty())
+    if (const ChipInfo *chip = lookupChip(options.chip))
+      features = chip->ptxFeatures.str();
+  if (features.empty())
+    features = "+ptx80";
   std::string target = "nvvm-attach-target{chip=" + options.chip +
-                       " features=" + options.features +
+                       " features=" + features +
                        " O=" + std::to_string(options.optLevel) + "}";
   addPipeline(pm, "lower-affine,convert-scf-to-cf," + target +
                       ",expand-strided-metadata,lower-affine,"
                       "gpu.module(convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,"
                       "convert-nvvm-to-llvm,canonicalize,cse,"
-                      "reconcile-unrealized-casts)");
+                      "reconcile-unrealized-casts,rat-extern-dynamic-shared)");
   // Host allocations are device buffers: memref.alloc calls the runtime's
   // _mlir_memref_to_llvm_alloc, which the CUDA runtime maps to cuMemAlloc.
-  addPipeline(pm, "convert-math-to-llvm,convert-math-to-libm,"
+  // Host-side nvgpu ops (TMA descriptors of the wgmma kernels) become calls
+  // to the runtime's mgpuTensorMapEncodeTiledMemref.
+  addPipeline(pm, "func.func(convert-nvgpu-to-nvvm),"
+                  "convert-math-to-llvm,convert-math-to-libm,"
                   "finalize-memref-to-llvm{use-generic-functions=true},"
                   "convert-arith-to-llvm,convert-index-to-llvm,"
                   "convert-cf-to-llvm,convert-func-to-llvm,"
@@ -314,7 +332,7 @@ static void registerRatPipeline(
         builder(pm, options);
         return success();
       },
-      [](function_ref<void(const detail::PassOptions &)> optHandler) {
+      [](function_ref<void(const mlir::detail::PassOptions &)> optHandler) {
         optHandler(RatPipelineOptions());
       });
 }
@@ -351,9 +369,9 @@ void mlir::rat::registerRatPipelines() {
       "Stage 2: bufferize and lower rat/linalg ops to loops (parallel loops "
       "with gpu=true)",
       [](OpPassManager &pm, const RatPipelineOptions &options) {
-        buildRatTiledToLoopsPipeline(
-            pm, options.gpu, options.gpu && options.mma && !options.emulateGpu,
-            &options);
+        buildRatTiledToLoopsPipeline(pm, options.gpu,
+                                     options.gpu && options.mma &&
+                                         !options.emulateGpu);
       });
   PassPipelineRegistration<>(
       "rat-loops-to-llvm",

@@ -117,6 +117,15 @@ struct KernelNodeParamsV1 {
 /// be null; the rest are required to initialise.
 struct DriverApi {
   Result (*cuInit)(unsigned flags);
+  /// CUDA 12+ (Hopper's tensor memory accelerator); optional.
+  Result (*cuTensorMapEncodeTiled)(void *tensorMap, int dataType,
+                                   uint32_t rank, void *globalAddress,
+                                   const uint64_t *globalDim,
+                                   const uint64_t *globalStrides,
+                                   const uint32_t *boxDim,
+                                   const uint32_t *elementStrides,
+                                   int interleave, int swizzle,
+                                   int l2Promotion, int oobFill);
   Result (*cuGetErrorString)(Result error, const char **text);
   Result (*cuGetErrorName)(Result error, const char **text);
   Result (*cuDeviceGetCount)(int *count);

@@ -113,6 +113,7 @@ std::string loadDriver(RuntimeState &s) {
       {&api.cuGraphExecKernelNodeSetParams,
        {"cuGraphExecKernelNodeSetParams_v2"},
        false},
+      {&api.cuTensorMapEncodeTiled, {"cuTensorMapEncodeTiled"}, false},
   };
   for (const SymbolSpec &symbol : symbols) {
     void *address = nullptr;

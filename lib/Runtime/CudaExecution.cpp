@@ -171,6 +171,9 @@ public:
     std::vector<GraphNode> nodes;
     {
       std::lock_guard<std::mutex> lock(s.mutex);
+      // TMA descriptor slots allocated by the step, after the buffers.
+      for (const auto &slot : s.captureLog.allocations)
+        result.log.allocations.push_back(slot);
       result.log.launches = std::move(s.captureLog.launches);
       result.log.operations = std::move(s.captureLog.operations);
       nodes = std::move(s.captureNodes);

@@ -27,8 +27,10 @@
 #include "CudaDriverApi.h"
 #include "rat/Runtime/DeviceExecution.h"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -112,6 +114,11 @@ struct RuntimeState {
   /// one since DeviceExecution::uncapturableOperations last asked.
   std::atomic<uint64_t> uncapturable{0};
   std::string firstUncapturable;
+
+  /// Device copies of TMA descriptors (mgpuTensorMapEncodeTiledMemref)
+  /// outside captures, by content: written once, never freed (a kernel may
+  /// still read one), so a descriptor costs one upload per buffer and shape.
+  std::map<std::array<uint8_t, 128>, DevicePtr> tensorMaps;
 };
 
 /// The process state (see the file comment).

@@ -1,4 +1,4 @@
-// RUN: rat-opt %s --rat-chunk-attention-to-mma -split-input-file | FileCheck %s
+// RUN: rat-opt %s --rat-select-kernels --rat-chunk-attention-to-mma -split-input-file | FileCheck %s
 
 // bf16 chunk attention on buffers: one launch, blocks of 128 threads over
 // (query tiles of 64, heads, batch), keys and values staged with cp.async

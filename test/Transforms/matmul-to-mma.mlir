@@ -1,5 +1,10 @@
-// RUN: rat-opt %s --rat-matmul-to-mma -split-input-file -verify-diagnostics | FileCheck %s
-// RUN: rat-opt %s --rat-matmul-to-mma="tile-sizes=128,128,32 warps=2,4 stages=2" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=STATIC
+// RUN: rat-opt %s --rat-select-kernels=chip=sm_90 --rat-matmul-to-mma -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: rat-opt %s --rat-select-kernels="chip=sm_90 mma-tile-sizes=128,128,32 mma-warps=2,4 mma-stages=2" --rat-matmul-to-mma -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=STATIC
+// RUN: rat-opt %s --rat-matmul-to-mma -split-input-file | FileCheck %s --check-prefix=NODECISION
+
+// The mma.sync kernels that rat-select-kernels picks on sm_90 (no wgmma).
+// Without a decision rat-matmul-to-mma leaves the op to the loop lowering.
+// NODECISION-NOT: gpu.launch
 
 // bf16 projection on buffers: three launches (small-M 64x64 tiles, medium
 // 128x128 tiles when they fill the SMs once, and the 128x256 default when
@@ -77,8 +82,9 @@ func.func @proj_split(%x: memref<?x1024xbf16>, %w: memref<2048x1024xbf16>, %y: m
 
 // -----
 
-// Left for rat-lower-to-loops: f32 operands, K not a multiple of the K tile,
-// a strided buffer, a matmul inside a parallel loop (a kernel already).
+// Left for rat-lower-to-loops (rat-select-kernels records no decision): f32
+// operands, K not a multiple of the K tile, a strided buffer, a matmul inside
+// a parallel loop (a kernel already).
 // CHECK-LABEL: func.func @unsupported
 // CHECK-NOT:     gpu.launch
 // CHECK-COUNT-4: rat.matmul

@@ -1,4 +1,4 @@
-// RUN: rat-opt %s --rat-row-ops-to-gpu -split-input-file | FileCheck %s
+// RUN: rat-opt %s --rat-select-kernels --rat-row-ops-to-gpu -split-input-file | FileCheck %s
 
 // rms_norm: a warp per row, 2 warps per block, 16-byte (8 x bf16) loads,
 // butterfly shuffles. 2048 columns are 8 vector steps per lane: unrolled,

@@ -1,4 +1,4 @@
-// RUN: rat-opt %s --rat-step-ops-to-gpu -split-input-file | FileCheck %s
+// RUN: rat-opt %s --rat-select-kernels --rat-step-ops-to-gpu -split-input-file | FileCheck %s
 
 // Decode attention step: a block of 4 warps per (head, batch); cache row c
 // written first, states j = warp (mod 4) with vector rows per lane, warp

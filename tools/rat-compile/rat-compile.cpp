@@ -1,7 +1,7 @@
 //===- rat-compile.cpp - compile RAT models into executables --*- C++ -*-===//
 //
 // rat-compile model.mlir | --model model.json
-//             [--target cpu|cuda] [--chip sm_90] [--dtype f32|bf16]
+//             [--target cpu|cuda] [--chip sm_90a] [--dtype f32|bf16]
 //             [--emit mlir|rat|tiled|kernel|llvm|ptx|obj|exe] -o OUT [-v]
 //
 // A thin main over lib/Compiler: turns the command line into a
@@ -44,8 +44,11 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::cat(category));
 static cl::opt<std::string> target("target", cl::desc("cpu or cuda"),
                                    cl::init("cpu"), cl::cat(category));
-static cl::opt<std::string> chip("chip", cl::desc("GPU architecture"),
-                                 cl::init("sm_90"), cl::cat(category));
+static cl::opt<std::string>
+    chip("chip",
+         cl::desc("GPU architecture: sm_80, sm_86, sm_89, sm_90 or sm_90a "
+                  "(default sm_90a: Hopper with wgmma)"),
+         cl::init(""), cl::cat(category));
 static cl::opt<std::string>
     dtype("dtype",
           cl::desc("Storage type of weights and activations: f32, "

@@ -32,8 +32,11 @@ std::optional<EmitKind> parseEmitKind(llvm::StringRef name);
 
 struct CompileOptions {
   Target target = Target::CPU;
-  std::string chip = "sm_90";
-  std::string features = "+ptx80";
+  /// A chip of rat/Target/Chip.h; empty: chip= of the pipeline options, or
+  /// the default chip (sm_90a).
+  std::string chip;
+  /// PTX features; empty: the chip's minimum PTX version.
+  std::string features;
   /// Storage type: "f32", "bf16" or "f16".
   std::string dtype = "f32";
   EmitKind emit = EmitKind::Exe;

@@ -9,6 +9,8 @@
 #ifndef RAT_PIPELINES_PIPELINES_H
 #define RAT_PIPELINES_PIPELINES_H
 
+#include "rat/Target/Chip.h"
+
 #include "mlir/Pass/PassOptions.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -62,12 +64,16 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
       llvm::cl::init(false)};
 
   // rat-to-nvvm only.
-  PassOptions::Option<std::string> chip{*this, "chip",
-                                        llvm::cl::desc("GPU architecture"),
-                                        llvm::cl::init("sm_90")};
-  PassOptions::Option<std::string> features{*this, "features",
-                                            llvm::cl::desc("PTX features"),
-                                            llvm::cl::init("+ptx80")};
+  PassOptions::Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("GPU architecture (a chip of include/rat/Target/Chip.h; "
+                     "default sm_90a)"),
+      llvm::cl::init(defaultChip().str())};
+  PassOptions::Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features (default: the chip's minimum PTX "
+                     "version)"),
+      llvm::cl::init("")};
   PassOptions::Option<int> optLevel{
       *this, "opt-level", llvm::cl::desc("Optimization level of the kernels"),
       llvm::cl::init(3)};
@@ -78,18 +84,19 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
       llvm::cl::init("bin")};
   PassOptions::Option<bool> mma{
       *this, "mma",
-      llvm::cl::desc("rat-to-nvvm: lower bf16/f16 rat.matmul to tensor-core "
-                     "(mma.sync) kernels (rat-matmul-to-mma)"),
+      llvm::cl::desc("rat-to-nvvm: tensor-core and other dedicated kernels "
+                     "(rat-select-kernels tensor-cores=...)"),
       llvm::cl::init(true)};
   PassOptions::ListOption<int64_t> mmaTileSizes{
       *this, "mma-tile-sizes",
-      llvm::cl::desc("rat-matmul-to-mma block tile M,N,K (default "
-                     "128,128,32)")};
+      llvm::cl::desc("rat-select-kernels: mma.sync GEMMs' large tile M,N,K")};
   PassOptions::ListOption<int64_t> mmaWarps{
       *this, "mma-warps",
-      llvm::cl::desc("rat-matmul-to-mma warp grid along M,N (default 2,4)")};
+      llvm::cl::desc("rat-select-kernels: mma.sync GEMMs' large-tile warp "
+                     "grid along M,N")};
   PassOptions::Option<int64_t> mmaStages{
-      *this, "mma-stages", llvm::cl::desc("rat-matmul-to-mma pipeline stages"),
+      *this, "mma-stages",
+      llvm::cl::desc("rat-select-kernels: mma.sync GEMMs' pipeline stages"),
       llvm::cl::init(3)};
   PassOptions::Option<int64_t> blockSize{
       *this, "block-size", llvm::cl::desc("Threads per block of mapped loops"),
@@ -113,11 +120,10 @@ void buildRatGraphToTiledPipeline(OpPassManager &pm,
 /// Tiled level -> buffers and loops: one-shot bufferization (function
 /// boundaries included), buffer deallocation, rat and linalg ops to loops
 /// (parallel loops for the GPU).
-/// With `mma`, bf16/f16 rat.matmul ops become tensor-core kernels first
-/// (rat-matmul-to-mma).
+/// With `mma`, the ops rat-select-kernels gave a dedicated kernel become
+/// those kernels first (rat-matmul-to-mma and the other kernel passes).
 void buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu = false,
-                                  bool mma = false,
-                                  const RatPipelineOptions *options = nullptr);
+                                  bool mma = false);
 
 /// Parallel loops on buffers -> GPU kernels: loops mapped to gpu.launch
 /// (rat-map-to-gpu) and outlined into gpu.module.

@@ -433,6 +433,8 @@ struct RatChunkAttentionToMMAPass
   void runOnOperation() override {
     SmallVector<AttentionSpec> ops;
     getOperation().walk([&](Operation *op) {
+      if (getKernelFamily(op) != KernelFamily::attention_mma)
+        return;
       if (auto attn = dyn_cast<ChunkAttentionOp>(op)) {
         if (attn.hasPureBufferSemantics() && mma::isHostLevel(op) &&
             canLowerChunkAttentionToMMA(attn))

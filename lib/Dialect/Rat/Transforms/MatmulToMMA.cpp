@@ -26,6 +26,7 @@
 #include "rat/Dialect/Rat/Transforms/Passes.h"
 
 #include "MMAUtils.h"
+#include "MatmulKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -40,44 +41,43 @@ using namespace mlir;
 using namespace mlir::rat;
 using mma::IndexMath;
 
-namespace {
-/// Block tile, warp grid and pipeline depth of a kernel.
-struct Config {
-  int64_t tileM = 128, tileN = 256, tileK = 64;
-  int64_t warpsM = 2, warpsN = 4, stages = 3;
+MmaSyncConfig MmaSyncConfig::from(KernelAttr attr) {
+  MmaSyncConfig cfg;
+  cfg.tileM = attr.getTile()[0];
+  cfg.tileN = attr.getTile()[1];
+  cfg.tileK = attr.getTile()[2];
+  cfg.warpsM = attr.getWarps()[0];
+  cfg.warpsN = attr.getWarps()[1];
+  cfg.stages = attr.getStages();
+  cfg.splitK = attr.getSplitK();
+  cfg.splitBlocks = attr.getBlocks();
+  return cfg;
+}
 
-  int64_t threads() const { return 32 * warpsM * warpsN; }
-  int64_t warpM() const { return tileM / warpsM; }
-  int64_t warpN() const { return tileN / warpsN; }
-  int64_t pitch() const { return tileK + 8; } // padded shared-memory row
-  int64_t sharedBytes(int64_t elementBytes) const {
-    return stages * (tileM + tileN) * pitch() * elementBytes;
-  }
-  /// Why the configuration cannot be built, or empty.
-  std::string invalid() const {
-    if (tileK % 16 != 0 || tileK < 16)
-      return "tile K must be a multiple of 16";
-    if (warpsM < 1 || warpsN < 1 || tileM % (16 * warpsM) != 0 ||
-        tileN % (16 * warpsN) != 0)
-      return "warp tiles must be multiples of 16x16";
-    int64_t pieces = tileK / 8;
-    if ((tileM * pieces) % threads() != 0 ||
-        (tileN * pieces) % threads() != 0 || threads() % pieces != 0)
-      return "tiles must split evenly into 16-byte copies per thread";
-    if (stages < 2)
-      return "at least 2 stages";
-    if (sharedBytes(2) > 227 * 1024)
-      return "shared memory exceeds 227 KiB";
-    return "";
-  }
-};
-constexpr int64_t kStaticSharedLimit = 48 * 1024;
+std::string MmaSyncConfig::invalid(int64_t sharedLimit) const {
+  if (tileK % 16 != 0 || tileK < 16)
+    return "tile K must be a multiple of 16";
+  if (warpsM < 1 || warpsN < 1 || tileM % (16 * warpsM) != 0 ||
+      tileN % (16 * warpsN) != 0)
+    return "warp tiles must be multiples of 16x16";
+  int64_t pieces = tileK / 8;
+  if ((tileM * pieces) % threads() != 0 || (tileN * pieces) % threads() != 0 ||
+      threads() % pieces != 0)
+    return "tiles must split evenly into 16-byte copies per thread";
+  if (stages < 2)
+    return "at least 2 stages";
+  if (sharedBytes(2) > sharedLimit)
+    return "shared memory (" + std::to_string(sharedBytes(2)) +
+           " bytes) exceeds the chip's " + std::to_string(sharedLimit) +
+           " bytes per block";
+  return "";
+}
 
-/// Why `op` cannot take the tensor-core path, or empty.
-std::string unsupportedReason(MatmulOp op, const Config &cfg) {
-  auto x = cast<MemRefType>(op.getInput().getType());
-  auto w = cast<MemRefType>(op.getWeight().getType());
-  auto c = cast<MemRefType>(op.getInit().getType());
+std::string mlir::rat::matmulKernelUnsupported(MatmulOp op, KernelAttr variant,
+                                               int64_t sharedLimit) {
+  auto x = cast<ShapedType>(op.getInput().getType());
+  auto w = cast<ShapedType>(op.getWeight().getType());
+  auto c = cast<ShapedType>(op.getInit().getType());
   Type et = x.getElementType();
   if (!et.isBF16() && !et.isF16())
     return "operands are not bf16/f16";
@@ -86,15 +86,34 @@ std::string unsupportedReason(MatmulOp op, const Config &cfg) {
     return "result is not bf16/f16/f32";
   if (w.isDynamicDim(0) || w.isDynamicDim(1))
     return "weight shape is dynamic";
-  if (w.getDimSize(1) % cfg.tileK != 0)
-    return "K is not a multiple of the K tile";
-  if (w.getDimSize(0) % 8 != 0)
-    return "N is not a multiple of 8";
-  for (MemRefType t : {x, w, c})
+  int64_t n = w.getDimSize(0), k = w.getDimSize(1);
+  if (n % 8 != 0)
+    return "N (" + std::to_string(n) + ") is not a multiple of 8";
+  for (ShapedType t : {x, w, c})
     if (!mma::isContiguousOrTensor(t))
       return "a buffer is not contiguous in the default memory space";
-  return "";
+  switch (variant.getFamily()) {
+  case KernelFamily::mma_sync: {
+    MmaSyncConfig cfg = MmaSyncConfig::from(variant);
+    if (k % cfg.tileK != 0)
+      return "K (" + std::to_string(k) + ") is not a multiple of the K tile (" +
+             std::to_string(cfg.tileK) + ")";
+    return cfg.invalid(sharedLimit);
+  }
+  case KernelFamily::wgmma:
+    // TMA zero-fills a K tail; row strides must be multiples of 16 bytes.
+    if (k % 8 != 0)
+      return "K (" + std::to_string(k) + ") is not a multiple of 8";
+    return WgmmaConfig::from(variant).invalid(sharedLimit);
+  default:
+    return std::string("a rat.matmul kernel is wgmma or mma_sync, not ") +
+           stringifyKernelFamily(variant.getFamily()).str();
+  }
 }
+
+namespace {
+using Config = MmaSyncConfig;
+constexpr int64_t kStaticSharedLimit = 48 * 1024;
 
 /// The number of `cfg` tiles of an [M, N] result.
 Value blockCount(IndexMath &h, Value m, int64_t n, const Config &cfg) {
@@ -363,26 +382,26 @@ void buildSplitReduce(Location loc, Value partials, Value out, Value splits,
 
 /// Few rows: `small`'s tiles, and when they still leave the GPU short of
 /// blocks (a decode step's weight matrices are streamed by a few dozen
-/// blocks otherwise), K split over grid z so that every SM streams weights;
-/// a second kernel sums the f32 partial products. N is a multiple of 8
-/// (unsupportedReason), so the summing kernel's 4-column groups tile a row.
+/// blocks otherwise), K split over grid z (at most `small.splitK` slices)
+/// until about `small.splitBlocks` blocks run; a second kernel sums the f32
+/// partial products. N is a multiple of 8 (matmulKernelUnsupported), so the
+/// summing kernel's 4-column groups tile a row.
 void buildSmallLaunch(Location loc, Value x, Value w, Value out, Value m,
-                      const Config &small, int64_t waveBlocks,
-                      RewriterBase &rewriter) {
+                      const Config &small, RewriterBase &rewriter) {
   IndexMath h{rewriter, loc};
   auto wType = cast<MemRefType>(w.getType());
   int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
   int64_t steps = k / small.tileK;
-  // At least 4 K steps per slice, and at most 32 slices.
-  int64_t maxSplits = std::min<int64_t>(32, steps / 4);
-  if (maxSplits < 2) {
+  // At least 4 K steps per slice.
+  int64_t maxSplits = std::min<int64_t>(small.splitK, steps / 4);
+  if (maxSplits < 2 || small.splitBlocks < 1) {
     buildLaunch(loc, x, w, out, m, small, rewriter);
     return;
   }
   Value blocks = blockCount(h, m, n, small);
-  Value wanted = h.min(
-      arith::CeilDivUIOp::create(rewriter, loc, h.c(waveBlocks), blocks),
-      h.c(maxSplits));
+  Value wanted = h.min(arith::CeilDivUIOp::create(
+                           rewriter, loc, h.c(small.splitBlocks), blocks),
+                       h.c(maxSplits));
   Value perSplit =
       arith::CeilDivUIOp::create(rewriter, loc, h.c(steps), wanted);
   Value splits =
@@ -402,12 +421,33 @@ void buildSmallLaunch(Location loc, Value x, Value w, Value out, Value m,
   buildLaunch(loc, x, w, out, m, small, rewriter);
 }
 
-/// Replaces `op` by its kernel launch: `cfg`'s tiles when they give the GPU
-/// at least two waves of blocks, else `medium`'s when they give at least
-/// one, else the small-tile configuration (decode steps and short prompts
-/// have few rows), with split K when needed.
-void buildKernel(MatmulOp op, const Config &cfg, const Config &medium,
-                 const Config &small, RewriterBase &rewriter) {
+/// The number of blocks `variant`'s tiles give for M = `m` rows.
+Value variantBlocks(IndexMath &h, Value m, int64_t n, KernelAttr variant) {
+  int64_t tileM = variant.getTile()[0], tileN = variant.getTile()[1];
+  return h.mul(arith::CeilDivUIOp::create(h.b, h.loc, m, h.c(tileM)),
+               (n + tileN - 1) / tileN);
+}
+
+/// Emits the launch of one variant.
+void buildVariant(Location loc, Value x, Value w, Value out, Value m,
+                  KernelAttr variant, RewriterBase &rewriter) {
+  if (variant.getFamily() == KernelFamily::wgmma) {
+    buildWgmmaMatmulLaunch(loc, x, w, out, m, WgmmaConfig::from(variant),
+                           rewriter);
+    return;
+  }
+  Config cfg = Config::from(variant);
+  if (cfg.splitK > 1)
+    buildSmallLaunch(loc, x, w, out, m, cfg, rewriter);
+  else
+    buildLaunch(loc, x, w, out, m, cfg, rewriter);
+}
+
+/// Replaces `op` by the launches of its kernel variants: at run time, the
+/// first variant whose tiles give at least its `min_blocks` blocks (the
+/// last one unconditionally).
+void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
+                 RewriterBase &rewriter) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   IndexMath h{rewriter, loc};
@@ -418,29 +458,18 @@ void buildKernel(MatmulOp op, const Config &cfg, const Config &medium,
   int64_t n = cast<MemRefType>(w.getType()).getDimSize(0);
   auto guard = scf::IfOp::create(rewriter, loc, h.lt(h.c(0), m), false);
   rewriter.setInsertionPointToStart(&guard.getThenRegion().front());
-  int64_t k = cast<MemRefType>(w.getType()).getDimSize(1);
-  if (k % small.tileK != 0 || cfg.tileM == small.tileM) {
-    buildLaunch(loc, x, w, out, m, cfg, rewriter);
-  } else {
-    constexpr int64_t kSMs = 132, kWaveBlocks = 2 * kSMs;
-    auto choice = scf::IfOp::create(
-        rewriter, loc, h.lt(blockCount(h, m, n, cfg), h.c(kWaveBlocks)), true);
-    rewriter.setInsertionPointToStart(&choice.getElseRegion().front());
-    buildLaunch(loc, x, w, out, m, cfg, rewriter);
-    rewriter.setInsertionPointToStart(&choice.getThenRegion().front());
-    auto sameTile = [](const Config &a, const Config &b) {
-      return a.tileM == b.tileM && a.tileN == b.tileN;
-    };
-    bool useMedium = k % medium.tileK == 0 && !sameTile(medium, cfg) &&
-                     !sameTile(medium, small);
-    if (useMedium) {
-      auto mid = scf::IfOp::create(
-          rewriter, loc, h.lt(blockCount(h, m, n, medium), h.c(kSMs)), true);
-      rewriter.setInsertionPointToStart(&mid.getElseRegion().front());
-      buildLaunch(loc, x, w, out, m, medium, rewriter);
-      rewriter.setInsertionPointToStart(&mid.getThenRegion().front());
+  for (auto [i, variant] : llvm::enumerate(variants)) {
+    if (i + 1 == variants.size() || variant.getMinBlocks() == 0) {
+      buildVariant(loc, x, w, out, m, variant, rewriter);
+      break;
     }
-    buildSmallLaunch(loc, x, w, out, m, small, kWaveBlocks, rewriter);
+    auto choice = scf::IfOp::create(
+        rewriter, loc,
+        h.lt(variantBlocks(h, m, n, variant), h.c(variant.getMinBlocks())),
+        true);
+    rewriter.setInsertionPointToStart(&choice.getElseRegion().front());
+    buildVariant(loc, x, w, out, m, variant, rewriter);
+    rewriter.setInsertionPointToStart(&choice.getThenRegion().front());
   }
   rewriter.eraseOp(op);
 }
@@ -449,45 +478,24 @@ struct RatMatmulToMMAPass
     : rat::impl::RatMatmulToMMABase<RatMatmulToMMAPass> {
   using Base::Base;
   void runOnOperation() override {
-    Config cfg;
-    if (tileSizes.size() == 3) {
-      cfg.tileM = tileSizes[0];
-      cfg.tileN = tileSizes[1];
-      cfg.tileK = tileSizes[2];
-    } else if (!tileSizes.empty()) {
-      getOperation().emitError("rat-matmul-to-mma: tile-sizes takes 3 "
-                               "values (M, N, K)");
-      return signalPassFailure();
-    }
-    if (warps.size() == 2) {
-      cfg.warpsM = warps[0];
-      cfg.warpsN = warps[1];
-    } else if (!warps.empty()) {
-      getOperation().emitError("rat-matmul-to-mma: warps takes 2 values "
-                               "(along M, along N)");
-      return signalPassFailure();
-    }
-    cfg.stages = stages;
-    if (std::string why = cfg.invalid(); !why.empty()) {
-      getOperation().emitError("rat-matmul-to-mma: bad configuration: ")
-          << why;
-      return signalPassFailure();
-    }
-    SmallVector<MatmulOp> matmuls;
+    SmallVector<std::pair<MatmulOp, SmallVector<KernelAttr>>> matmuls;
     getOperation().walk([&](MatmulOp op) {
-      if (op.hasPureBufferSemantics() && mma::isHostLevel(op) &&
-          unsupportedReason(op, cfg).empty())
-        matmuls.push_back(op);
+      SmallVector<KernelAttr> variants = getKernelVariants(op);
+      if (variants.empty() || !op.hasPureBufferSemantics() ||
+          !mma::isHostLevel(op))
+        return;
+      // rat-select-kernels checked the decision on tensors; buffers that
+      // bufferization left strided keep the loop lowering.
+      for (KernelAttr variant : variants)
+        if (!matmulKernelUnsupported(op, variant,
+                                     std::numeric_limits<int64_t>::max())
+                 .empty())
+          return;
+      matmuls.push_back({op, std::move(variants)});
     });
-    // Some hundreds of rows: 128x128 tiles of 8 warps (64x32 each).
-    const Config medium{/*tileM=*/128, /*tileN=*/128, /*tileK=*/64,
-                        /*warpsM=*/2, /*warpsN=*/4, /*stages=*/3};
-    // Few rows: 64x64 tiles of 4 warps (32x32 each).
-    const Config small{/*tileM=*/64, /*tileN=*/64, /*tileK=*/64,
-                       /*warpsM=*/2, /*warpsN=*/2, /*stages=*/3};
     IRRewriter rewriter(&getContext());
-    for (MatmulOp op : matmuls)
-      buildKernel(op, cfg, medium, small, rewriter);
+    for (auto &[op, variants] : matmuls)
+      buildKernel(op, variants, rewriter);
   }
 };
 } // namespace

@@ -265,6 +265,7 @@ struct RatRowOpsToGPUPass
     getOperation().walk([&](Operation *op) {
       auto dps = dyn_cast<DestinationStyleOpInterface>(op);
       if (dps && dps.hasPureBufferSemantics() &&
+          getKernelFamily(op) == KernelFamily::row &&
           isa<RmsNormOp, RopeOp>(op) && mma::isHostLevel(op) &&
           canLowerRowOpToGPU(op))
         ops.push_back(op);

@@ -277,6 +277,7 @@ struct RatStepOpsToGPUPass
     getOperation().walk([&](Operation *op) {
       auto dps = dyn_cast<DestinationStyleOpInterface>(op);
       if (dps && dps.hasPureBufferSemantics() &&
+          getKernelFamily(op) == KernelFamily::step &&
           isa<ChunkAttentionStepOp, WindowAttentionStepOp>(op) &&
           mma::isHostLevel(op) && canLowerStepOpToGPU(op))
         ops.push_back(op);

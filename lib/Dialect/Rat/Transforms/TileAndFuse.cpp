@@ -102,17 +102,13 @@ struct RatTileAndFusePass : rat::impl::RatTileAndFuseBase<RatTileAndFusePass> {
     func.walk([&](TilingInterface op) {
       auto dps = dyn_cast<DestinationStyleOpInterface>(op.getOperation());
       // rat.matmul keeps its whole iteration space: rat-matmul-to-mma tiles
-      // it for tensor cores on buffers.
+      // it for tensor cores on buffers. Ops that rat-select-kernels gave a
+      // dedicated kernel stay whole for their kernel pass.
       if (isa<RatDialect>(op->getDialect()) && dps &&
           dps.hasPureTensorSemantics() && !isa<MatmulOp>(op) &&
           !hasEmptyResult(op)) {
-        auto attn = dyn_cast<ChunkAttentionOp>(op.getOperation());
-        auto window = dyn_cast<WindowAttentionOp>(op.getOperation());
-        if (keepKernelOps &&
-            ((attn && canLowerChunkAttentionToMMA(attn)) ||
-             (window && canLowerWindowAttentionToMMA(window)) ||
-             (isa<RmsNormOp, RopeOp>(op) && canLowerRowOpToGPU(op)) ||
-             canLowerStepOpToGPU(op)))
+        std::optional<KernelFamily> family = getKernelFamily(op);
+        if (family && *family != KernelFamily::loops)
           return;
         roots.push_back(op);
       }

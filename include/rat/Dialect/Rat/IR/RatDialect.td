@@ -39,6 +39,7 @@ def Rat_Dialect : Dialect {
     "::mlir::tensor::TensorDialect"
   ];
   let hasCanonicalizer = 0;
+  let useDefaultAttributePrinterParser = 1;
 }
 
 class Rat_Op<string mnemonic, list<Trait> traits = []>

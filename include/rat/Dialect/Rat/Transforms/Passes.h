@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "rat/Dialect/Rat/IR/RatDialect.h"
+#include "rat/Target/Chip.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {

@@ -22,6 +22,54 @@ def RatFuseElementwise : Pass<"rat-fuse-elementwise", "func::FuncOp"> {
                            "tensor::TensorDialect"];
 }
 
+def RatSelectKernels : Pass<"rat-select-kernels", "func::FuncOp"> {
+  let summary = "Choose, per op, the GPU kernel that implements it";
+  let description = [{
+    The one place where the GPU pipeline decides which kernel family
+    implements an op and with which configuration, from the target
+    description of `chip` (`include/rat/Target/Chip.h`: SM count, shared
+    memory, MMA generation, TMA). The decision is recorded on the op as
+    `rat.kernel` (`#rat.kernel<...>`, see the dialect's attributes);
+    `rat-tile-and-fuse` leaves ops with a dedicated kernel whole and the
+    kernel passes (`rat-matmul-to-mma`, `rat-chunk-attention-to-mma`,
+    `rat-row-ops-to-gpu`, `rat-step-ops-to-gpu`) lower what it records.
+
+    - `rat.matmul` with bf16/f16 operands: on a wgmma chip (`sm_90a`), the
+      warp-specialised TMA + wgmma kernel (128x256x64 tiles, 2 consumer
+      warpgroups, 4 stages) when the rows give at least one block per SM,
+      else mma.sync kernels; on other chips mma.sync kernels (128x256x64
+      tiles of 8 warps when they give two blocks per SM, 128x128x64 when
+      one, else 64x64x64 with split K). The variants are an array: the row
+      count is known only at run time.
+    - `rat.chunk_attention` / `rat.window_attention` (bf16/f16, head sizes
+      multiples of 16 up to 128): `attention_mma`.
+    - `rat.rms_norm` / `rat.rope` with a static last dimension: `row`.
+    - decode attention steps with head sizes multiples of 32 up to 256:
+      `step`.
+    - anything else: no attribute (the generic tiled-loop path).
+
+    A `rat.kernel` already on an op (written in the input IR) is kept when
+    the op and chip support it, and is an error naming the reason when
+    they do not.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string",
+           /*default=*/"::mlir::rat::defaultChip().str()",
+           "The GPU the kernels are for (see include/rat/Target/Chip.h)">,
+    Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
+           "Use tensor-core and dedicated kernels (false: the generic path "
+           "for everything)">,
+    ListOption<"mmaTileSizes", "mma-tile-sizes", "int64_t",
+               "mma.sync GEMMs: the large tile M, N, K (default 128, 256, "
+               "64)">,
+    ListOption<"mmaWarps", "mma-warps", "int64_t",
+               "mma.sync GEMMs: the large tile's warp grid (default 2, 4)">,
+    Option<"mmaStages", "mma-stages", "int64_t", /*default=*/"3",
+           "mma.sync GEMMs: cp.async pipeline stages">
+  ];
+  let dependentDialects = ["rat::RatDialect"];
+}
+
 def RatTileAndFuse : Pass<"rat-tile-and-fuse", "func::FuncOp"> {
   let summary = "Tile rat ops and fuse their producers into the tile loops";
   let description = [{
@@ -38,7 +86,9 @@ def RatTileAndFuse : Pass<"rat-tile-and-fuse", "func::FuncOp"> {
     (see `docs/Dialects/Rat.md`); missing trailing entries and 0 mean "do not
     tile". A discardable `rat.tile_sizes = array<i64: ...>` attribute on an
     op overrides the option. Scan tiles count whole chunks, so a tile never
-    splits a chunk. Negative tile sizes are an error at the op.
+    splits a chunk. Negative tile sizes are an error at the op. Ops whose `rat.kernel`
+    decision (`rat-select-kernels`) names a dedicated kernel (any family but
+    `loops`) are left whole for their kernel pass.
 
     Ops with a statically empty result (a zero-sized dimension) are left
     whole and are not fused: there is nothing to tile, and a slice at
@@ -60,13 +110,6 @@ def RatTileAndFuse : Pass<"rat-tile-and-fuse", "func::FuncOp"> {
                "Tile sizes of rat.rope over [batch..., T]">,
     ListOption<"stepTileSizes", "step-tile-sizes", "int64_t",
                "Tile sizes of the decode-step ops over [B, H] / [batch..., N]">,
-    Option<"keepKernelOps", "keep-kernel-ops", "bool",
-           /*default=*/"false",
-           "Leave whole the ops that dedicated GPU kernels lower: "
-           "rat.chunk_attention and rat.window_attention "
-           "(rat-chunk-attention-to-mma), rat.rms_norm "
-           "and rat.rope (rat-row-ops-to-gpu), rat.chunk_attention_step and "
-           "rat.window_attention_step (rat-step-ops-to-gpu)">,
     Option<"useForall", "use-forall", "bool", /*default=*/"true",
            "Generate scf.forall (parallel) tile loops instead of scf.for">
   ];
@@ -206,41 +249,39 @@ def RatFormMatmul : Pass<"rat-form-matmul", "func::FuncOp"> {
 }
 
 def RatMatmulToMMA : Pass<"rat-matmul-to-mma", "func::FuncOp"> {
-  let summary = "Lower rat.matmul on buffers to a tensor-core GPU kernel";
+  let summary = "Lower rat.matmul on buffers to the tensor-core GEMM kernels "
+                "rat-select-kernels chose";
   let description = [{
-    Replaces every `rat.matmul` on memrefs whose operands are bf16 or f16,
-    whose reduction size `K` is a static multiple of the K tile, whose `N`
-    is a static multiple of 8, and whose buffers are contiguous, by a
-    `gpu.launch` of a tiled tensor-core kernel (NVVM `mma.sync`
-    m16n8k16 with f32 accumulators): by default 128x256 output tiles per
-    block of 8 warps (a 2x4 grid, each warp 64x64), 64-wide K steps staged
-    in shared memory by `cp.async` (`nvgpu.device_async_copy`, a 3-stage
-    ring, rows padded to avoid bank conflicts, dynamic shared memory above
-    48 KiB) and read with `ldmatrix` (`nvgpu.ldmatrix`).
-    Leading dimensions of the input are flattened into the row count `M`;
-    rows and columns past `M` and `N` are zero-filled on load and not
-    stored. Other matmuls are left to `rat-lower-to-loops`.
+    Replaces every `rat.matmul` on memrefs that carries a `rat.kernel`
+    decision (`rat-select-kernels`) by the launches of its variants: host
+    code computes each variant's block count from the row count `M` (the
+    leading dimensions of the input, flattened) and launches the first
+    variant with at least its `min_blocks` blocks (the last one otherwise).
+    One builder per tensor-core generation:
 
-    Few rows (decode steps, short prompts): when the default tiles give
-    fewer than two waves of blocks, the host code launches a 64x64-tile
-    kernel of 4 warps instead, and when that still gives fewer than two
-    waves and `K` has at least 8 steps of 64, `K` is split over grid z
-    (slices of at least 4 steps, at most 32 slices): each slice stores its
-    f32 partial product into a `[splits, M, N]` buffer and a second kernel
-    sums the slices into the result. The choice is made at run time from
-    `M`.
+    - `wgmma` (sm_90a, MatmulWGMMA.cpp): a warp-specialised kernel. One
+      thread of a producer warpgroup issues TMA (`cp.async.bulk.tensor`)
+      loads of 128-byte-swizzled x and w tiles into a ring of `stages`
+      shared-memory buffers, completing on mbarriers; `warpgroups` consumer
+      warpgroups (64 rows each) run `wgmma.mma_async` m64nNk16 straight
+      from the swizzled buffers and hand a buffer back once the wgmma group
+      that read it retires; `setmaxnreg` moves registers from the producer
+      to the consumers. Tiles are visited in groups of `group_m` tile rows
+      (L2 reuse). With `blocks = 0` every block computes one tile and its
+      epilogue goes through shared memory (16-byte row stores); with
+      `blocks > 0` a persistent grid of that many blocks loops over the
+      tiles, the producer filling the ring for the next tile while the
+      consumers store the last one from registers.
+    - `mma_sync` (sm_80+): 8-warp (or 4-warp) blocks, K staged in a
+      `cp.async` ring of padded shared-memory rows, `ldmatrix` fragments
+      and `mma.sync` m16n8k16; with `split_k > 1`, K is split over grid z
+      until about `blocks` blocks run, and a second kernel sums the f32
+      partial products.
 
-    The default block tile, warp grid and number of pipeline stages are
-    options.
+    Rows and columns past `M` and `N` are zero-filled on load and not
+    stored. Matmuls without a decision, or whose buffers bufferization left
+    strided, keep the loop lowering (`rat-lower-to-loops`).
   }];
-  let options = [
-    ListOption<"tileSizes", "tile-sizes", "int64_t",
-               "Block tile M, N, K (default 128, 256, 64)">,
-    ListOption<"warps", "warps", "int64_t",
-               "Warp grid along M and N (default 2, 4)">,
-    Option<"stages", "stages", "int64_t", /*default=*/"3",
-           "cp.async pipeline stages (>= 2)">
-  ];
   let dependentDialects = ["gpu::GPUDialect", "nvgpu::NVGPUDialect",
                            "NVVM::NVVMDialect", "LLVM::LLVMDialect",
                            "vector::VectorDialect", "scf::SCFDialect",
@@ -317,6 +358,25 @@ def RatStepOpsToGPU : Pass<"rat-step-ops-to-gpu", "func::FuncOp"> {
                            "arith::ArithDialect", "memref::MemRefDialect"];
 }
 
+
+def RatExternDynamicShared : Pass<"rat-extern-dynamic-shared",
+                                   "gpu::GPUModuleOp"> {
+  let summary = "Declare kernels' dynamic shared memory as an external array";
+  let description = [{
+    `convert-gpu-to-nvvm` lowers `gpu.dynamic_shared_memory` to an
+    `internal`, zero-sized `llvm.mlir.global` in address space 3, which the
+    NVPTX back end of LLVM 22 prints as a one-byte static `.shared`
+    variable instead of `.extern .shared .b8 name[]`. Plain loads and stores
+    through it happen to land in the dynamic segment, but the Hopper copy
+    engine (TMA) and wgmma operand descriptors do not agree on its address,
+    and results come out wrong without any error. This pass gives those
+    globals `external` linkage (a declaration: NVPTX prints the extern
+    array) and 1024-byte alignment (the alignment 128-byte-swizzled TMA
+    tiles and wgmma operands need). Run it on the NVVM-lowered `gpu.module`,
+    before `gpu-module-to-binary`.
+  }];
+  let dependentDialects = ["LLVM::LLVMDialect"];
+}
 
 def RatDedupKernels : Pass<"rat-dedup-kernels", "ModuleOp"> {
   let summary = "Merge outlined kernels that are identical up to their names";

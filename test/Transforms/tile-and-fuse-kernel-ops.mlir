@@ -1,12 +1,15 @@
-// RUN: rat-opt %s --rat-tile-and-fuse="keep-kernel-ops=true attention-tile-sizes=1,1,1 norm-tile-sizes=1,1" | FileCheck %s --check-prefix=KEEP
+// RUN: rat-opt %s --rat-select-kernels --rat-tile-and-fuse="attention-tile-sizes=1,1,1 norm-tile-sizes=1,1" | FileCheck %s --check-prefix=KEEP
 // RUN: rat-opt %s --rat-tile-and-fuse="attention-tile-sizes=1,1,1 norm-tile-sizes=1,1" | FileCheck %s --check-prefix=TILE
+// RUN: rat-opt %s --rat-select-kernels=tensor-cores=false --rat-tile-and-fuse="attention-tile-sizes=1,1,1 norm-tile-sizes=1,1" | FileCheck %s --check-prefix=TILE
 
-// keep-kernel-ops leaves whole the ops a dedicated GPU kernel lowers (bf16
-// chunk attention with head size 64, rms_norm with a static row), and still
-// tiles the others (f32 attention with head size 40).
+// rat-tile-and-fuse leaves whole the ops whose rat.kernel decision names a
+// dedicated kernel (bf16 chunk attention with head size 64, rms_norm with a
+// static row) and still tiles the others (f32 attention with head size 40:
+// no decision). Without decisions (or with tensor-cores=false) everything
+// is tiled.
 // KEEP-LABEL: func.func @ops
-// KEEP:         rat.rms_norm {{.*}} -> tensor<2x8x64xbf16>
-// KEEP:         rat.chunk_attention {{.*}} -> tensor<1x2x8x64xbf16>
+// KEEP:         rat.rms_norm {{.*}} {rat.kernel = #rat.kernel<family = row>} -> tensor<2x8x64xbf16>
+// KEEP:         rat.chunk_attention {{.*}} {rat.kernel = #rat.kernel<family = attention_mma>} -> tensor<1x2x8x64xbf16>
 // KEEP:         scf.forall
 // KEEP:           rat.chunk_attention {{.*}} -> tensor<1x1x1x40xf32>
 // TILE-LABEL: func.func @ops

@@ -1,0 +1,89 @@
+//===- MatmulKernels.h - rat.matmul kernel builders -----------*- C++ -*-===//
+//
+// The kernel families that implement rat.matmul on NVIDIA GPUs, one builder
+// per tensor-core generation (mma.sync in MatmulToMMA.cpp, wgmma in
+// MatmulWGMMA.cpp), and the fused epilogue they share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RAT_LIB_TRANSFORMS_MATMULKERNELS_H
+#define RAT_LIB_TRANSFORMS_MATMULKERNELS_H
+
+#include "rat/Dialect/Rat/IR/RatOps.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+#include <functional>
+#include <string>
+
+namespace mlir::rat {
+
+/// What a GEMM kernel applies to each f32 product element before the store:
+/// `build(b, loc, acc, row, col)` returns the value to store (still f32; the
+/// kernel rounds it to the destination type). `row` and `col` are the
+/// element's indices in the [M, N] result.
+struct MatmulEpilogue {
+  std::function<Value(OpBuilder &, Location, Value, Value, Value)> build;
+};
+
+/// Configuration of the mma.sync kernel (sm_80+).
+struct MmaSyncConfig {
+  int64_t tileM = 128, tileN = 256, tileK = 64;
+  int64_t warpsM = 2, warpsN = 4, stages = 3;
+  /// Split K over at most this many slices when the tiles alone give fewer
+  /// than `splitBlocks` blocks (1: never).
+  int64_t splitK = 1, splitBlocks = 0;
+
+  static MmaSyncConfig from(KernelAttr attr);
+  int64_t threads() const { return 32 * warpsM * warpsN; }
+  int64_t warpM() const { return tileM / warpsM; }
+  int64_t warpN() const { return tileN / warpsN; }
+  int64_t pitch() const { return tileK + 8; } // padded shared-memory row
+  int64_t sharedBytes(int64_t elementBytes) const {
+    return stages * (tileM + tileN) * pitch() * elementBytes;
+  }
+  /// Why the configuration cannot be built within `sharedLimit` bytes of
+  /// shared memory per block, or empty.
+  std::string invalid(int64_t sharedLimit) const;
+};
+
+/// Configuration of the warp-specialised wgmma kernel (sm_90a).
+struct WgmmaConfig {
+  int64_t tileM = 128, tileN = 256, tileK = 64;
+  int64_t stages = 4;
+  int64_t consumerGroups = 2;
+  /// Block tiles are visited in groups of this many tile rows (L2 reuse).
+  int64_t groupM = 8;
+  /// A persistent grid of at most this many blocks, each looping over tiles
+  /// (0: one block per tile).
+  int64_t grid = 0;
+
+  static WgmmaConfig from(KernelAttr attr);
+
+  int64_t stageBytes() const;
+  int64_t stagingPitch() const;
+  /// Dynamic shared memory of one block.
+  int64_t sharedBytes() const;
+  /// Why the configuration cannot be built within `sharedLimit` bytes of
+  /// shared memory per block, or empty.
+  std::string invalid(int64_t sharedLimit) const;
+};
+
+/// Why `variant` cannot implement `op` within `sharedLimit` bytes of shared
+/// memory per block (element types, static and aligned sizes, contiguous
+/// buffers, the configuration itself), or empty.
+std::string matmulKernelUnsupported(MatmulOp op, KernelAttr variant,
+                                    int64_t sharedLimit);
+
+/// Emits, at the insertion point (host code), the TMA descriptors and the
+/// launch of the wgmma kernel computing out[M, N] = epilogue(x[M, K] *
+/// w[N, K]^T) for M = `m` > 0 rows. x, w and out are contiguous 2-D buffers;
+/// N % 8 == 0 and K % 8 == 0 (TMA strides are multiples of 16 bytes).
+void buildWgmmaMatmulLaunch(Location loc, Value x, Value w, Value out,
+                            Value m, const WgmmaConfig &cfg,
+                            RewriterBase &rewriter,
+                            const MatmulEpilogue *epilogue = nullptr);
+
+} // namespace mlir::rat
+
+#endif // RAT_LIB_TRANSFORMS_MATMULKERNELS_H

@@ -1,0 +1,204 @@
+//===- SelectKernels.cpp - per-op kernel decisions ------------*- C++ -*-===//
+//
+// Implements -rat-select-kernels: the GPU pipeline's one decision of which
+// kernel family implements each op, and with which configuration, recorded
+// as `rat.kernel` (see RatAttrs.td). The default configurations of every
+// kernel family live here and nowhere else.
+//
+//===----------------------------------------------------------------------===//
+
+#include "rat/Dialect/Rat/IR/RatOps.h"
+#include "rat/Dialect/Rat/Transforms/Passes.h"
+#include "rat/Target/Chip.h"
+
+#include "MMAUtils.h"
+#include "MatmulKernels.h"
+
+namespace mlir::rat {
+#define GEN_PASS_DEF_RATSELECTKERNELS
+#include "rat/Dialect/Rat/Transforms/Passes.h.inc"
+} // namespace mlir::rat
+
+using namespace mlir;
+using namespace mlir::rat;
+
+namespace {
+/// The GEMM configurations, from the largest tile down, and the number of
+/// blocks each needs to be chosen at run time.
+struct GemmDefaults {
+  /// sm_90a: 128x256x64 tiles of 2 consumer warpgroups, 4 stages, used when
+  /// there is at least one block per SM.
+  static KernelAttr wgmma(MLIRContext *ctx, const ChipInfo &chip) {
+    return KernelAttr::get(ctx, KernelFamily::wgmma, {128, 256, 64}, {},
+                           /*warpgroups=*/2, /*stages=*/4, /*splitK=*/1,
+                           /*groupM=*/8, /*minBlocks=*/chip.smCount,
+                           /*blocks=*/0);
+  }
+  /// mma.sync: 128x256x64 tiles of 8 warps (2x4), 3 stages, when they give
+  /// two blocks per SM.
+  static KernelAttr mmaLarge(MLIRContext *ctx, const ChipInfo &chip,
+                             ArrayRef<int64_t> tile, ArrayRef<int64_t> warps,
+                             int64_t stages) {
+    return KernelAttr::get(ctx, KernelFamily::mma_sync, tile, warps, 0, stages,
+                           1, 1, 2 * chip.smCount, 0);
+  }
+  /// Some hundreds of rows: 128x128x64 tiles of 8 warps (64x32 each), when
+  /// they give one block per SM.
+  static KernelAttr mmaMedium(MLIRContext *ctx, const ChipInfo &chip) {
+    return KernelAttr::get(ctx, KernelFamily::mma_sync, {128, 128, 64}, {2, 4},
+                           0, 3, 1, 1, chip.smCount, 0);
+  }
+  /// Few rows (decode steps, short prompts): 64x64x64 tiles of 4 warps, K
+  /// split in up to 32 slices until about two blocks per SM run.
+  static KernelAttr mmaSmall(MLIRContext *ctx, const ChipInfo &chip) {
+    return KernelAttr::get(ctx, KernelFamily::mma_sync, {64, 64, 64}, {2, 2},
+                           0, 3, /*splitK=*/32, 1, 0,
+                           /*blocks=*/2 * chip.smCount);
+  }
+};
+
+/// Whether the kernel decision `variant` is one the chip can run.
+std::string chipUnsupported(KernelAttr variant, const ChipInfo &chip) {
+  if (variant.getFamily() == KernelFamily::wgmma &&
+      chip.mma != MmaGeneration::Wgmma)
+    return "wgmma kernels need sm_90a; this is " + chip.name.str() +
+           " (compile with --chip sm_90a, or choose mma_sync)";
+  return "";
+}
+
+struct RatSelectKernelsPass
+    : rat::impl::RatSelectKernelsBase<RatSelectKernelsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    const ChipInfo *chip = lookupChip(this->chip);
+    if (!chip) {
+      getOperation().emitError("rat-select-kernels: unknown chip '")
+          << this->chip << "' (supported: " << knownChipNames() << ")";
+      return signalPassFailure();
+    }
+    if (!mmaTileSizes.empty() && mmaTileSizes.size() != 3) {
+      getOperation().emitError(
+          "rat-select-kernels: mma-tile-sizes takes 3 values (M, N, K)");
+      return signalPassFailure();
+    }
+    if (!mmaWarps.empty() && mmaWarps.size() != 2) {
+      getOperation().emitError(
+          "rat-select-kernels: mma-warps takes 2 values (along M, along N)");
+      return signalPassFailure();
+    }
+    bool failed = false;
+    getOperation().walk([&](Operation *op) {
+      if (!isa<RatDialect>(op->getDialect()) || !mma::isHostLevel(op))
+        return;
+      if (op->hasAttr(kKernelAttrName)) {
+        if (std::string why = checkOverride(op, *chip); !why.empty()) {
+          op->emitError("rat-select-kernels: cannot honour rat.kernel: ")
+              << why;
+          failed = true;
+        }
+        return;
+      }
+      if (!tensorCores)
+        return;
+      if (Attribute decision = decide(op, *chip))
+        op->setAttr(kKernelAttrName, decision);
+    });
+    if (failed)
+      signalPassFailure();
+  }
+
+  /// The default decision for `op` on `chip`, or null (generic path).
+  Attribute decide(Operation *op, const ChipInfo &chip) {
+    MLIRContext *ctx = op->getContext();
+    auto one = [&](KernelFamily family) {
+      return KernelAttr::get(ctx, family, {}, {}, 0, 0, 1, 1, 0, 0);
+    };
+    if (auto matmul = dyn_cast<MatmulOp>(op)) {
+      SmallVector<Attribute> variants;
+      auto consider = [&](KernelAttr variant) {
+        if (chipUnsupported(variant, chip).empty() &&
+            matmulKernelUnsupported(matmul, variant,
+                                    chip.sharedMemoryPerBlock)
+                .empty())
+          variants.push_back(variant);
+      };
+      if (chip.mma == MmaGeneration::Wgmma)
+        consider(GemmDefaults::wgmma(ctx, chip));
+      else
+        consider(GemmDefaults::mmaLarge(
+            ctx, chip,
+            mmaTileSizes.empty() ? ArrayRef<int64_t>{128, 256, 64}
+                                 : ArrayRef<int64_t>(mmaTileSizes),
+            mmaWarps.empty() ? ArrayRef<int64_t>{2, 4}
+                             : ArrayRef<int64_t>(mmaWarps),
+            mmaStages));
+      // The medium tile is redundant when the large one has its shape.
+      KernelAttr medium = GemmDefaults::mmaMedium(ctx, chip);
+      auto sameTile = [&](Attribute a) {
+        ArrayRef<int64_t> t = cast<KernelAttr>(a).getTile();
+        return t[0] == medium.getTile()[0] && t[1] == medium.getTile()[1];
+      };
+      if (variants.empty() || !sameTile(variants.front()))
+        consider(medium);
+      consider(GemmDefaults::mmaSmall(ctx, chip));
+      if (variants.empty())
+        return nullptr;
+      return ArrayAttr::get(ctx, variants);
+    }
+    if (auto attn = dyn_cast<ChunkAttentionOp>(op))
+      return canLowerChunkAttentionToMMA(attn)
+                 ? one(KernelFamily::attention_mma)
+                 : nullptr;
+    if (auto attn = dyn_cast<WindowAttentionOp>(op))
+      return canLowerWindowAttentionToMMA(attn)
+                 ? one(KernelFamily::attention_mma)
+                 : nullptr;
+    if (isa<RmsNormOp, RopeOp>(op))
+      return canLowerRowOpToGPU(op) ? one(KernelFamily::row) : nullptr;
+    if (canLowerStepOpToGPU(op))
+      return one(KernelFamily::step);
+    return nullptr;
+  }
+
+  /// Why a `rat.kernel` written in the input cannot be used, or empty.
+  std::string checkOverride(Operation *op, const ChipInfo &chip) {
+    SmallVector<KernelAttr> variants = getKernelVariants(op);
+    if (variants.empty())
+      return "rat.kernel must be a #rat.kernel or an array of them";
+    if (variants.size() > 1 && !isa<MatmulOp>(op))
+      return "only rat.matmul takes several variants";
+    for (KernelAttr variant : variants) {
+      if (std::string why = chipUnsupported(variant, chip); !why.empty())
+        return why;
+      KernelFamily family = variant.getFamily();
+      std::string name = stringifyKernelFamily(family).str();
+      if (family == KernelFamily::loops)
+        continue;
+      if (auto matmul = dyn_cast<MatmulOp>(op)) {
+        if (std::string why = matmulKernelUnsupported(
+                matmul, variant, chip.sharedMemoryPerBlock);
+            !why.empty())
+          return name + ": " + why;
+        continue;
+      }
+      bool ok = false;
+      if (auto attn = dyn_cast<ChunkAttentionOp>(op))
+        ok = family == KernelFamily::attention_mma &&
+             canLowerChunkAttentionToMMA(attn);
+      else if (auto attn = dyn_cast<WindowAttentionOp>(op))
+        ok = family == KernelFamily::attention_mma &&
+             canLowerWindowAttentionToMMA(attn);
+      else if (isa<RmsNormOp, RopeOp>(op))
+        ok = family == KernelFamily::row && canLowerRowOpToGPU(op);
+      else
+        ok = family == KernelFamily::step && canLowerStepOpToGPU(op);
+      if (!ok)
+        return "no " + name + " kernel for '" +
+               op->getName().getStringRef().str() +
+               "' with these operand types and shapes";
+    }
+    return "";
+  }
+};
+} // namespace
