@@ -270,26 +270,10 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
           << libdevice << "' (set CUDA_ROOT to the toolkit)\n";
       return failure();
     }
-    // --chip and chip= in --pipeline-options name the same chip, or only
-    // one of them is given.
-    std::string chip = options.chip;
-    if (pipelineOptions.chip.hasValue()) {
-      if (!chip.empty() && chip != pipelineOptions.chip.getValue()) {
-        log << "error: --chip " << chip << " and chip="
-            << pipelineOptions.chip.getValue()
-            << " in --pipeline-options disagree\n";
-        return failure();
-      }
-      chip = pipelineOptions.chip;
-    }
-    if (chip.empty())
-      chip = defaultChip().str();
-    if (!lookupChip(chip)) {
-      log << "error: --chip: '" << chip
-          << "' is not a chip this compiler knows (supported: "
-          << knownChipNames() << ")\n";
-      return failure();
-    }
+    // The driver checked the chip (rat/Target/Chip.h) and keeps chip= out
+    // of --pipeline-options.
+    std::string chip =
+        options.chip.empty() ? defaultChip().str() : options.chip;
     pipelineOptions.chip = chip;
     if (!options.features.empty())
       pipelineOptions.features = options.features;

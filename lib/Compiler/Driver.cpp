@@ -11,6 +11,7 @@
 #include "rat/Compiler/ConfigLimits.h"
 #include "rat/Compiler/ModelImporter.h"
 #include "rat/Pipelines/Pipelines.h"
+#include "rat/Target/Chip.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -125,6 +126,14 @@ std::string checkOptions(const CompileRequest &request,
     return name(Option::Chip) + " needs " +
            spellValue(s, Option::Target, "cuda");
   options.chip = request.chip.value_or(options.chip);
+  if (gpu) {
+    if (options.chip.empty())
+      options.chip = defaultChip().str();
+    if (!lookupChip(options.chip))
+      return name(Option::Chip) + ": '" + options.chip +
+             "' is not a chip this compiler knows (supported: " +
+             knownChipNames() + ")";
+  }
 
   RatPipelineOptions pipeline;
   std::string pipelineName = name(Option::PipelineOptions);
@@ -141,8 +150,9 @@ std::string checkOptions(const CompileRequest &request,
     return pipelineName + ": 'gpu' follows " + name(Option::Target) +
            ", not here";
   if (pipeline.features.hasValue())
-    return pipelineName + ": 'features' is set by the compiler (" +
-           options.features + "), not here";
+    return pipelineName +
+           ": 'features' is set by the compiler (the chip's PTX version), "
+           "not here";
   if (pipeline.format.hasValue())
     return pipelineName +
            ": 'format' is chosen by the compiler (a cubin where ptxas is "

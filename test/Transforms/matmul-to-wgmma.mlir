@@ -56,14 +56,14 @@ func.func @proj(%x: memref<?x?x2048xbf16>, %w: memref<6656x2048xbf16>, %y: memre
 // CHECK-LABEL: func.func @persistent
 // CHECK:         %[[TILES:.+]] = arith.muli %{{.+}}, %c26{{.*}} : index
 // CHECK:         %[[GRID:.+]] = arith.minui %[[TILES]], %c132{{.*}} : index
-// CHECK:         gpu.launch blocks(%[[B:.+]], %{{.+}}, %{{.+}}) in (%[[G:.+]] = %[[GRID]],
+// CHECK:         gpu.launch blocks(%[[B:.+]], %{{.+}}, %{{.+}}) in (%{{.+}} = %[[GRID]],
 // CHECK-SAME:      dynamic_shared_memory_size %c197632_i32
-// CHECK:           scf.for %{{.+}} = %[[B]] to %[[TILES]] step %[[G]]
+// CHECK:           scf.for %{{.+}} = %[[B]] to %[[TILES]] step %[[GRID]]
 // CHECK:             nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK-NOT:         nvvm.barrier id
 // CHECK:             vector.store %{{.+}} : memref<?x6656xbf16>, vector<2xbf16>
 // CHECK:           nvvm.setmaxregister  decrease 40
-// CHECK:             scf.for %{{.+}} = %[[B]] to %[[TILES]] step %[[G]]
+// CHECK:             scf.for %{{.+}} = %[[B]] to %[[TILES]] step %[[GRID]]
 func.func @persistent(%x: memref<?x2048xbf16>, %w: memref<6656x2048xbf16>, %y: memref<?x6656xbf16>) {
   rat.matmul ins(%x, %w : memref<?x2048xbf16>, memref<6656x2048xbf16>) outs(%y : memref<?x6656xbf16>)
       {rat.kernel = #rat.kernel<family = wgmma, tile = [128, 256, 64], warpgroups = 2, stages = 4, group_m = 8, blocks = 132>}

@@ -209,7 +209,9 @@ void mlir::rat::buildWgmmaMatmulLaunch(Location loc, Value x, Value w,
   Value descW = kernelDescriptor(hostDescW, tileN);
   Value tid = launch.getThreadIds().x;
   Value bid = launch.getBlockIds().x;
-  Value blockStep = launch.getGridSize().x;
+  // The grid size itself (a host value, not gridDim: a launch that static
+  // shapes make empty must not become a kernel reading %nctaid).
+  Value blockStep = gridSize;
   // Tile t in the grouped order: groupM tile rows x all tile columns per
   // group, rows fastest.
   auto tileOrigin = [&](Value t) {
