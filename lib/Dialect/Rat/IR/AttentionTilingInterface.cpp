@@ -22,59 +22,9 @@ using namespace mlir;
 using namespace mlir::rat;
 using namespace mlir::rat::tiling;
 
-/// The TilingInterface methods of `OP` from the mapping functions of its
-/// family: FAMILY##Domain, FAMILY##Tile, FAMILY##ResultTile and
-/// FAMILY##DomainFromResult, over `LOOPS` parallel loops.
-#define RAT_DEFINE_TILING(OP, FAMILY, LOOPS)                                   \
-  SmallVector<utils::IteratorType> OP::getLoopIteratorTypes() {                \
-    return parallelLoops(LOOPS);                                               \
-  }                                                                            \
-  SmallVector<Range> OP::getIterationDomain(OpBuilder &b) {                    \
-    return FAMILY##Domain(*this, b);                                           \
-  }                                                                            \
-  FailureOr<TilingResult> OP::getTiledImplementation(                          \
-      OpBuilder &b, ArrayRef<OpFoldResult> offsets,                            \
-      ArrayRef<OpFoldResult> sizes) {                                          \
-    return FAMILY##Tile(*this, b, offsets, sizes);                             \
-  }                                                                            \
-  LogicalResult OP::getResultTilePosition(                                     \
-      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
-      ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,  \
-      SmallVector<OpFoldResult> &resultSizes) {                                \
-    FAMILY##ResultTile(*this, b, resultNumber, offsets, sizes, resultOffsets,  \
-                       resultSizes);                                           \
-    return success();                                                          \
-  }                                                                            \
-  LogicalResult OP::getIterationDomainTileFromResultTile(                      \
-      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
-      ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets, \
-      SmallVectorImpl<OpFoldResult> &domSizes) {                               \
-    return FAMILY##DomainFromResult(*this, b, resultNumber, offsets, sizes,    \
-                                    domOffsets, domSizes);                     \
-  }                                                                            \
-  FailureOr<TilingResult> OP::generateResultTileValue(                         \
-      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
-      ArrayRef<OpFoldResult> sizes) {                                          \
-    return resultTileValue(*this, b, resultNumber, offsets, sizes);            \
-  }
-
 //===----------------------------------------------------------------------===//
 // rat.chunk_attention and rat.window_attention: domain [B, H, Tq]
 //===----------------------------------------------------------------------===//
-
-template <typename OpTy>
-static SmallVector<Range> attentionDomain(OpTy op, OpBuilder &b) {
-  return leadingDimsDomain(b, op.getLoc(), op.getInit(), 3);
-}
-
-template <typename OpTy>
-static void attentionResultTile(OpTy op, OpBuilder &b, unsigned resultNumber,
-                                ArrayRef<OpFoldResult> offsets,
-                                ArrayRef<OpFoldResult> sizes,
-                                SmallVectorImpl<OpFoldResult> &o,
-                                SmallVectorImpl<OpFoldResult> &s) {
-  withWholeTrailingDims(b, op.getLoc(), op.getInit(), offsets, sizes, o, s);
-}
 
 template <typename OpTy>
 static FailureOr<TilingResult> attentionTile(OpTy op, OpBuilder &b,
@@ -103,21 +53,10 @@ static FailureOr<TilingResult> attentionTile(OpTy op, OpBuilder &b,
                              dimOf(b, loc, op.getValue(), 3)}),
                    slices);
   SmallVector<OpFoldResult> o, s;
-  attentionResultTile(op, b, /*resultNumber=*/0, offsets, sizes, o, s);
+  withWholeTrailingDims(b, op.getLoc(), op.getInit(), offsets, sizes, o, s);
   Value init = record(getSlice(b, loc, op.getInit(), o, s), slices);
   Value offset = addOffset(b, loc, op.getOffset(), t0);
   return cloneOnSlices(b, op, {q, k, v, offset, init}, slices);
-}
-
-template <typename OpTy>
-static LogicalResult
-attentionDomainFromResult(OpTy op, OpBuilder &b, unsigned resultNumber,
-                          ArrayRef<OpFoldResult> offsets,
-                          ArrayRef<OpFoldResult> sizes,
-                          SmallVectorImpl<OpFoldResult> &domOffsets,
-                          SmallVectorImpl<OpFoldResult> &domSizes) {
-  return leadingDimsOfResultTile(b, op.getLoc(), op.getInit(), 3, offsets,
-                                 sizes, domOffsets, domSizes);
 }
 
 /// The first key a sliding window of `window` tokens (0: unbounded) shows
@@ -158,8 +97,22 @@ static void attentionPoint(OpTy op, OpBuilder &b, Location loc, ValueRange ivs,
   sm.finish(l, op.getInit(), {b_, h, t});
 }
 
-RAT_DEFINE_TILING(ChunkAttentionOp, attention, 3)
-RAT_DEFINE_TILING(WindowAttentionOp, attention, 3)
+RAT_DEFINE_TILE_MAPPING(ChunkAttentionOp, 3, getInit())
+RAT_DEFINE_TILE_MAPPING(WindowAttentionOp, 3, getInit())
+
+FailureOr<TilingResult>
+ChunkAttentionOp::getTiledImplementation(OpBuilder &b,
+                                         ArrayRef<OpFoldResult> offsets,
+                                         ArrayRef<OpFoldResult> sizes) {
+  return attentionTile(*this, b, offsets, sizes);
+}
+
+FailureOr<TilingResult>
+WindowAttentionOp::getTiledImplementation(OpBuilder &b,
+                                          ArrayRef<OpFoldResult> offsets,
+                                          ArrayRef<OpFoldResult> sizes) {
+  return attentionTile(*this, b, offsets, sizes);
+}
 
 LogicalResult ChunkAttentionOp::generateScalarImplementation(OpBuilder &b,
                                                              Location loc,
@@ -195,22 +148,6 @@ LogicalResult WindowAttentionOp::generateScalarImplementation(OpBuilder &b,
 //===----------------------------------------------------------------------===//
 
 template <typename OpTy>
-static SmallVector<Range> stepDomain(OpTy op, OpBuilder &b) {
-  return leadingDimsDomain(b, op.getLoc(), op.getOutput(), 2);
-}
-
-/// Offsets/sizes of destination `i` (output, key cache, value cache) for a
-/// [B, H] tile.
-template <typename OpTy>
-static void stepResultTile(OpTy op, OpBuilder &b, unsigned i,
-                           ArrayRef<OpFoldResult> offsets,
-                           ArrayRef<OpFoldResult> sizes,
-                           SmallVectorImpl<OpFoldResult> &o,
-                           SmallVectorImpl<OpFoldResult> &s) {
-  withWholeTrailingDims(b, op.getLoc(), op.getInits()[i], offsets, sizes, o, s);
-}
-
-template <typename OpTy>
 static FailureOr<TilingResult> stepTile(OpTy op, OpBuilder &b,
                                         ArrayRef<OpFoldResult> offsets,
                                         ArrayRef<OpFoldResult> sizes) {
@@ -235,22 +172,11 @@ static FailureOr<TilingResult> stepTile(OpTy op, OpBuilder &b,
   SmallVector<Value> operands = {q, k, v, op.getPosition()};
   for (unsigned i = 0; i < 3; ++i) {
     SmallVector<OpFoldResult> o, s;
-    stepResultTile(op, b, i, offsets, sizes, o, s);
+    withWholeTrailingDims(b, loc, op.getInits()[i], offsets, sizes, o, s);
     operands.push_back(
         record(getSlice(b, loc, op.getInits()[i], o, s), slices));
   }
   return cloneOnSlices(b, op, operands, slices);
-}
-
-template <typename OpTy>
-static LogicalResult
-stepDomainFromResult(OpTy op, OpBuilder &b, unsigned resultNumber,
-                     ArrayRef<OpFoldResult> offsets,
-                     ArrayRef<OpFoldResult> sizes,
-                     SmallVectorImpl<OpFoldResult> &domOffsets,
-                     SmallVectorImpl<OpFoldResult> &domSizes) {
-  return leadingDimsOfResultTile(b, op.getLoc(), op.getInits()[resultNumber], 2,
-                                 offsets, sizes, domOffsets, domSizes);
 }
 
 /// Writes the new key/value of head (b, h) into cache row `row` and attends
@@ -281,8 +207,22 @@ static void stepPoint(OpTy op, OpBuilder &b, Location loc, ValueRange ivs,
   sm.finish(l, op.getOutput(), {b_, h});
 }
 
-RAT_DEFINE_TILING(ChunkAttentionStepOp, step, 2)
-RAT_DEFINE_TILING(WindowAttentionStepOp, step, 2)
+RAT_DEFINE_TILE_MAPPING(ChunkAttentionStepOp, 2, getOutput())
+RAT_DEFINE_TILE_MAPPING(WindowAttentionStepOp, 2, getOutput())
+
+FailureOr<TilingResult>
+ChunkAttentionStepOp::getTiledImplementation(OpBuilder &b,
+                                             ArrayRef<OpFoldResult> offsets,
+                                             ArrayRef<OpFoldResult> sizes) {
+  return stepTile(*this, b, offsets, sizes);
+}
+
+FailureOr<TilingResult>
+WindowAttentionStepOp::getTiledImplementation(OpBuilder &b,
+                                              ArrayRef<OpFoldResult> offsets,
+                                              ArrayRef<OpFoldResult> sizes) {
+  return stepTile(*this, b, offsets, sizes);
+}
 
 LogicalResult
 ChunkAttentionStepOp::generateScalarImplementation(OpBuilder &b, Location loc,
@@ -307,5 +247,3 @@ WindowAttentionStepOp::generateScalarImplementation(OpBuilder &b, Location loc,
             [&](Value s) { return e.irem(s, rows); });
   return success();
 }
-
-#undef RAT_DEFINE_TILING

@@ -36,60 +36,34 @@ using namespace mlir;
 using namespace mlir::rat;
 using namespace mlir::rat::tiling;
 
+/// The slices of `op`'s input and destination for a tile of the row domain.
+template <typename OpTy>
+static std::pair<Value, Value>
+rowSlices(OpTy op, OpBuilder &b, ArrayRef<OpFoldResult> offsets,
+          ArrayRef<OpFoldResult> sizes, SmallVectorImpl<Operation *> &slices) {
+  Location loc = op.getLoc();
+  SmallVector<OpFoldResult> o, s;
+  withWholeTrailingDims(b, loc, op.getInput(), offsets, sizes, o, s);
+  Value in = record(getSlice(b, loc, op.getInput(), o, s), slices);
+  Value init = record(getSlice(b, loc, op.getInit(), o, s), slices);
+  return {in, init};
+}
+
+// A row is normalised as a whole.
+RAT_DEFINE_TILE_MAPPING(RmsNormOp, rankOf(getInput()) - 1, getInput())
+// The two halves of a head are rotated together.
+RAT_DEFINE_TILE_MAPPING(RopeOp, rankOf(getInput()) - 1, getInput())
+
 //===----------------------------------------------------------------------===//
 // rat.rms_norm: domain [batch...]
 //===----------------------------------------------------------------------===//
 
-SmallVector<utils::IteratorType> RmsNormOp::getLoopIteratorTypes() {
-  return parallelLoops(rankOf(getInput()) - 1);
-}
-
-SmallVector<Range> RmsNormOp::getIterationDomain(OpBuilder &b) {
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t d = 0; d + 1 < rankOf(getInput()); ++d)
-    sizes.push_back(dimOf(b, getLoc(), getInput(), d));
-  return domainOf(b, getLoc(), sizes);
-}
-
 FailureOr<TilingResult>
 RmsNormOp::getTiledImplementation(OpBuilder &b, ArrayRef<OpFoldResult> offsets,
                                   ArrayRef<OpFoldResult> sizes) {
-  Location loc = getLoc();
-  SmallVector<OpFoldResult> o, s;
-  withWholeTrailingDims(b, loc, getInput(), offsets, sizes, o, s);
   SmallVector<Operation *> slices;
-  Value in = record(getSlice(b, loc, getInput(), o, s), slices);
-  Value init = record(getSlice(b, loc, getInit(), o, s), slices);
+  auto [in, init] = rowSlices(*this, b, offsets, sizes, slices);
   return cloneOnSlices(b, *this, {in, getWeight(), init}, slices);
-}
-
-LogicalResult RmsNormOp::getResultTilePosition(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,
-    SmallVector<OpFoldResult> &resultSizes) {
-  withWholeTrailingDims(b, getLoc(), getInit(), offsets, sizes, resultOffsets,
-                        resultSizes);
-  return success();
-}
-
-LogicalResult RmsNormOp::getIterationDomainTileFromResultTile(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets,
-    SmallVectorImpl<OpFoldResult> &domSizes) {
-  int64_t last = rankOf(getInit()) - 1;
-  // A row is normalised as a whole.
-  if (!isFullDim(b, getLoc(), getInit(), last, offsets[last], sizes[last]))
-    return failure();
-  domOffsets.assign(offsets.begin(), offsets.begin() + last);
-  domSizes.assign(sizes.begin(), sizes.begin() + last);
-  return success();
-}
-
-FailureOr<TilingResult>
-RmsNormOp::generateResultTileValue(OpBuilder &b, unsigned resultNumber,
-                                   ArrayRef<OpFoldResult> offsets,
-                                   ArrayRef<OpFoldResult> sizes) {
-  return resultTileValue(*this, b, resultNumber, offsets, sizes);
 }
 
 LogicalResult RmsNormOp::generateScalarImplementation(OpBuilder &b,
@@ -123,57 +97,13 @@ LogicalResult RmsNormOp::generateScalarImplementation(OpBuilder &b,
 // rat.rope: domain [batch..., T]
 //===----------------------------------------------------------------------===//
 
-SmallVector<utils::IteratorType> RopeOp::getLoopIteratorTypes() {
-  return parallelLoops(rankOf(getInput()) - 1);
-}
-
-SmallVector<Range> RopeOp::getIterationDomain(OpBuilder &b) {
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t d = 0; d + 1 < rankOf(getInput()); ++d)
-    sizes.push_back(dimOf(b, getLoc(), getInput(), d));
-  return domainOf(b, getLoc(), sizes);
-}
-
 FailureOr<TilingResult>
 RopeOp::getTiledImplementation(OpBuilder &b, ArrayRef<OpFoldResult> offsets,
                                ArrayRef<OpFoldResult> sizes) {
-  Location loc = getLoc();
-  SmallVector<OpFoldResult> o, s;
-  withWholeTrailingDims(b, loc, getInput(), offsets, sizes, o, s);
   SmallVector<Operation *> slices;
-  Value in = record(getSlice(b, loc, getInput(), o, s), slices);
-  Value init = record(getSlice(b, loc, getInit(), o, s), slices);
-  Value offset = addOffset(b, loc, getOffset(), offsets.back());
+  auto [in, init] = rowSlices(*this, b, offsets, sizes, slices);
+  Value offset = addOffset(b, getLoc(), getOffset(), offsets.back());
   return cloneOnSlices(b, *this, {in, offset, init}, slices);
-}
-
-LogicalResult RopeOp::getResultTilePosition(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,
-    SmallVector<OpFoldResult> &resultSizes) {
-  withWholeTrailingDims(b, getLoc(), getInit(), offsets, sizes, resultOffsets,
-                        resultSizes);
-  return success();
-}
-
-LogicalResult RopeOp::getIterationDomainTileFromResultTile(
-    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
-    ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets,
-    SmallVectorImpl<OpFoldResult> &domSizes) {
-  int64_t last = rankOf(getInit()) - 1;
-  // The two halves of a head are rotated together.
-  if (!isFullDim(b, getLoc(), getInit(), last, offsets[last], sizes[last]))
-    return failure();
-  domOffsets.assign(offsets.begin(), offsets.begin() + last);
-  domSizes.assign(sizes.begin(), sizes.begin() + last);
-  return success();
-}
-
-FailureOr<TilingResult>
-RopeOp::generateResultTileValue(OpBuilder &b, unsigned resultNumber,
-                                ArrayRef<OpFoldResult> offsets,
-                                ArrayRef<OpFoldResult> sizes) {
-  return resultTileValue(*this, b, resultNumber, offsets, sizes);
 }
 
 LogicalResult RopeOp::generateScalarImplementation(OpBuilder &b, Location loc,
@@ -328,17 +258,6 @@ LogicalResult ChunkScanOp::generateScalarImplementation(OpBuilder &b,
 // rat.chunk_scan_step: domain = the state's dims
 //===----------------------------------------------------------------------===//
 
-SmallVector<utils::IteratorType> ChunkScanStepOp::getLoopIteratorTypes() {
-  return parallelLoops(rankOf(getState()));
-}
-
-SmallVector<Range> ChunkScanStepOp::getIterationDomain(OpBuilder &b) {
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t d = 0; d < rankOf(getState()); ++d)
-    sizes.push_back(dimOf(b, getLoc(), getState(), d));
-  return domainOf(b, getLoc(), sizes);
-}
-
 FailureOr<TilingResult>
 ChunkScanStepOp::getTiledImplementation(OpBuilder &b,
                                         ArrayRef<OpFoldResult> offsets,
@@ -351,14 +270,7 @@ ChunkScanStepOp::getTiledImplementation(OpBuilder &b,
   return cloneOnSlices(b, *this, {gate, in, getPosition(), state}, slices);
 }
 
-RAT_DEFINE_IDENTITY_TILE_MAPPING(ChunkScanStepOp)
-
-FailureOr<TilingResult>
-ChunkScanStepOp::generateResultTileValue(OpBuilder &b, unsigned resultNumber,
-                                         ArrayRef<OpFoldResult> offsets,
-                                         ArrayRef<OpFoldResult> sizes) {
-  return resultTileValue(*this, b, resultNumber, offsets, sizes);
-}
+RAT_DEFINE_TILE_MAPPING(ChunkScanStepOp, rankOf(getState()), getState())
 
 LogicalResult ChunkScanStepOp::generateScalarImplementation(OpBuilder &b,
                                                             Location loc,
@@ -379,17 +291,6 @@ LogicalResult ChunkScanStepOp::generateScalarImplementation(OpBuilder &b,
 // rat.matmul: domain [batch..., N]  (K is reduced inside)
 //===----------------------------------------------------------------------===//
 
-SmallVector<utils::IteratorType> MatmulOp::getLoopIteratorTypes() {
-  return parallelLoops(rankOf(getInit()));
-}
-
-SmallVector<Range> MatmulOp::getIterationDomain(OpBuilder &b) {
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t d = 0; d < rankOf(getInit()); ++d)
-    sizes.push_back(dimOf(b, getLoc(), getInit(), d));
-  return domainOf(b, getLoc(), sizes);
-}
-
 FailureOr<TilingResult>
 MatmulOp::getTiledImplementation(OpBuilder &b, ArrayRef<OpFoldResult> offsets,
                                  ArrayRef<OpFoldResult> sizes) {
@@ -407,14 +308,7 @@ MatmulOp::getTiledImplementation(OpBuilder &b, ArrayRef<OpFoldResult> offsets,
   return cloneOnSlices(b, *this, {in, w, init}, slices);
 }
 
-RAT_DEFINE_IDENTITY_TILE_MAPPING(MatmulOp)
-
-FailureOr<TilingResult>
-MatmulOp::generateResultTileValue(OpBuilder &b, unsigned resultNumber,
-                                  ArrayRef<OpFoldResult> offsets,
-                                  ArrayRef<OpFoldResult> sizes) {
-  return resultTileValue(*this, b, resultNumber, offsets, sizes);
-}
+RAT_DEFINE_TILE_MAPPING(MatmulOp, rankOf(getInit()), getInit())
 
 LogicalResult MatmulOp::generateScalarImplementation(OpBuilder &b, Location loc,
                                                      ValueRange ivs) {

@@ -127,24 +127,37 @@ resultTileValue(OpTy op, OpBuilder &b, unsigned resultNumber,
   return op.getTiledImplementation(b, domOffsets, domSizes);
 }
 
-/// Tile mappings of an op whose iteration domain is the index space of its
-/// (first) result: result tile = domain tile.
-#define RAT_DEFINE_IDENTITY_TILE_MAPPING(OP)                                   \
+/// The TilingInterface methods of an op whose domain is the first `DIMS`
+/// dims of `SOURCE` (member expressions of the op) and whose result tiles
+/// are the domain tile on the leading dims of the destination, every other
+/// dim whole. The tiled and scalar implementations are each op's own.
+#define RAT_DEFINE_TILE_MAPPING(OP, DIMS, SOURCE)                              \
+  SmallVector<utils::IteratorType> OP::getLoopIteratorTypes() {                \
+    return parallelLoops(DIMS);                                                \
+  }                                                                            \
+  SmallVector<Range> OP::getIterationDomain(OpBuilder &b) {                    \
+    return leadingDimsDomain(b, getLoc(), SOURCE, DIMS);                       \
+  }                                                                            \
   LogicalResult OP::getResultTilePosition(                                     \
       OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
       ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,  \
       SmallVector<OpFoldResult> &resultSizes) {                                \
-    resultOffsets.assign(offsets.begin(), offsets.end());                      \
-    resultSizes.assign(sizes.begin(), sizes.end());                            \
+    withWholeTrailingDims(b, getLoc(), getDpsInits()[resultNumber], offsets,   \
+                          sizes, resultOffsets, resultSizes);                  \
     return success();                                                          \
   }                                                                            \
   LogicalResult OP::getIterationDomainTileFromResultTile(                      \
       OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
       ArrayRef<OpFoldResult> sizes, SmallVectorImpl<OpFoldResult> &domOffsets, \
       SmallVectorImpl<OpFoldResult> &domSizes) {                               \
-    domOffsets.assign(offsets.begin(), offsets.end());                         \
-    domSizes.assign(sizes.begin(), sizes.end());                               \
-    return success();                                                          \
+    return leadingDimsOfResultTile(b, getLoc(), getDpsInits()[resultNumber],   \
+                                   DIMS, offsets, sizes, domOffsets,           \
+                                   domSizes);                                  \
+  }                                                                            \
+  FailureOr<TilingResult> OP::generateResultTileValue(                         \
+      OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,     \
+      ArrayRef<OpFoldResult> sizes) {                                          \
+    return resultTileValue(*this, b, resultNumber, offsets, sizes);            \
   }
 
 //===----------------------------------------------------------------------===//
