@@ -6,8 +6,9 @@
 // diagnostic and every line the driver logs is captured into a string; on
 // failure it becomes `rat.CompileError`, bad options a ValueError.
 //
-// The rest of the API (the CompiledModel object, running executables,
-// safetensors) is pure Python: python-bindings/rat/.
+// The rest of the API (CompiledModel, the in-process models over the C API
+// of the shared library the compiler links, safetensors) is pure Python:
+// python-bindings/rat/.
 //
 // This file is built with -fexceptions -frtti (pybind11 needs both); no
 // exception ever crosses LLVM/MLIR code: they are thrown here, after the
@@ -131,7 +132,7 @@ PYBIND11_MODULE(_rat, m) {
          std::optional<std::string> chip, std::string dtype,
          std::optional<int64_t> maxSeqLen, std::optional<bool> decode,
          std::optional<bool> intermediates, std::string pipelineOptions,
-         int optLevel, bool verbose) {
+         int optLevel, bool verbose, std::string runtimeDir) {
         CompileRequest r;
         r.inputText = std::move(source);
         r.isConfig = isConfig;
@@ -147,6 +148,7 @@ PYBIND11_MODULE(_rat, m) {
         r.pipelineOptions = std::move(pipelineOptions);
         r.optLevel = optLevel;
         r.verbose = verbose;
+        r.runtimeDir = std::move(runtimeDir);
         r.spelling = OptionSpelling::Python;
         std::string text;
         {
@@ -161,10 +163,11 @@ PYBIND11_MODULE(_rat, m) {
       py::arg("dtype") = "f32", py::arg("max_seq_len") = py::none(),
       py::arg("decode") = py::none(), py::arg("intermediates") = py::none(),
       py::arg("pipeline_options") = "", py::arg("opt_level") = 3,
-      py::arg("verbose") = false,
+      py::arg("verbose") = false, py::arg("runtime_dir") = "",
       "Compiles `source` (a model config JSON if `is_config`, else "
       "graph-level MLIR) up to phase `emit` and writes the artifact to "
-      "`output`. Returns the compiler's log (warnings, verbose lines); raises "
+      "`output`; `exe` and `shared` link with the runtime archives in "
+      "`runtime_dir`. Returns the compiler's log (warnings, verbose lines); raises "
       "CompileError with the diagnostics on failure, ValueError on bad "
       "options.");
 }

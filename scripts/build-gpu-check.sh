@@ -19,4 +19,14 @@ $rc --model benchmarks/configs/rat_layer_2048.json --target cuda --no-decode -o 
 # bf16: projections and chunk attention on tensor cores.
 $rc --model benchmarks/configs/rat_layer_2048.json --target cuda --dtype bf16 --no-decode -o $dev/rat_layer_2048.bf16
 $rc scripts/gpu/matmul.mlir --target cuda -o $dev/matmul_6656
+# The model as a library: the golden LMs as cuda shared libraries (the
+# Python module loads them), and the C example host linked with the tiny LM.
+mkdir -p $dev/library
+for m in lm_tiny_rat lm_tiny_hybrid; do
+  $rc --model test/golden/$m/meta.json --target cuda --max-seq-len 128 --emit shared -o $dev/library/lib$m.so
+done
+$rc --model examples/tiny_rat_lm/model.json --target cuda --max-seq-len 64 --emit shared \
+  -o $dev/library/libtiny_rat_lm.so
+${CC:-cc} -std=c99 -O2 -Iinclude examples/c/tiny_rat_lm_generate.c -L$dev/library -ltiny_rat_lm \
+  -Wl,-rpath,'$ORIGIN' -o $dev/library/tiny_rat_lm_generate
 ls -la $dev

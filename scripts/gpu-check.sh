@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (through the device tool) over executables built
 # beforehand by scripts/build-gpu-check.sh into .device/: checks every golden
-# through the cuda target, random paper-width layers against a float64 torch
-# reference, and runs compute-sanitizer (memcheck, racecheck) on a golden.
+# through the cuda target (executables, and in-process model libraries from
+# .device/library/ where built), random paper-width layers against a float64
+# torch reference, and runs compute-sanitizer (memcheck, racecheck) on a golden.
 # Builds nothing. Prints a table; exits 1 on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,26 @@ PY
 )" || { row "$m greedy bf16" "FAIL $(tail -2 $out/$m.gb.log)"; fail=1; }
   fi
 done
+
+# The model as a library (rat-compile --emit shared, C API of rat_model.h):
+# the golden LM in-process through the Python module (rat.load), and the C
+# example host on the bundled tiny LM.
+if [ -d "$dev/library" ]; then
+  for m in lm_tiny_rat lm_tiny_hybrid; do
+    [ -f "$dev/library/lib$m.so" ] || continue
+    $py scripts/gpu/library_check.py --library "$dev/library/lib$m.so" --golden test/golden/$m \
+      > $out/lib_$m.log 2>&1 && sed "s/^library/$m library/" $out/lib_$m.log \
+      || { sed "s/^library/$m library/" $out/lib_$m.log | tail -6; row "$m library" "FAIL"; fail=1; }
+  done
+  if [ -x "$dev/library/tiny_rat_lm_generate" ]; then
+    r=$("$dev/library/tiny_rat_lm_generate" examples/tiny_rat_lm/weights.safetensors 2>&1) \
+      && row "C example (tiny_rat_lm, cuda)" "$(echo "$r" | grep -E '^(match|MISMATCH)')" \
+      || { row "C example (tiny_rat_lm, cuda)" "FAIL $(echo "$r" | tail -2)"; fail=1; }
+    want=$($py -c "import numpy as np; print(' '.join(map(str, np.load('examples/tiny_rat_lm/expected_greedy.npy')[0, 16:])))")
+    echo "$r" | grep -q "^generate:  $want\$" && row "C example greedy" "= expected_greedy.npy" \
+      || { row "C example greedy" "FAIL: $(echo "$r" | grep '^generate:') vs $want"; fail=1; }
+  fi
+fi
 
 # Random paper-width layers (D 2048, 16x128 heads, G 2, L 16) vs float64 torch.
 # GPU_CHECK_QUICK=1: goldens only (no random layers, no sanitizers);

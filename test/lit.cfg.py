@@ -1,6 +1,7 @@
 # -*- Python -*-
 # lit configuration of the rat regression and integration tests.
 
+import glob
 import os
 import shutil
 import subprocess
@@ -25,6 +26,9 @@ config.substitutions.append(("%golden", os.path.join(config.rat_src_root, "test"
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%reference", os.path.join(config.rat_src_root, "test", "Integration", "reference")))
 config.substitutions.append(("%testdata", os.path.join(config.rat_src_root, "scripts", "testdata")))
+# The C compiler of the build (C hosts of model libraries) and CMake.
+config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%cmake", config.cmake_command))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
@@ -46,6 +50,12 @@ if os.path.exists(os.path.join(cuda_toolkit, "nvvm", "libdevice", "libdevice.10.
     config.available_features.add("cuda-toolkit")
 if os.path.exists(os.path.join(config.rat_tools_dir, "rat-compile")):
     config.available_features.add("rat-compile")
+# The rat Python module (python-bindings/) is only built when CMake found
+# Python 3 headers and pybind11: without it the tests that need it
+# (test/Python, test/Install) are UNSUPPORTED rather than failing.
+if glob.glob(os.path.join(config.rat_obj_root, "python_packages", "rat",
+                          "_rat*.so")):
+    config.available_features.add("python-bindings")
 # The libFuzzer targets (fuzz/, RAT_BUILD_FUZZERS).
 config.substitutions.append(("%fuzz_bin", os.path.join(config.rat_obj_root, "fuzz")))
 config.substitutions.append(("%fuzz_corpus", os.path.join(config.rat_src_root, "fuzz", "corpus")))

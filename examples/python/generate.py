@@ -4,8 +4,9 @@
     PYTHONPATH=build/python_packages python3 examples/python/generate.py
         [--target cpu|cuda] [--new-tokens 16]
 
-Compiles examples/tiny_rat_lm/model.json into an executable (in-process,
-with the rat package), generates 16 tokens after the 16-token prompt
+Compiles examples/tiny_rat_lm/model.json into a model library (in-process,
+with the rat package), loads it with its weights into this process,
+generates 16 tokens after the 16-token prompt
 examples/tiny_rat_lm/prompt.npy, prints them and compares the whole
 sequence with examples/tiny_rat_lm/expected_greedy.npy (the float64
 reference's greedy tokens). Exit status 0 when they match.
@@ -37,12 +38,12 @@ def main():
     model = rat.compile(os.path.join(MODEL, "model.json"), target=args.target,
                         max_seq_len=64)
     print(f"compiled: {model.kind} model, target {model.target}, "
-          f"executable {os.path.basename(model.path)}")
+          f"library {os.path.basename(model.path)}")
 
     prompt = np.load(os.path.join(MODEL, "prompt.npy"))  # [1, 16] int32
     prompt_len = prompt.shape[1]
-    out = model.generate(os.path.join(MODEL, "weights.safetensors"), prompt,
-                         prompt_len, args.new_tokens)
+    with model.load(os.path.join(MODEL, "weights.safetensors")) as loaded:
+        out = loaded.generate(prompt, prompt_len, args.new_tokens)
     print("prompt:   ", " ".join(map(str, out[0, :prompt_len])))
     print("generated:", " ".join(map(str, out[0, prompt_len:])))
 

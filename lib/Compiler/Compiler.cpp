@@ -59,6 +59,7 @@ std::optional<EmitKind> mlir::rat::parseEmitKind(llvm::StringRef name) {
       .Case("ptx", EmitKind::PTX)
       .Case("obj", EmitKind::Obj)
       .Case("exe", EmitKind::Exe)
+      .Case("shared", EmitKind::Shared)
       .Default(std::nullopt);
 }
 
@@ -173,9 +174,24 @@ runPasses(ModuleOp module, const CompileOptions &options,
   return pm.run(module);
 }
 
-static LogicalResult linkExecutable(StringRef object, StringRef output,
-                                    const CompileOptions &options,
-                                    llvm::raw_ostream &log) {
+/// The functions of rat/Runtime/rat_model.h: the only symbols a model's
+/// shared library exports (the runtime and the compiled entries stay
+/// local, so two models load side by side).
+static constexpr const char *kSharedLibraryExports =
+    "{\n"
+    "  global:\n"
+    "    rat_api_version; rat_last_error; rat_status_name; rat_free;\n"
+    "    rat_manifest;\n"
+    "    rat_open_options_init; rat_generate_options_init; rat_model_*;\n"
+    "  local: *;\n"
+    "};\n";
+
+/// Links `object` with the runtime archives of `options.runtimeDir` into an
+/// executable (the generic main) or, for EmitKind::Shared, a shared library
+/// exporting the C API; `soname` names the library.
+static LogicalResult linkModel(StringRef object, StringRef output,
+                               StringRef soname, const CompileOptions &options,
+                               llvm::raw_ostream &log) {
   std::string linker = RAT_LINKER;
   if (const char *env = std::getenv("RAT_LINKER"))
     linker = env;
@@ -185,16 +201,59 @@ static LogicalResult linkExecutable(StringRef object, StringRef output,
         << "' (set RAT_LINKER)\n";
     return failure();
   }
-  SmallVector<std::string> args = {*exe, object.str(), "-o", output.str()};
-  StringRef libs = options.target == Target::CUDA ? RAT_CUDA_RUNTIME_LIBS
-                                                  : RAT_CPU_RUNTIME_LIBS;
-  SmallVector<StringRef> parts;
-  libs.split(parts, ',', -1, false);
-  for (StringRef lib : parts)
-    args.push_back(lib.str());
-  // The generic main reaches the CUDA backend through a weak reference.
-  if (options.target == Target::CUDA)
+  bool shared = options.emit == EmitKind::Shared;
+  bool gpu = options.target == Target::CUDA;
+  // Static archives, in link order.
+  SmallVector<const char *> archives;
+  archives.push_back(shared ? "RatModelApi" : "RatRuntimeMain");
+  archives.push_back("RatRuntimeSession");
+  if (gpu)
+    archives.push_back("RatCudaRuntime");
+  archives.push_back("RatRuntimeSupport");
+  SmallVector<std::string> args = {*exe};
+  if (shared)
+    args.push_back("-shared");
+  args.append({object.str(), "-o", output.str()});
+  for (const char *name : archives) {
+    SmallString<128> path(options.runtimeDir);
+    llvm::sys::path::append(path, "lib" + std::string(name) + ".a");
+    if (!llvm::sys::fs::exists(path)) {
+      log << "error: the rat runtime is missing: '" << path
+          << "' does not exist (rat-compile links with the runtime in the "
+             "lib/ directory next to its bin/)\n";
+      return failure();
+    }
+    // The C API is linked whole: nothing in the model references it.
+    bool whole = shared && StringRef(name) == "RatModelApi";
+    if (whole)
+      args.push_back("-Wl,--whole-archive");
+    args.push_back(std::string(path));
+    if (whole)
+      args.push_back("-Wl,--no-whole-archive");
+  }
+  // The session reaches the CUDA backend through a weak reference.
+  if (gpu)
     args.push_back("-Wl,--undefined=rat_cuda_backend");
+  SmallString<128> exportsPath;
+  if (shared) {
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "rat-exports", "map", exportsPath)) {
+      log << "error: cannot create a temporary file: " << ec.message()
+          << "\n";
+      return failure();
+    }
+    std::string error;
+    auto exports = openOutputFile(exportsPath, &error);
+    if (!exports) {
+      log << "error: " << error << "\n";
+      return failure();
+    }
+    exports->os() << kSharedLibraryExports;
+    exports->keep();
+    args.push_back("-Wl,--version-script=" + std::string(exportsPath));
+    args.push_back("-Wl,-soname," + soname.str());
+    args.push_back("-Wl,--no-undefined");
+  }
   args.append({"-lm", "-ldl", "-lpthread"});
   SmallVector<StringRef> argRefs(args.begin(), args.end());
   if (options.verbose) {
@@ -206,6 +265,8 @@ static LogicalResult linkExecutable(StringRef object, StringRef output,
   std::string error;
   int rc =
       llvm::sys::ExecuteAndWait(*exe, argRefs, std::nullopt, {}, 0, 0, &error);
+  if (!exportsPath.empty())
+    llvm::sys::fs::remove(exportsPath);
   if (rc != 0) {
     log << "error: linking failed ("
         << (error.empty() ? "exit " + std::to_string(rc) : error) << ")\n";
@@ -408,7 +469,8 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
   }
   std::string partial = options.output + ".partial";
   LogicalResult linked = timer.run("link", [&] {
-    return linkExecutable(objectPath, partial, options, log);
+    return linkModel(objectPath, partial,
+                     llvm::sys::path::filename(options.output), options, log);
   });
   llvm::sys::fs::remove(objectPath);
   if (failed(linked)) {

@@ -82,7 +82,8 @@ std::string checkOptions(const CompileRequest &request,
   std::optional<EmitKind> emit = parseEmitKind(request.emit);
   if (!emit)
     return name(Option::Emit) +
-           " must be one of mlir, rat, tiled, kernel, llvm, ptx, obj, exe; "
+           " must be one of mlir, rat, tiled, kernel, llvm, ptx, obj, exe, "
+           "shared; "
            "got '" +
            request.emit + "'";
   options.emit = *emit;
@@ -100,9 +101,10 @@ std::string checkOptions(const CompileRequest &request,
     return error;
   options.output = request.output;
   if (options.output.empty()) {
-    if (options.emit == EmitKind::Obj || options.emit == EmitKind::Exe)
+    if (options.emit == EmitKind::Obj || options.emit == EmitKind::Exe ||
+        options.emit == EmitKind::Shared)
       return name(Option::Output) + " is required for " + name(Option::Emit) +
-             " obj and exe";
+             " obj, exe and shared";
     options.output = "-";
   }
 
@@ -163,6 +165,7 @@ std::string checkOptions(const CompileRequest &request,
   options.pipelineOptions = request.pipelineOptions;
   options.optLevel = request.optLevel;
   options.verbose = request.verbose;
+  options.runtimeDir = request.runtimeDir;
   options.configurePassManager = request.configurePassManager;
   return "";
 }

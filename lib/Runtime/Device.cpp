@@ -36,3 +36,18 @@ Device rat::openDevice(Target target, int ordinal) {
   }
   return device;
 }
+
+void rat::logModelAndDevice(const Log &log, const Manifest &manifest,
+                            const Device &device, Clock::time_point begin) {
+  if (!log.isEnabled())
+    return;
+  log.note(std::string("model ") + modelKindName(manifest.kind) + ", target " +
+           device.backend->targetName() + ", dtype " +
+           dtypeName(manifest.dtype));
+  for (const auto &[key, value] : manifest.params)
+    log.note("param " + key + " = " + value);
+  log.phase("init device", begin, device.backend->deviceDescription());
+  if (device.execution)
+    log.note("one CUDA stream, synchronised after each entry call; "
+             "caching device allocator");
+}

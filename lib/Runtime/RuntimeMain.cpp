@@ -43,17 +43,7 @@ int run(int argc, char **argv, const char *manifestText,
   Clock::time_point begin = Clock::now();
   Device device = openDevice(
       manifest.target, options.device ? static_cast<int>(*options.device) : -1);
-  if (log.isEnabled()) {
-    log.note(std::string("model ") + modelKindName(manifest.kind) +
-             ", target " + device.backend->targetName() + ", dtype " +
-             dtypeName(manifest.dtype));
-    for (const auto &[key, value] : manifest.params)
-      log.note("param " + key + " = " + value);
-    log.phase("init device", begin, device.backend->deviceDescription());
-    if (device.execution)
-      log.note("one CUDA stream, synchronised after each entry call; "
-               "caching device allocator");
-  }
+  logModelAndDevice(log, manifest, device, begin);
 
   {
     SessionOptions sessionOptions;

@@ -84,8 +84,13 @@ Session::weightsTakenBy(const std::vector<const EntrySpec *> &entries) {
 void Session::loadWeights(const std::string &path,
                           const std::vector<const EntrySpec *> &entries,
                           const CheckpointPolicy &policy) {
+  loadWeights(SafetensorsFile::open(path), entries, policy);
+}
+
+void Session::loadWeights(const SafetensorsFile &file,
+                          const std::vector<const EntrySpec *> &entries,
+                          const CheckpointPolicy &policy) {
   Clock::time_point begin = Clock::now();
-  SafetensorsFile file = SafetensorsFile::open(path);
   checkCheckpoint(file, declared, policy);
   std::set<std::string> needed = weightsTakenBy(entries);
   size_t bytes = 0;

@@ -2,7 +2,13 @@
 
 import builtins
 
-from ._rat import CompileError
+try:
+    from ._rat import CompileError
+except ImportError:
+    # Without the compiler's native module nothing compiles (rat.compile says
+    # why); libraries built elsewhere still run (rat.load).
+    class CompileError(Exception):
+        """Compilation failed; str(e) is the compiler's diagnostic text."""
 
 CompileError.__module__ = "rat"
 CompileError.diagnostics = property(
@@ -11,20 +17,20 @@ CompileError.diagnostics = property(
 
 
 class RuntimeError(builtins.RuntimeError):
-    """The compiled executable failed (non-zero exit status).
+    """A call into a compiled model failed.
 
-    ``str(e)`` is the executable's stderr (one ``error: ...`` line for the
-    runtime's own checks: shapes, dtypes, weights, token ids ...). Also a
-    subclass of the built-in RuntimeError.
+    ``str(e)`` is the runtime's message (what the executable prints after
+    ``error: ``: shapes, dtypes, weights, token ids, the device ...);
+    ``e.status`` the C API's status name (``RAT_ERROR_INVALID_ARGUMENT``,
+    ``RAT_ERROR_UNSUPPORTED``, ``RAT_ERROR_FAILED``, ...). Also a subclass
+    of the built-in RuntimeError.
     """
 
     __module__ = "rat"
 
-    def __init__(self, message, *, returncode=None, stderr="", command=()):
+    def __init__(self, message, *, status=None):
         super().__init__(message)
-        self.returncode = returncode
-        self.stderr = stderr
-        self.command = list(command)
+        self.status = status
 
 
 class CompileWarning(UserWarning):

@@ -38,9 +38,9 @@ def _st_dtype(array):
         raise TypeError(f"safetensors: unsupported dtype {dt}") from None
 
 
-def save_safetensors(tensors, path, metadata=None):
-    """Writes ``{name: array}`` to ``path`` (arrays converted with
-    ``np.asarray``; written little-endian, C order)."""
+def encode_safetensors(tensors, metadata=None):
+    """``{name: array}`` as the bytes of a safetensors file (arrays
+    converted with ``np.asarray``; little-endian, C order)."""
     header = {}
     if metadata:
         header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
@@ -60,12 +60,15 @@ def save_safetensors(tensors, path, metadata=None):
         offset += len(data)
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)  # data starts 8-byte aligned
+    return b"".join([struct.pack("<Q", len(text)), text] + blobs)
+
+
+def save_safetensors(tensors, path, metadata=None):
+    """Writes ``{name: array}`` to ``path`` (encode_safetensors), through
+    ``path.tmp`` and a rename."""
     tmp = os.fspath(path) + ".tmp"
     with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for data in blobs:
-            f.write(data)
+        f.write(encode_safetensors(tensors, metadata))
     os.replace(tmp, path)
 
 
@@ -100,4 +103,4 @@ def load_safetensors(path):
     return out
 
 
-__all__ = ["save_safetensors", "load_safetensors"]
+__all__ = ["encode_safetensors", "save_safetensors", "load_safetensors"]

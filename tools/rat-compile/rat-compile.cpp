@@ -2,13 +2,16 @@
 //
 // rat-compile model.mlir | --model model.json
 //             [--target cpu|cuda] [--chip sm_90a] [--dtype f32|bf16|f16]
-//             [--emit mlir|rat|tiled|kernel|llvm|ptx|obj|exe] -o OUT [-v]
+//             [--emit mlir|rat|tiled|kernel|llvm|ptx|obj|exe|shared] -o OUT
+//             [-v]
 //
 // A thin main over lib/Compiler: turns the command line into a
 // CompileRequest and runs compile() (rat/Compiler/Driver.h), which checks the
 // options, imports or parses the input and runs the phases. --help lists
 // rat-compile's own options by group; LLVM's and MLIR's are behind
-// --help-hidden.
+// --help-hidden. Executables and shared libraries are linked with the
+// runtime archives in the lib/ next to the bin/ this program is in (a build
+// tree and an install tree alike).
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,8 +25,10 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 
@@ -70,12 +75,13 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     outputFile("o",
                cl::desc("Output file (default: stdout for text phases; "
-                        "required for obj and exe)"),
+                        "required for obj, exe and shared)"),
                cl::value_desc("path"), cl::init(""), cl::cat(outputOptions));
 static cl::opt<std::string>
     emit("emit",
          cl::desc("Stop after a phase: mlir, rat, tiled, kernel, llvm, ptx, "
-                  "obj or exe (default: exe)"),
+                  "obj, exe, or shared (a library with the C API of "
+                  "rat/Runtime/rat_model.h) (default: exe)"),
          cl::value_desc("phase"), cl::init("exe"), cl::cat(outputOptions));
 
 static cl::opt<std::string>
@@ -229,6 +235,16 @@ static void hideForeignOptions() {
   }
 }
 
+/// `<dir>/../lib` for this program in `<dir>`.
+static std::string runtimeDirectory(const char *argv0) {
+  std::string self = llvm::sys::fs::getMainExecutable(
+      argv0, reinterpret_cast<void *>(&runtimeDirectory));
+  SmallString<128> dir(llvm::sys::path::parent_path(self));
+  llvm::sys::path::append(dir, "..", "lib");
+  llvm::sys::path::remove_dots(dir, /*remove_dot_dot=*/true);
+  return std::string(dir);
+}
+
 static int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "rat-compile") << message << "\n";
   return 1;
@@ -282,6 +298,7 @@ int main(int argc, char **argv) {
   request.optLevel = optLevel;
   request.verbose = verbose;
   request.weights = weightsFile;
+  request.runtimeDir = runtimeDirectory(argv[0]);
   request.configurePassManager = [](PassManager &pm) {
     if (failed(applyPassManagerCLOptions(pm)))
       return failure();

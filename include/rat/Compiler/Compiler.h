@@ -24,10 +24,11 @@ namespace rat {
 
 enum class Target { CPU, CUDA };
 
-/// Where compilation stops; each phase writes its artifact.
-enum class EmitKind { MLIR, Rat, Tiled, Kernel, LLVM, PTX, Obj, Exe };
+/// Where compilation stops; each phase writes its artifact. `Shared` is the
+/// object linked into a shared library with the C API (rat_model.h).
+enum class EmitKind { MLIR, Rat, Tiled, Kernel, LLVM, PTX, Obj, Exe, Shared };
 
-/// Parses `mlir|rat|tiled|kernel|llvm|ptx|obj|exe`.
+/// Parses `mlir|rat|tiled|kernel|llvm|ptx|obj|exe|shared`.
 std::optional<EmitKind> parseEmitKind(llvm::StringRef name);
 
 struct CompileOptions {
@@ -46,6 +47,10 @@ struct CompileOptions {
   bool verbose = false;
   /// Tiling strategy of the pipelines.
   std::string pipelineOptions;
+  /// The directory of the runtime archives an executable or shared library
+  /// is linked with (libRatRuntimeMain.a, ...): `lib/` next to the `bin/`
+  /// of rat-compile, in a build tree and an install tree alike.
+  std::string runtimeDir;
   /// Called on every PassManager the driver creates, so command-line
   /// instrumentation (--mlir-print-ir-after-all, --mlir-timing) applies.
   std::function<LogicalResult(PassManager &)> configurePassManager;

@@ -62,6 +62,11 @@ struct CompileRequest {
   bool verbose = false;
   /// A checkpoint to check against the model's weights (empty: none).
   std::string weights;
+  /// Where the runtime archives are (CompileOptions::runtimeDir); needed to
+  /// link (`exe`, `shared`). The front end derives it from where it lives
+  /// itself: rat-compile from its executable, the Python package from its
+  /// directory.
+  std::string runtimeDir;
 
   OptionSpelling spelling = OptionSpelling::CommandLine;
   /// Called on every PassManager of the phases (command-line

@@ -13,6 +13,7 @@
 
 #include "rat/Runtime/DeviceBackend.h"
 #include "rat/Runtime/DeviceExecution.h"
+#include "rat/Runtime/Log.h"
 #include "rat/Runtime/Manifest.h"
 
 namespace rat {
@@ -33,6 +34,11 @@ DeviceBackend &hostBackend();
 /// sends all work of the process to one stream. Throws RatError, also when
 /// the executable was linked without RatCudaRuntime.
 Device openDevice(Target target, int ordinal = -1);
+
+/// The -v lines of a model's start on `device` (opened since `begin`): the
+/// model, its params, the device and, on CUDA, how work is issued.
+void logModelAndDevice(const Log &log, const Manifest &manifest,
+                       const Device &device, Clock::time_point begin);
 
 } // namespace rat
 

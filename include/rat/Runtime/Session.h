@@ -118,6 +118,10 @@ public:
   void loadWeights(const std::string &path,
                    const std::vector<const EntrySpec *> &entries,
                    const CheckpointPolicy &policy = {});
+  /// The same for a checkpoint already opened (or in memory).
+  void loadWeights(const SafetensorsFile &file,
+                   const std::vector<const EntrySpec *> &entries,
+                   const CheckpointPolicy &policy = {});
 
   /// Moves a host tensor to the device (adopts its storage on the CPU).
   Tensor upload(HostTensor host);

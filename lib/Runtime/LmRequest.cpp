@@ -1,0 +1,126 @@
+//===- LmRequest.cpp - Checking and assembling an LM request --------------===//
+
+#include "rat/Runtime/LmRequest.h"
+
+#include "rat/Runtime/Error.h"
+#include "rat/Runtime/Generation.h"
+
+#include <algorithm>
+#include <cstring>
+
+using namespace rat;
+
+std::vector<const EntrySpec *> LmEntries::used() const {
+  std::vector<const EntrySpec *> entries = {prefill};
+  if (decode)
+    entries.push_back(decode);
+  return entries;
+}
+
+LmEntries rat::selectLmEntries(const Manifest &manifest, bool logits,
+                               int64_t generate, const LmOptionNames &names) {
+  LmEntries entries;
+  const EntrySpec *prompt = manifest.findEntry("prompt");
+  entries.prefill =
+      !logits && prompt ? prompt : manifest.findEntry("prefill");
+  if (generate > 1) {
+    entries.decode = manifest.findEntry("decode");
+    if (!entries.decode)
+      throw RatError(std::string(names.generate) +
+                     ": this model was compiled without a decode entry");
+  }
+  return entries;
+}
+
+void rat::checkTokenIds(const HostTensor &tokens, int64_t columns,
+                        std::optional<int64_t> vocabSize,
+                        const std::string &what) {
+  const int32_t *ids = tokens.dataAs<int32_t>();
+  bool rows2d = tokens.rank() == 2;
+  int64_t rows = tokens.shape()[0], stride = rows2d ? tokens.shape()[1] : 1;
+  for (int64_t b = 0; b < rows; ++b) {
+    for (int64_t t = 0; t < columns; ++t) {
+      int32_t id = ids[b * stride + t];
+      if (id < 0 || (vocabSize && id >= *vocabSize))
+        throw RatError(
+            what + ": token " + std::to_string(id) + " at [" +
+            std::to_string(b) +
+            (rows2d ? ", " + std::to_string(t) : std::string()) +
+            "] is out of range" +
+            (vocabSize ? " for vocab_size " + std::to_string(*vocabSize)
+                       : std::string(" (negative)")));
+    }
+  }
+}
+
+int64_t rat::checkLmPrompt(const Manifest &manifest, const HostTensor &tokens,
+                           std::optional<int64_t> promptLen, int64_t generate,
+                           const std::string &source,
+                           const LmOptionNames &names) {
+  if (tokens.dtype() != DType::I32 || tokens.rank() != 2 ||
+      tokens.shape()[1] < 1)
+    throw RatError(source +
+                   ": expected token ids [B, T] with T >= 1, "
+                   "got shape " +
+                   formatShape(tokens.shape()));
+  int64_t length = tokens.shape()[1];
+  int64_t prompt = promptLen.value_or(length);
+  if (prompt < 1)
+    throw RatError(std::string(names.promptLen) + " must be >= 1, got " +
+                   std::to_string(prompt));
+  if (prompt > length)
+    throw RatError(std::string(names.promptLen) + " " + std::to_string(prompt) +
+                   " exceeds the " + std::to_string(length) + " tokens in " +
+                   source);
+  std::optional<int64_t> maxSeqLen = manifest.intParam("max_seq_len");
+  if (generate > 0 && maxSeqLen && prompt + generate > *maxSeqLen)
+    throw RatError(std::string(names.promptLen) + " " + std::to_string(prompt) +
+                   " + " + names.generate + " " + std::to_string(generate) +
+                   " exceeds the model's max_seq_len " +
+                   std::to_string(*maxSeqLen));
+  checkTokenIds(tokens, prompt, manifest.intParam("vocab_size"), source);
+  return prompt;
+}
+
+HostTensor rat::promptColumns(const HostTensor &tokens, int64_t promptLen) {
+  int64_t batch = tokens.shape()[0], length = tokens.shape()[1];
+  HostTensor prompt(DType::I32, {batch, promptLen});
+  for (int64_t b = 0; b < batch; ++b)
+    std::memcpy(prompt.dataAs<int32_t>() + b * promptLen,
+                tokens.dataAs<int32_t>() + b * length,
+                static_cast<size_t>(promptLen) * sizeof(int32_t));
+  return prompt;
+}
+
+int64_t rat::prefillSliceRows(const EntrySpec &prefill, int64_t promptLen,
+                              std::optional<int64_t> requested,
+                              const LmOptionNames &names) {
+  const ValueSpec &tokens = prefill.args[prefill.findArg(Role::Input)];
+  if (batchLeads(prefill, tokens))
+    return requested.value_or(
+        std::max<int64_t>(1, kDefaultPrefillTokens / promptLen));
+  if (requested.value_or(0) > 0)
+    throw RatError(std::string(names.prefillRows) + ": entry '" +
+                   prefill.name +
+                   "' has a result or state without the batch as its first "
+                   "dimension");
+  return 0;
+}
+
+HostTensor rat::assembleGenerated(const HostTensor &tokens, int64_t promptLen,
+                                  const HostTensor &generated,
+                                  std::optional<int64_t> vocabSize) {
+  int64_t batch = tokens.shape()[0], length = tokens.shape()[1];
+  int64_t steps = generated.shape()[0], width = promptLen + steps;
+  HostTensor all(DType::I32, {batch, width});
+  int32_t *ids = all.dataAs<int32_t>();
+  for (int64_t b = 0; b < batch; ++b)
+    std::memcpy(ids + b * width, tokens.dataAs<int32_t>() + b * length,
+                static_cast<size_t>(promptLen) * sizeof(int32_t));
+  for (int64_t step = 0; step < steps; ++step)
+    for (int64_t b = 0; b < batch; ++b)
+      ids[b * width + promptLen + step] =
+          generated.dataAs<int32_t>()[step * batch + b];
+  checkTokenIds(all, width, vocabSize, "generated tokens");
+  return all;
+}
