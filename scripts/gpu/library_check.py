@@ -37,29 +37,44 @@ def main():
         failures += not ok
         print(f"{name:34s} {'' if ok else 'FAIL '}{detail}")
 
-    with rat.load(args.library, os.path.join(g, "weights.safetensors")) as model:
-        logits = model.logits(tokens)
-        want = np.load(os.path.join(g, "logits.npy"))
-        err = np.linalg.norm(logits - want) / np.linalg.norm(want)
-        report("library logits", err <= args.rtol, f"rel_err={err:.3e} ({model.target})")
-        greedy = np.load(os.path.join(g, "greedy.npy"))
-        first = model.generate(tokens, p, n)
-        report("library greedy", np.array_equal(first, greedy),
-               f"{int((first != greedy).sum())} tokens differ from the golden")
-        second = model.generate(tokens, p, n)
-        report("library greedy again (graph)", np.array_equal(second, greedy),
-               f"{int((second != greedy).sum())} tokens differ from the golden")
-        steps = [int(model.prefill(tokens, p)[0])]
+    def run(name, check):
+        """Reports `check()` -> (ok, detail); an exception is a failure."""
+        try:
+            ok, detail = check()
+        except Exception as e:  # noqa: BLE001 (reported, counted)
+            ok, detail = False, f"{type(e).__name__}: {e}"
+        report(name, ok, detail)
+
+    greedy = np.load(os.path.join(g, "greedy.npy"))
+    want = np.load(os.path.join(g, "logits.npy"))
+
+    def logits():
+        err = np.linalg.norm(model.logits(tokens) - want) / np.linalg.norm(want)
+        return err <= args.rtol, f"rel_err={err:.3e} ({model.target})"
+
+    def generate():
+        out = model.generate(tokens, p, n)
+        return np.array_equal(out, greedy), f"{int((out != greedy).sum())} tokens differ from the golden"
+
+    def steps():
+        got = [int(model.prefill(tokens, p)[0])]
         for i in range(1, n):
-            steps.append(int(model.decode_step(np.array([steps[-1]], np.int32), p + i - 1)[0]))
-        report("library decode steps", steps == greedy[0, p:].tolist(),
-               f"{steps[:4]}... vs generate")
+            got.append(int(model.decode_step(np.array([got[-1]], np.int32), p + i - 1)[0]))
+        return got == greedy[0, p:].tolist(), f"{got[:4]}... vs the golden {greedy[0, p:p + 4].tolist()}..."
+
+    def argument_error():
         try:
             model.generate(np.full((1, 4), 10**6, np.int32), 4, 2)
-            report("library argument error", False, "no error")
         except rat.RuntimeError as e:
-            report("library argument error", e.status == "RAT_ERROR_INVALID_ARGUMENT",
-                   f"{e.status}: {e}")
+            return e.status == "RAT_ERROR_INVALID_ARGUMENT", f"{e.status}: {e}"
+        return False, "no error"
+
+    with rat.load(args.library, os.path.join(g, "weights.safetensors")) as model:
+        run("library logits", logits)
+        run("library greedy", generate)
+        run("library greedy again (graph)", generate)
+        run("library decode steps", steps)
+        run("library argument error", argument_error)
     return 1 if failures else 0
 
 
