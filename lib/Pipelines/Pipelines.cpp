@@ -134,8 +134,8 @@ void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
   //===--------------------------------------------------------------------===//
 }
 
-void mlir::rat::buildRatTiledToLoopsPipeline(
-    OpPassManager &pm, bool gpu, bool mma) {
+void mlir::rat::buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu,
+                                             bool mma, bool alignedAccesses) {
   addPipeline(pm, "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
                   "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map},"
@@ -157,6 +157,13 @@ void mlir::rat::buildRatTiledToLoopsPipeline(
   RatLowerToLoopsOptions loops;
   loops.parallelLoops = gpu;
   fpm.addPass(createRatLowerToLoops(loops));
+  if (gpu) {
+    // 16-byte accesses for the elementwise ops between the kernels; declared
+    // aligned on the GPU (device buffers are), not in the host emulation.
+    RatVectorizeElementwiseOptions vectorize;
+    vectorize.alignedAccesses = alignedAccesses;
+    fpm.addPass(createRatVectorizeElementwise(vectorize));
+  }
   addPipeline(fpm, gpu ? "convert-linalg-to-parallel-loops,canonicalize,cse"
                        : "convert-linalg-to-loops,canonicalize,cse");
   //===--------------------------------------------------------------------===//
@@ -176,6 +183,9 @@ void mlir::rat::buildRatLoopsToLLVMPipeline(OpPassManager &pm) {
                   "arith-emulate-unsupported-floats{source-types=bf16 "
                   "target-type=f32},arith-expand{include-bf16=true},"
                   "convert-math-to-llvm,convert-math-to-libm,"
+                  // The 16-byte accesses of rat-vectorize-elementwise (the
+                  // host emulation of the GPU kernels).
+                  "convert-vector-to-llvm,"
                   "finalize-memref-to-llvm,convert-arith-to-llvm,"
                   "convert-index-to-llvm,convert-cf-to-llvm,"
                   "convert-func-to-llvm,reconcile-unrealized-casts");
@@ -201,7 +211,7 @@ mlir::rat::getRatPipelineStages(const RatPipelineOptions &options,
                     }});
   stages.push_back({RatLevel::Kernel, "kernel", [=](OpPassManager &pm) {
                       buildRatTiledToLoopsPipeline(pm, gpuKernels,
-                                                   gpu && opts->mma);
+                                                   gpu && opts->mma, gpu);
                       if (gpu)
                         buildRatLoopsToKernelsPipeline(pm, *opts);
                       else if (emulate)
@@ -369,9 +379,9 @@ void mlir::rat::registerRatPipelines() {
       "Stage 2: bufferize and lower rat/linalg ops to loops (parallel loops "
       "with gpu=true)",
       [](OpPassManager &pm, const RatPipelineOptions &options) {
-        buildRatTiledToLoopsPipeline(pm, options.gpu,
-                                     options.gpu && options.mma &&
-                                         !options.emulateGpu);
+        buildRatTiledToLoopsPipeline(
+            pm, options.gpu, options.gpu && options.mma && !options.emulateGpu,
+            options.gpu && !options.emulateGpu);
       });
   PassPipelineRegistration<>(
       "rat-loops-to-llvm",

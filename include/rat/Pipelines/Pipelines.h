@@ -122,8 +122,11 @@ void buildRatGraphToTiledPipeline(OpPassManager &pm,
 /// (parallel loops for the GPU).
 /// With `mma`, the ops rat-select-kernels gave a dedicated kernel become
 /// those kernels first (rat-matmul-to-mma and the other kernel passes).
+/// With `gpu`, elementwise generics take 16-byte accesses
+/// (rat-vectorize-elementwise), declared aligned with `alignedAccesses`.
 void buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu = false,
-                                  bool mma = false);
+                                  bool mma = false,
+                                  bool alignedAccesses = false);
 
 /// Parallel loops on buffers -> GPU kernels: loops mapped to gpu.launch
 /// (rat-map-to-gpu) and outlined into gpu.module.

@@ -359,6 +359,38 @@ def RatStepOpsToGPU : Pass<"rat-step-ops-to-gpu", "func::FuncOp"> {
 }
 
 
+def RatVectorizeElementwise : Pass<"rat-vectorize-elementwise",
+                                    "func::FuncOp"> {
+  let summary = "Turn elementwise linalg.generic ops on buffers into "
+                "parallel loops of 16-byte accesses";
+  let description = [{
+    An elementwise `linalg.generic` on buffers (all loops parallel,
+    projected-permutation maps, a body of scalar `arith`/`math` ops, no
+    `linalg.index`) whose innermost loop runs along the innermost,
+    unit-stride dimension of every operand that it indexes, with a static
+    extent divisible by `W = 16 bytes / widest element`, becomes an
+    `scf.parallel` whose iterations each take `W` consecutive elements:
+    one `vector.load` per operand indexed by that loop, one `memref.load`
+    (broadcast to every lane) per operand that is not, the scalar body once
+    per lane, and one `vector.store` per output. On the GPU each thread then
+    moves 16 bytes per access instead of one element (the gates, head
+    transposes, residual adds and casts between the dedicated kernels).
+    Other generics are left to `convert-linalg-to-parallel-loops`.
+
+    With `aligned-accesses` (the GPU), the accesses are declared aligned to
+    their size, which lets the back end use 16-byte instructions; host code
+    checks that every vector operand starts at a multiple of `16` bytes and
+    has outer strides that are multiples of `W`, and runs the generic as it
+    was otherwise.
+  }];
+  let options = [
+    Option<"alignedAccesses", "aligned-accesses", "bool", /*default=*/"true",
+           "Declare the vector accesses aligned to their size (GPU)">
+  ];
+  let dependentDialects = ["scf::SCFDialect", "vector::VectorDialect",
+                           "memref::MemRefDialect", "arith::ArithDialect"];
+}
+
 def RatExternDynamicShared : Pass<"rat-extern-dynamic-shared",
                                    "gpu::GPUModuleOp"> {
   let summary = "Declare kernels' dynamic shared memory as an external array";
