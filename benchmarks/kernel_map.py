@@ -84,6 +84,9 @@ def parse(text):
 def classify(body, weights):
     count = lambda op: len(re.findall(r"\b" + re.escape(op) + r"\b", body))
     loops, carried = count("scf.for"), len(re.findall(r"iter_args", body))
+    if count("nvvm.wgmma.mma_async"):
+        # Operands come as TMA descriptors, not weight buffers.
+        return "gemm", "wgmma (TMA)"
     if weights:
         kinds = sorted({short_weight(w) for w in weights})
         if loops == 0 and all(k == "embedding" for k in kinds):
