@@ -20,6 +20,12 @@
 // second kernel summing the f32 partial products when even those tiles
 // leave the GPU short of blocks (see buildSmallLaunch).
 //
+// Epilogue fusion: an elementwise linalg.generic right after the matmul
+// that reads its product once, at the same index (a residual add, a bias,
+// GELU, a gate's sigmoid, a cast), is applied by every variant's epilogue
+// before the store (see findFusedConsumer): the product never makes the
+// round trip through memory that the separate elementwise kernel needed.
+//
 //===----------------------------------------------------------------------===//
 
 #include "rat/Dialect/Rat/IR/RatOps.h"
@@ -29,7 +35,10 @@
 #include "MatmulKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::rat {
@@ -132,7 +141,8 @@ struct SplitK {
 /// out[M, N] = x[M, K] * w[N, K]^T (with `split`: the partial products).
 void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
                  const Config &cfg, RewriterBase &rewriter,
-                 const SplitK *split = nullptr) {
+                 const SplitK *split = nullptr,
+                 const MatmulEpilogue *epilogue = nullptr) {
   MLIRContext *ctx = rewriter.getContext();
   IndexMath h{rewriter, loc};
   auto wType = cast<MemRefType>(w.getType());
@@ -321,8 +331,14 @@ void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
         SmallVector<Value> at{r, column};
         if (split)
           at.insert(at.begin(), launch.getBlockIds().z);
-        mma::storePair(rewriter, loc, loop.getResult(base + 2 * half),
-                       loop.getResult(base + 2 * half + 1),
+        Value lo = loop.getResult(base + 2 * half);
+        Value hi = loop.getResult(base + 2 * half + 1);
+        // Split K: the epilogue applies to the sum (buildSplitReduce).
+        if (epilogue && !split) {
+          lo = epilogue->build(rewriter, loc, lo, r, column);
+          hi = epilogue->build(rewriter, loc, hi, r, h.add(column, 1));
+        }
+        mma::storePair(rewriter, loc, lo, hi,
                        split ? split->partials : out, at);
       }
     }
@@ -334,7 +350,8 @@ void buildLaunch(Location loc, Value x, Value w, Value out, Value m,
 /// products `partials` [splits, M, N] into `out` [M, N] (rounded to its
 /// element type): one thread per 4 consecutive columns.
 void buildSplitReduce(Location loc, Value partials, Value out, Value splits,
-                      Value m, int64_t n, RewriterBase &rewriter) {
+                      Value m, int64_t n, RewriterBase &rewriter,
+                      const MatmulEpilogue *epilogue) {
   IndexMath h{rewriter, loc};
   constexpr int64_t kThreads = 256;
   int64_t quadsPerRow = n / 4;
@@ -369,6 +386,16 @@ void buildSplitReduce(Location loc, Value partials, Value out, Value splits,
                                part)});
     }
     Value total = sum.getResult(0);
+    if (epilogue) {
+      SmallVector<Value> lanes;
+      for (int64_t e = 0; e < 4; ++e)
+        lanes.push_back(epilogue->build(
+            rewriter, loc,
+            vector::ExtractOp::create(rewriter, loc, total,
+                                      ArrayRef<int64_t>{e}),
+            row, h.add(col, e)));
+      total = vector::FromElementsOp::create(rewriter, loc, v4, lanes);
+    }
     Type et = cast<MemRefType>(out.getType()).getElementType();
     if (!et.isF32())
       total = arith::TruncFOp::create(rewriter, loc,
@@ -387,7 +414,8 @@ void buildSplitReduce(Location loc, Value partials, Value out, Value splits,
 /// partial products. N is a multiple of 8 (matmulKernelUnsupported), so the
 /// summing kernel's 4-column groups tile a row.
 void buildSmallLaunch(Location loc, Value x, Value w, Value out, Value m,
-                      const Config &small, RewriterBase &rewriter) {
+                      const Config &small, RewriterBase &rewriter,
+                      const MatmulEpilogue *epilogue) {
   IndexMath h{rewriter, loc};
   auto wType = cast<MemRefType>(w.getType());
   int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
@@ -395,7 +423,7 @@ void buildSmallLaunch(Location loc, Value x, Value w, Value out, Value m,
   // At least 4 K steps per slice.
   int64_t maxSplits = std::min<int64_t>(small.splitK, steps / 4);
   if (maxSplits < 2 || small.splitBlocks < 1) {
-    buildLaunch(loc, x, w, out, m, small, rewriter);
+    buildLaunch(loc, x, w, out, m, small, rewriter, nullptr, epilogue);
     return;
   }
   Value blocks = blockCount(h, m, n, small);
@@ -415,10 +443,10 @@ void buildSmallLaunch(Location loc, Value x, Value w, Value out, Value m,
                                            ValueRange{splits, m});
   SplitK split{splits, perSplit, partials};
   buildLaunch(loc, x, w, out, m, small, rewriter, &split);
-  buildSplitReduce(loc, partials, out, splits, m, n, rewriter);
+  buildSplitReduce(loc, partials, out, splits, m, n, rewriter, epilogue);
   memref::DeallocOp::create(rewriter, loc, partials);
   rewriter.setInsertionPointToStart(&choice.getElseRegion().front());
-  buildLaunch(loc, x, w, out, m, small, rewriter);
+  buildLaunch(loc, x, w, out, m, small, rewriter, nullptr, epilogue);
 }
 
 /// The number of blocks `variant`'s tiles give for M = `m` rows.
@@ -430,17 +458,142 @@ Value variantBlocks(IndexMath &h, Value m, int64_t n, KernelAttr variant) {
 
 /// Emits the launch of one variant.
 void buildVariant(Location loc, Value x, Value w, Value out, Value m,
-                  KernelAttr variant, RewriterBase &rewriter) {
+                  KernelAttr variant, RewriterBase &rewriter,
+                  const MatmulEpilogue *epilogue) {
   if (variant.getFamily() == KernelFamily::wgmma) {
     buildWgmmaMatmulLaunch(loc, x, w, out, m, WgmmaConfig::from(variant),
-                           rewriter);
+                           rewriter, epilogue);
     return;
   }
   Config cfg = Config::from(variant);
   if (cfg.splitK > 1)
-    buildSmallLaunch(loc, x, w, out, m, cfg, rewriter);
+    buildSmallLaunch(loc, x, w, out, m, cfg, rewriter, epilogue);
   else
-    buildLaunch(loc, x, w, out, m, cfg, rewriter);
+    buildLaunch(loc, x, w, out, m, cfg, rewriter, nullptr, epilogue);
+}
+
+/// An elementwise consumer of a matmul's product applied in its epilogue.
+struct FusedConsumer {
+  linalg::GenericOp generic;
+  /// The generic's input operand that reads the product.
+  unsigned productInput;
+};
+
+/// The first op after `op` that is not a buffer allocation.
+Operation *nextSkippingAllocs(Operation *op) {
+  Operation *next = op->getNextNode();
+  while (next && isa<memref::AllocOp>(next))
+    next = next->getNextNode();
+  return next;
+}
+
+/// The op after `op` (allocations aside), when it is an elementwise
+/// linalg.generic on buffers that the matmul's epilogue can apply instead:
+/// all loops parallel, one per dimension of the product; the product read by
+/// exactly one input at the identity index; its other inputs contiguous
+/// buffers read at the identity index or along the last dimension only (a
+/// bias); one output, contiguous, written at the identity index, whose
+/// current value the body does not read; a body of scalar arith/math ops.
+/// Unless the output is the product itself (the residual add in place), the
+/// product buffer must not be observed by anything else: its other users
+/// are deallocations, and matmuls that overwrite it each followed by their
+/// own consumer (a buffer that bufferization shares between layers).
+std::optional<FusedConsumer> findFusedConsumer(MatmulOp op) {
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(nextSkippingAllocs(op));
+  Value product = op.getInit();
+  auto productType = cast<MemRefType>(product.getType());
+  unsigned rank = productType.getRank();
+  if (!generic || !generic.hasPureBufferSemantics() ||
+      generic.getNumLoops() != rank ||
+      generic.getNumParallelLoops() != rank || generic.getNumDpsInits() != 1)
+    return std::nullopt;
+  Block &body = generic.getRegion().front();
+  for (Operation &bodyOp : body.without_terminator())
+    if (bodyOp.getNumRegions() != 0 || isa<linalg::IndexOp>(bodyOp) ||
+        !isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()))
+      return std::nullopt;
+  OpOperand *init = generic.getDpsInitOperand(0);
+  if (!body.getArgument(init->getOperandNumber()).use_empty() ||
+      !generic.getMatchingIndexingMap(init).isIdentity() ||
+      !mma::isContiguousOrTensor(cast<ShapedType>(init->get().getType())) ||
+      cast<MemRefType>(init->get().getType()).getShape() !=
+          productType.getShape())
+    return std::nullopt;
+  AffineMap lastDim = AffineMap::get(
+      rank, 0, getAffineDimExpr(rank - 1, op.getContext()));
+  std::optional<unsigned> productInput;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(input);
+    auto type = dyn_cast<MemRefType>(input->get().getType());
+    if (!type || !mma::isContiguousOrTensor(type))
+      return std::nullopt;
+    if (input->get() == product) {
+      if (productInput || !map.isIdentity())
+        return std::nullopt;
+      productInput = input->getOperandNumber();
+      continue;
+    }
+    if (!map.isIdentity() && map != lastDim)
+      return std::nullopt;
+  }
+  if (!productInput)
+    return std::nullopt;
+  auto overwrites = [&](Operation *user) {
+    auto other = dyn_cast_or_null<MatmulOp>(user);
+    return other && other.getInit() == product &&
+           other.getInput() != product && other.getWeight() != product;
+  };
+  auto consumesOwnProduct = [&](Operation *user) {
+    Operation *prev = user->getPrevNode();
+    while (prev && isa<memref::AllocOp>(prev))
+      prev = prev->getPrevNode();
+    return isa<linalg::GenericOp>(user) && overwrites(prev);
+  };
+  if (init->get() != product)
+    for (Operation *user : product.getUsers())
+      if (user != op && user != generic && !isa<memref::DeallocOp>(user) &&
+          !overwrites(user) && !consumesOwnProduct(user))
+        return std::nullopt;
+  return FusedConsumer{generic, *productInput};
+}
+
+/// The epilogue that applies `fused` to each product element at [row, col]
+/// of the [M, N] product: the product rounded to its buffer's type (as the
+/// unfused program stores it), the other inputs loaded from `operands`
+/// (collapsed to [M, N] or the bias [N]), the body, widened back to f32 for
+/// the kernel's final rounding to the output type (exact).
+MatmulEpilogue fusedEpilogue(const FusedConsumer &fused,
+                             SmallVector<Value> operands, Type productType) {
+  linalg::GenericOp generic = fused.generic;
+  unsigned productInput = fused.productInput;
+  return {[=](OpBuilder &b, Location loc, Value acc, Value row,
+              Value col) mutable {
+    Block &body = generic.getRegion().front();
+    IRMapping mapping;
+    for (unsigned i = 0; i < generic.getNumDpsInputs(); ++i) {
+      Value value;
+      if (i == productInput) {
+        value = acc;
+        if (productType != acc.getType())
+          value = arith::TruncFOp::create(b, loc, productType, acc);
+      } else {
+        Value buffer = operands[i];
+        value = memref::LoadOp::create(
+            b, loc, buffer,
+            cast<MemRefType>(buffer.getType()).getRank() == 2
+                ? ValueRange{row, col}
+                : ValueRange{col});
+      }
+      mapping.map(body.getArgument(i), value);
+    }
+    for (Operation &op : body.without_terminator())
+      b.clone(op, mapping);
+    Value result = mapping.lookupOrDefault(
+        cast<linalg::YieldOp>(body.getTerminator()).getOperand(0));
+    if (result.getType() != acc.getType())
+      result = arith::ExtFOp::create(b, loc, acc.getType(), result);
+    return result;
+  }};
 }
 
 /// Replaces `op` by the launches of its kernel variants: at run time, the
@@ -449,18 +602,43 @@ void buildVariant(Location loc, Value x, Value w, Value out, Value m,
 void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
                  RewriterBase &rewriter) {
   Location loc = op.getLoc();
-  rewriter.setInsertionPoint(op);
+  std::optional<FusedConsumer> fused = findFusedConsumer(op);
+  // With a fused consumer the kernel goes where the consumer was: its
+  // output may be allocated after the matmul.
+  rewriter.setInsertionPoint(fused ? fused->generic.getOperation()
+                                   : op.getOperation());
   IndexMath h{rewriter, loc};
   Value x = mma::collapseToRows(rewriter, loc, op.getInput());
   Value w = op.getWeight();
-  Value out = mma::collapseToRows(rewriter, loc, op.getInit());
+  Value product = op.getInit();
+  std::optional<MatmulEpilogue> epilogue;
+  Value out;
+  if (fused) {
+    linalg::GenericOp generic = fused->generic;
+    SmallVector<Value> operands;
+    for (OpOperand *input : generic.getDpsInputOperands()) {
+      Value v = input->get();
+      operands.push_back(
+          cast<MemRefType>(v.getType()).getRank() == 1 ||
+                  input->getOperandNumber() == fused->productInput
+              ? v
+              : mma::collapseToRows(rewriter, loc, v));
+    }
+    epilogue = fusedEpilogue(
+        *fused, operands,
+        cast<MemRefType>(product.getType()).getElementType());
+    out = mma::collapseToRows(rewriter, loc, generic.getDpsInits()[0]);
+  } else {
+    out = mma::collapseToRows(rewriter, loc, product);
+  }
+  const MatmulEpilogue *fusedPtr = epilogue ? &*epilogue : nullptr;
   Value m = memref::DimOp::create(rewriter, loc, x, 0);
   int64_t n = cast<MemRefType>(w.getType()).getDimSize(0);
   auto guard = scf::IfOp::create(rewriter, loc, h.lt(h.c(0), m), false);
   rewriter.setInsertionPointToStart(&guard.getThenRegion().front());
   for (auto [i, variant] : llvm::enumerate(variants)) {
     if (i + 1 == variants.size() || variant.getMinBlocks() == 0) {
-      buildVariant(loc, x, w, out, m, variant, rewriter);
+      buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr);
       break;
     }
     auto choice = scf::IfOp::create(
@@ -468,10 +646,25 @@ void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
         h.lt(variantBlocks(h, m, n, variant), h.c(variant.getMinBlocks())),
         true);
     rewriter.setInsertionPointToStart(&choice.getElseRegion().front());
-    buildVariant(loc, x, w, out, m, variant, rewriter);
+    buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr);
     rewriter.setInsertionPointToStart(&choice.getThenRegion().front());
   }
   rewriter.eraseOp(op);
+  if (!fused)
+    return;
+  Value result = fused->generic.getDpsInits()[0];
+  rewriter.eraseOp(fused->generic);
+  // A product buffer that only the consumer read is not needed any more.
+  if (product != result) {
+    if (auto alloc = product.getDefiningOp<memref::AllocOp>()) {
+      if (llvm::all_of(product.getUsers(),
+                       [](Operation *u) { return isa<memref::DeallocOp>(u); })) {
+        for (Operation *user : llvm::make_early_inc_range(product.getUsers()))
+          rewriter.eraseOp(user);
+        rewriter.eraseOp(alloc);
+      }
+    }
+  }
 }
 
 struct RatMatmulToMMAPass
