@@ -16,8 +16,9 @@
 //     (row maxima and sums reduced over the 4 lanes of a quad by shuffles);
 //   - the probabilities are rounded to the input type and reused in
 //     registers as the A operand of O += P V (V read with ldmatrix.trans).
-// The own-token term is merged last (one more online-softmax update per
-// row), then O / l is stored. Blocks run the query tiles with the most
+// The own-token term is one more step of the same kind over the tile's own
+// 64 keys (copied like the states), masked to its diagonal; then O / l is
+// stored. Blocks run the query tiles with the most
 // states first.
 //
 // rat.window_attention takes the same kernel with consecutive key rows
@@ -28,7 +29,6 @@
 
 #include "rat/Dialect/Rat/IR/RatOps.h"
 #include "rat/Dialect/Rat/Transforms/Passes.h"
-#include "rat/Dialect/Rat/Utils/OnlineSoftmax.h"
 
 #include "MMAUtils.h"
 
@@ -136,10 +136,6 @@ struct KernelBuilder {
   Value quadReduce(Value v, bool max) {
     return mma::butterflyReduce(b, loc, v, {1, 2}, max);
   }
-  Value loadF32(Value memref, ValueRange idx) {
-    return arith::ExtFOp::create(
-        b, loc, f32, memref::LoadOp::create(b, loc, memref, idx).getResult());
-  }
 
   /// cp.async of `rows` x `width` elements into `smem` rows [0, rows), from
   /// `src[b, head, srcRow(r), :]` (rows with `valid(r)` false are
@@ -167,7 +163,6 @@ struct KernelBuilder {
   }
 
   void build() {
-    MLIRContext *ctx = b.getContext();
     b.setInsertionPoint(spec.op);
     Value q = spec.q, k = spec.k, v = spec.v, out = spec.out;
     Value batches = memref::DimOp::create(b, loc, out, 0);
@@ -253,24 +248,20 @@ struct KernelBuilder {
     Value bCol = h.mul(h.rem(h.div(lane, 8), 2), 8);
     Value scale2v = fconst(scale2);
 
-    auto loop = scf::ForOp::create(b, loc, first, numStates, h.c(kStates),
-                                   inits);
-    {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value j0 = loop.getInductionVar();
-      SmallVector<Value> o(loop.getRegionIterArgs().take_front(oTiles * 4));
-      SmallVector<Value> m{loop.getRegionIterArgs()[oTiles * 4],
-                           loop.getRegionIterArgs()[oTiles * 4 + 1]};
-      SmallVector<Value> l{loop.getRegionIterArgs()[oTiles * 4 + 2],
-                           loop.getRegionIterArgs()[oTiles * 4 + 3]};
-      auto stateRow = [&](Value r) {
-        return spec.window ? h.add(j0, r)
-                           : h.add(h.mul(h.add(j0, r), L), L - 1);
-      };
-      auto stateValid = [&](Value r) { return h.lt(h.add(j0, r), numStates); };
-      Value kToken = stage(tid, k, batch, headK, smK, dh, stateRow, stateValid);
-      stage(tid, v, batch, head, smV, dv, stateRow, stateValid);
+    // One step of kStates keys: rows keyRow(r) of k and v (zero-filled
+    // where !keyValid(r)) staged in shared memory, S = Q K^T, scores where
+    // !visible(j, i) masked (key j = j0 + column, query row i of the two this
+    // thread holds), the online-softmax update of (o, m, l), O += P V.
+    // Returns the updated o..., m0, m1, l0, l1.
+    using RowFn = function_ref<Value(Value)>;
+    auto emitStep = [&](Value j0, ValueRange carried, RowFn keyRow,
+                        RowFn keyValid,
+                        function_ref<Value(Value, int64_t)> visible) {
+      SmallVector<Value> o(carried.take_front(oTiles * 4));
+      SmallVector<Value> m{carried[oTiles * 4], carried[oTiles * 4 + 1]};
+      SmallVector<Value> l{carried[oTiles * 4 + 2], carried[oTiles * 4 + 3]};
+      Value kToken = stage(tid, k, batch, headK, smK, dh, keyRow, keyValid);
+      stage(tid, v, batch, head, smV, dv, keyRow, keyValid);
       nvgpu::DeviceAsyncWaitOp::create(b, loc, kToken, b.getI32IntegerAttr(1));
       gpu::BarrierOp::create(b, loc);
 
@@ -289,22 +280,12 @@ struct KernelBuilder {
             std::copy(next.begin(), next.end(), s.begin() + base);
           }
         }
-      // Scale (log2 domain) and mask: states j >= s / L (chunk); keys
-      // j > s or j < s - W (window).
+      // Scale (log2 domain) and mask.
       for (int64_t nt = 0; nt < sTiles; ++nt)
         for (int64_t e = 0; e < 4; ++e) {
           Value j = h.add(j0, h.add(colInFrag, nt * 8 + e % 2));
-          Value lim = limit[e / 2];
-          Value visible;
-          if (!spec.window) {
-            visible = h.lt(j, lim);
-          } else {
-            visible = h.lt(j, h.add(lim, one));
-            if (W > 0)
-              visible = h.andI(visible, h.lt(lim, h.add(j, h.c(W + 1))));
-          }
           Value scaled = fmul(s[nt * 4 + e], scale2v);
-          s[nt * 4 + e] = h.select(visible, scaled, negInf);
+          s[nt * 4 + e] = h.select(visible(j, e / 2), scaled, negInf);
         }
       // Online softmax per row.
       for (int64_t i = 0; i < 2; ++i) {
@@ -361,70 +342,65 @@ struct KernelBuilder {
         }
       // The next step's copies overwrite both buffers.
       gpu::BarrierOp::create(b, loc);
-      SmallVector<Value> yields = o;
-      yields.append({m[0], m[1], l[0], l[1]});
-      scf::YieldOp::create(b, loc, yields);
-    }
+      SmallVector<Value> results = o;
+      results.append({m[0], m[1], l[0], l[1]});
+      return results;
+    };
 
-    if (spec.window) {
-      // Every query sees its own key: l > 0. Normalise and store.
-      for (int64_t i = 0; i < 2; ++i) {
-        Value inv = arith::DivFOp::create(
-            b, loc, fconst(1.0), loop.getResult(oTiles * 4 + 2 + i));
-        auto ifOp = scf::IfOp::create(b, loc, h.lt(token[i], tq), false);
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-        for (int64_t nt = 0; nt < oTiles; ++nt) {
-          Value col = h.add(colInFrag, nt * 8);
-          mma::storePair(b, loc,
-                         fmul(loop.getResult(nt * 4 + 2 * i), inv),
-                         fmul(loop.getResult(nt * 4 + 2 * i + 1), inv), out,
-                         ValueRange{batch, head, token[i], col});
-        }
-      }
-      gpu::TerminatorOp::create(b, loc);
-      return;
+    // Chunk attention: states j < chunk(s); window attention: keys
+    // s - W <= j <= s.
+    auto visibleState = [&](Value j, int64_t i) {
+      Value lim = limit[i];
+      if (!spec.window)
+        return h.lt(j, lim);
+      Value visible = h.lt(j, h.add(lim, one));
+      if (W > 0)
+        visible = h.andI(visible, h.lt(lim, h.add(j, h.c(W + 1))));
+      return visible;
+    };
+    auto loop = scf::ForOp::create(b, loc, first, numStates, h.c(kStates),
+                                   inits);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value j0 = loop.getInductionVar();
+      auto stateRow = [&](Value r) {
+        return spec.window ? h.add(j0, r)
+                           : h.add(h.mul(h.add(j0, r), L), L - 1);
+      };
+      auto stateValid = [&](Value r) { return h.lt(h.add(j0, r), numStates); };
+      scf::YieldOp::create(b, loc,
+                           emitStep(j0, loop.getRegionIterArgs(), stateRow,
+                                    stateValid, visibleState));
     }
-    // Own-token term, then normalise and store.
-    Value lastRow = h.sub(tq, one);
+    SmallVector<Value> final(loop.getResults());
+    if (!spec.window) {
+      // The own-token term as one more step over the tile's own keys
+      // (positions offset + t0 + r, coalesced copies like the states), each
+      // query seeing only its own: the diagonal of a 64 x 64 score tile.
+      auto ownRow = [&](Value r) { return h.add(offset, h.add(t0, r)); };
+      auto ownValid = [&](Value r) { return h.lt(h.add(t0, r), tq); };
+      auto diagonal = [&](Value j, int64_t i) {
+        return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, j,
+                                     token[i]);
+      };
+      final = emitStep(t0, final, ownRow, ownValid, diagonal);
+    }
+    // Every query sees its own key: l > 0. Normalise and store.
     for (int64_t i = 0; i < 2; ++i) {
-      Value t = h.min(token[i], lastRow);
-      Value pos = h.add(offset, t);
-      // q . k[s], each lane of the quad summing a quarter of Dh.
-      int64_t part = dh / 4;
-      Value d0 = h.mul(h.rem(lane, 4), part);
-      Value dot = fzero;
-      for (int64_t d = 0; d < part; ++d) {
-        Value dd = h.add(d0, d);
-        dot = fadd(dot, fmul(loadF32(q, {batch, headQ, t, dd}),
-                             loadF32(k, {batch, headK, pos, dd})));
-      }
-      dot = fmul(quadReduce(dot, /*max=*/false), scale2v);
-      Value mOld = loop.getResult(oTiles * 4 + i);
-      Value lOld = loop.getResult(oTiles * 4 + 2 + i);
-      OnlineSoftmaxStep self =
-          updateOnlineSoftmax<math::Exp2Op>(b, loc, mOld, lOld, dot);
-      Value alpha = self.alpha, pSelf = self.p;
-      Value inv = arith::DivFOp::create(b, loc, fconst(1.0), self.sum);
-      Value inRange = h.lt(token[i], tq);
-      auto ifOp = scf::IfOp::create(b, loc, inRange, false);
+      Value inv = arith::DivFOp::create(b, loc, fconst(1.0),
+                                        final[oTiles * 4 + 2 + i]);
+      auto ifOp = scf::IfOp::create(b, loc, h.lt(token[i], tq), false);
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(&ifOp.getThenRegion().front());
       for (int64_t nt = 0; nt < oTiles; ++nt) {
         Value col = h.add(colInFrag, nt * 8);
-        SmallVector<Value> vals;
-        for (int64_t e = 0; e < 2; ++e) {
-          Value vs = loadF32(v, {batch, head, pos, h.add(col, e)});
-          Value acc = fadd(fmul(loop.getResult(nt * 4 + 2 * i + e), alpha),
-                           fmul(pSelf, vs));
-          vals.push_back(fmul(acc, inv));
-        }
-        mma::storePair(b, loc, vals[0], vals[1], out,
+        mma::storePair(b, loc, fmul(final[nt * 4 + 2 * i], inv),
+                       fmul(final[nt * 4 + 2 * i + 1], inv), out,
                        ValueRange{batch, head, token[i], col});
       }
     }
     gpu::TerminatorOp::create(b, loc);
-    (void)ctx;
   }
 };
 
