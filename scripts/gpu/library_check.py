@@ -57,10 +57,12 @@ def main():
         return np.array_equal(out, greedy), f"{int((out != greedy).sum())} tokens differ from the golden"
 
     def steps():
-        got = [int(model.prefill(tokens, p)[0])]
+        # Every sequence of the golden's batch, one decode step at a time.
+        got = [np.asarray(model.prefill(tokens, p)).reshape(-1).astype(np.int32)]
         for i in range(1, n):
-            got.append(int(model.decode_step(np.array([got[-1]], np.int32), p + i - 1)[0]))
-        return got == greedy[0, p:].tolist(), f"{got[:4]}... vs the golden {greedy[0, p:p + 4].tolist()}..."
+            got.append(np.asarray(model.decode_step(got[-1], p + i - 1)).reshape(-1).astype(np.int32))
+        got = np.stack(got, axis=1)
+        return np.array_equal(got, greedy[:, p:]), f"{got[0, :4].tolist()}... vs the golden {greedy[0, p:p + 4].tolist()}..."
 
     def argument_error():
         try:
