@@ -35,6 +35,7 @@ to $OUT.
 import argparse
 import datetime
 import gc
+import glob
 import json
 import os
 import platform
@@ -75,7 +76,7 @@ SIZES = {
                  lm_prompt=3072, lm_new=1024,
                  lm_batches=[1024, 768, 512, 384, 256, 192, 128, 96, 64, 48, 32, 16, 8, 4, 2, 1],
                  guard_layer=(2, 512), guard_decode=(2, 100), guard_lm_tokens=1040, budget=500),
-    "quick": dict(prefill=[(2, 2048), (1, 8192)], decode=[(8, 512), (4, 2048)],
+    "quick": dict(prefill=[(2, 2048), (1, 8192)], decode=[(8, 512), (4, 2048)], gemm_rows=(64, 16384),
                   lm_prompt=256, lm_new=64, lm_batches=[16, 8, 4, 2, 1],
                   guard_layer=(2, 512), guard_decode=(2, 100), guard_lm_tokens=1040, budget=300),
     "cpu": dict(prefill=[(2, 64), (1, 256)], decode=[(2, 32), (1, 64)],
@@ -183,6 +184,7 @@ SECTION_TITLES = {
     "breakdown": "Breakdown of the prefill",
     "decode": "Decode step of one layer (bf16)",
     "lm": "Whole model generation (bf16, random weights)",
+    "gemm": "GEMMs: our rat.matmul kernels beside torch.matmul (bf16)",
 }
 
 
@@ -255,7 +257,7 @@ class Report:
             return "%.0f tok/s" % v
         return str(v)
 
-    SPEEDUP_SECTIONS = ("prefill", "decode", "lm")
+    SPEEDUP_SECTIONS = ("prefill", "decode", "lm", "gemm")
 
     def speedup(self, r):
         if r["value"] is None or r["kind"] not in ("time", "tput") or r["section"] not in self.SPEEDUP_SECTIONS:
@@ -503,6 +505,24 @@ def rel_err(a, b):
 # The benchmark
 # ===========================================================================
 
+def parse_gemm_check(out):
+    """scripts/gpu/gemm_check.py output -> [("check", (M, N, K, rel_err, ok)) |
+    ("time", (M, N, K, ours_ms, torch_ms)) | ("fail", line)]."""
+    rows = []
+    for line in out.splitlines():
+        c = re.match(r"check \S+ M=(\d+) N=(\d+) K=(\d+) rel_err=(\S+) (OK|FAIL)", line)
+        t = re.match(r"time \S+?_(\d+)_(\d+) M=(\d+) ours ([0-9.]+) ms torch ([0-9.]+) ms", line)
+        if c:
+            rows.append(("check", (int(c.group(1)), int(c.group(2)), int(c.group(3)), c.group(4),
+                                   c.group(5) == "OK")))
+        elif t:
+            n, k, m = (int(v) for v in t.group(1, 2, 3))
+            rows.append(("time", (m, n, k, float(t.group(4)), float(t.group(5)))))
+        elif line.startswith("FAIL"):
+            rows.append(("fail", line))
+    return rows
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -515,7 +535,7 @@ class Bench:
         os.makedirs(os.path.join(self.out, "logs"), exist_ok=True)
         self.budget = Budget(args.budget or self.S["budget"])
         self.sections = args.sections.split(",") if args.sections else \
-            ["guard", "prefill", "decode", "lm", "breakdown"]
+            ["guard", "prefill", "decode", "lm", "breakdown", "gemm"]
         self.report = Report(self.out, {"mode": self.mode, "budget_s": self.budget.total})
         self.torch = None
         self.ti = None            # torch_impls
@@ -543,7 +563,8 @@ class Bench:
     # Steps in run order, the --sections name each belongs to, and the share
     # of the budget kept for it while earlier steps run.
     STEPS = [("guard", "guard", 0.06), ("prefill", "prefill", 0.40), ("decode", "decode", 0.18),
-             ("mm", "breakdown", 0.02), ("lm", "lm", 0.28), ("ncu", "breakdown", 0.06)]
+             ("mm", "breakdown", 0.02), ("lm", "lm", 0.28), ("ncu", "breakdown", 0.06),
+             ("gemm", "gemm", 0.08)]
 
     def reserve_after(self, step):
         """Seconds kept for the enabled steps after `step`."""
@@ -1332,6 +1353,48 @@ class Bench:
                                  "largest batch; not measured here")
         os.remove(wpath)
 
+    # -- gemm -----------------------------------------------------------------
+    GEMM_ROWS = (1, 64, 1024, 16384, 262144)
+
+    def gemm(self):
+        """Our projection executables (gemm_<N>_<K>, benchmarks/build.sh)
+        beside torch.matmul, through scripts/gpu/gemm_check.py: a check
+        against a float64 product, then medians at the prefill and decode
+        row counts."""
+        exes = sorted(glob.glob(os.path.join(self.exe_dir, "gemm_*")))
+        exes = [e for e in exes if re.search(r"_(\d+)_(\d+)$", e)]
+        if not exes or self.mode == "cpu":
+            self.report.add("gemm", "-", "ours rat.matmul", status="skipped",
+                            note="no gemm_<N>_<K> executables" if not exes else "no GPU")
+            return
+        rows = self.S.get("gemm_rows", self.GEMM_ROWS)
+        cmd = [sys.executable, os.path.join(ROOT, "scripts", "gpu", "gemm_check.py"), "--dir", self.exe_dir,
+               "--prefix", "gemm_", "--check", "1998", "--time", ",".join(str(m) for m in rows),
+               "--bench", "10", "--work", os.path.join(self.work, "gemm")]
+        timeout = self.allow("gemm", 600)
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            out = p.stdout
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+            self.report.notes.append("gemm: gemm_check.py stopped after %.0f s" % timeout)
+        with open(self.logp("gemm_check"), "w") as f:
+            f.write(" ".join(cmd) + "\n" + out)
+        for kind, v in parse_gemm_check(out):
+            if kind == "check":
+                m, n, k, err, ok = v
+                self.report.add("gemm", "M=%d N=%d K=%d" % (m, n, k), "ours vs f64 product",
+                                "rel err %s" % err, kind="value", status="ok" if ok else "FAIL")
+            elif kind == "fail":
+                self.report.add("gemm", "-", "gemm_check", status="error", note=v[:200])
+            else:
+                m, n, k, ours, theirs = v
+                case = "M=%d N=%d K=%d" % (m, n, k)
+                flop = 2.0 * m * n * k
+                self.report.add("gemm", case, "ours rat.matmul", ours,
+                                note="%s; %.0f%% of torch.matmul" % (fmt_rate(flop, ours), 100 * theirs / ours))
+                self.report.add("gemm", case, "torch.matmul", theirs, note=fmt_rate(flop, theirs))
+
     # -- main ---------------------------------------------------------------
     def run(self):
         log("rat-mlir benchmark, mode %s, budget %.0f s, executables %s" % (self.mode, self.budget.total,
@@ -1339,7 +1402,8 @@ class Bench:
         self.setup()
         self.report.save()
         fns = {"guard": self.guard, "prefill": self.prefill, "decode": self.decode,
-               "mm": self.breakdown_torch, "lm": self.lm, "ncu": self.breakdown_ncu}
+               "mm": self.breakdown_torch, "lm": self.lm, "ncu": self.breakdown_ncu,
+               "gemm": self.gemm}
         for step, sec, _ in self.STEPS:
             fn = fns[step]
             if sec not in self.sections:
@@ -1384,6 +1448,14 @@ def selftest():
     check("bench decode", b["decode"]["ms"] == 0.1234 and b["decode"]["per_step"] and b["decode"]["count"] == 150)
     check("bench function", parse_bench("bench: f        median 1.5000 ms over 3 runs\n")["f"]["tokens_per_s"] is None)
     check("bench none", parse_bench("nothing\n") == {})
+    g = parse_gemm_check("check gemm_6656_2048 M=1998 N=6656 K=2048 rel_err=1.66e-03 OK\n"
+                         "time gemm_6656_2048 M=262144 ours 11.723 ms torch 10.694 ms ratio 0.91 (7s)\n"
+                         "check gemm_2048_2048 M=1998 N=2048 K=2048 rel_err=9.00e-01 FAIL\n"
+                         "FAIL time gemm_2048_8192 M=64: exit 1\n")
+    check("gemm rows", g == [("check", (1998, 6656, 2048, "1.66e-03", True)),
+                             ("time", (262144, 6656, 2048, 11.723, 10.694)),
+                             ("check", (1998, 2048, 2048, "9.00e-01", False)),
+                             ("fail", "FAIL time gemm_2048_8192 M=64: exit 1")], g)
     err = ("[rat] model rat_layer, target cuda, dtype bf16\n[rat] param chunk_size = 16\n"
            "[rat] init device       12.000 ms  NVIDIA H100 80GB HBM3 (sm_90, 132 SMs)\n"
            "[rat] load weights      3.250 ms  4 tensors, 35.2 MiB\n"
@@ -1505,7 +1577,7 @@ def main():
     ap.add_argument("--out", help="results folder (default $OUT, else /tmp/rat-bench-out)")
     ap.add_argument("--work", help="big temporary files (default /tmp/rat-bench-work)")
     ap.add_argument("--budget", type=float, help="seconds for the whole run (default 500 full, 300 quick)")
-    ap.add_argument("--sections", help="comma-separated subset of guard,prefill,decode,lm,breakdown")
+    ap.add_argument("--sections", help="comma-separated subset of guard,prefill,decode,lm,breakdown,gemm")
     ap.add_argument("--time-failing", action="store_true", help="time executables that failed the guard too")
     ap.add_argument("--lm-rtol", type=float, default=BF16_RTOL,
                     help="tolerance of the LM logits guard (default 2e-2; a 24-layer bf16 CPU build at "

@@ -35,20 +35,22 @@ build() {
   local out=$dev/$name log=$dev/$name.compile.log
   local t0 t1 secs
   t0=$(date +%s.%N)
-  if "$rc" --model "$config" "$@" -o "$out" -v > "$log" 2>&1; then
+  local input=(--model "$config")
+  [[ $config == *.mlir ]] && input=("$config")
+  if "$rc" "${input[@]}" "$@" -o "$out" -v > "$log" 2>&1; then
     t1=$(date +%s.%N)
     secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
     local size
     size=$(du -h "$out" | cut -f1)
     printf 'compiled %-22s in %7s s  (%s)  %s\n' "$name" "$secs" "$size" "$*"
     summary+=("$(printf '%-22s %7s s  %s' "$name" "$secs" "$size")")
-    cp "$config" "$out.config.json"
+    [[ $config == *.mlir ]] || cp "$config" "$out.config.json"
     # Kernel IR and the kernel -> class map for the ncu breakdown (cuda only).
     if [ "$mode" = cuda ]; then
       # The IR stays out of .device/bench (the device tool carries 64 MiB).
       local ir=$dev-ir/$name.kernel.mlir
       mkdir -p "$dev-ir"
-      if "$rc" --model "$config" "$@" --emit kernel -o "$ir" > /dev/null 2>&1; then
+      if "$rc" "${input[@]}" "$@" --emit kernel -o "$ir" > /dev/null 2>&1; then
         "$py" benchmarks/kernel_map.py "$ir" > "$out.kernels.tsv" 2> "$dev-ir/$name.kernels.err" ||
           echo "  (kernel_map.py failed: $(tail -1 "$dev-ir/$name.kernels.err"))"
       else
@@ -75,6 +77,16 @@ if [ "$mode" = cuda ]; then
   # 1.3B LMs: 24 layers, vocab 32000, FFN 4D; RAT and RAT-SWA (window 1024).
   build lm_rat_1p3b    "$cfg/lm_rat_1p3b.json"    "${common[@]}" --max-seq-len 4096
   build lm_ratswa_1p3b "$cfg/lm_ratswa_1p3b.json" "${common[@]}" --max-seq-len 4096
+  # The projections alone (bench.py's gemm section): y = x @ w^T as the
+  # importer writes it (scripts/gpu/matmul.mlir with N and K substituted),
+  # kernels chosen by rat-select-kernels for the default chip.
+  mkdir -p "$dev-ir"
+  for nk in 6656x2048 2048x2048 8192x2048 2048x8192 32000x2048; do
+    n=${nk%x*} k=${nk#*x}
+    sed -e 's/2048/@K@/g; s/6656/@N@/g' -e "s/@K@/$k/g; s/@N@/$n/g" \
+      scripts/gpu/matmul.mlir > "$dev-ir/gemm_${n}_${k}.mlir"
+    build "gemm_${n}_${k}" "$dev-ir/gemm_${n}_${k}.mlir" --target cuda
+  done
 else
   # Same kinds at toy widths, on the CPU, for `bench.py --dry-run-cpu`.
   dev=.device/bench-cpu
