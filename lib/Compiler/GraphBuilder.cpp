@@ -151,8 +151,12 @@ Value GraphBuilder::rmsNorm(Value x, Value w, double eps) {
 
 Value GraphBuilder::rope(Value x, int64_t chunk, double base, Value offset) {
   Value init = empty(shape(x), et);
+  Value positions;
+  if (hasPerSequencePositions(offset))
+    std::swap(offset, positions);
   return RopeOp::create(b, loc, TypeRange{init.getType()}, x, offset,
-                        ValueRange{init}, chunk, llvm::APFloat(base))
+                        positions, ValueRange{init}, chunk,
+                        llvm::APFloat(base))
       .getResult(0);
 }
 
@@ -195,6 +199,20 @@ Value GraphBuilder::embed(Value tokens, Value wte) {
       });
 }
 
+Value GraphBuilder::lastTokenOf(OpBuilder &nb, Value batch, Value t) {
+  Value one = arith::ConstantIndexOp::create(nb, loc, 1);
+  Value last = arith::SubIOp::create(nb, loc, t, one);
+  if (!lengths)
+    return last;
+  Value length = arith::IndexCastOp::create(
+      nb, loc, nb.getIndexType(),
+      tensor::ExtractOp::create(nb, loc, lengths, ValueRange{batch}));
+  // max(min(length, t), 1) - 1, in signed arithmetic (a length <= 0 gives 0).
+  Value clamped = arith::MaxSIOp::create(
+      nb, loc, arith::MinSIOp::create(nb, loc, length, t), one);
+  return arith::SubIOp::create(nb, loc, clamped, one);
+}
+
 Value GraphBuilder::lastTokenCopy(Value x) {
   SmallVector<OpFoldResult> s = shape(x);
   Type et = cast<ShapedType>(x.getType()).getElementType();
@@ -202,8 +220,7 @@ Value GraphBuilder::lastTokenCopy(Value x) {
     Value bi = linalg::IndexOp::create(nb, loc, 0);
     Value ni = linalg::IndexOp::create(nb, loc, 1);
     Value t = tensor::DimOp::create(nb, loc, x, 1);
-    Value last = arith::SubIOp::create(
-        nb, loc, t, arith::ConstantIndexOp::create(nb, loc, 1));
+    Value last = lastTokenOf(nb, bi, t);
     return tensor::ExtractOp::create(nb, loc, x, ValueRange{bi, last, ni})
         .getResult();
   });
@@ -305,8 +322,7 @@ Value mlir::rat::cacheFromSequence(
     Value ri = linalg::IndexOp::create(nb, g.loc, 2);
     Value di = linalg::IndexOp::create(nb, g.loc, 3);
     Value t = tensor::DimOp::create(nb, g.loc, seq, 2);
-    Value last = arith::SubIOp::create(
-        nb, g.loc, t, arith::ConstantIndexOp::create(nb, g.loc, 1));
+    Value last = g.lastTokenOf(nb, bi, t);
     Value tok = tokenOf(nb, ri, last);
     return tensor::ExtractOp::create(nb, g.loc, seq,
                                      ValueRange{bi, hi, tok, di})

@@ -4,15 +4,17 @@
 // kind's weights, prefill, step and state are defined once, under
 // lib/Compiler/Layers/) into the entries of docs/Runtime.md: `prefill`,
 // `prompt` (an LM's prefill with the logits of the last position only) and
-// `decode` (one token with explicit state). An LM's entries end with the
-// greedy next token (Argmax.h).
+// `decode` (one token with explicit state). An LM's prompt entries take
+// each sequence's prompt length and leave the logits of its next token; its
+// decode step draws the token and carries the generation state
+// (Generation.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "rat/Compiler/ModelImporter.h"
 
-#include "rat/Compiler/Argmax.h"
 #include "rat/Compiler/ConfigLimits.h"
+#include "rat/Compiler/Generation.h"
 #include "rat/Compiler/GraphBuilder.h"
 #include "rat/Compiler/Layer.h"
 #include "rat/Dialect/Rat/IR/RatOps.h"
@@ -320,14 +322,21 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
   // prefill (and prompt: the same for generation, with the logits of the
   // last position only)
   //===--------------------------------------------------------------------===//
+  // An LM with a decode entry generates: its prompt entries take each
+  // sequence's prompt length and return the generation state.
+  bool generates = isLm && o.withDecode;
+  std::string vocab = std::to_string(c.vocabSize);
   auto buildPrefill = [&](StringRef name, bool allLogits) {
     EntryBuilder e(*module, name, et);
     b.setInsertionPointToStart(e.entry);
     GraphBuilder g(b, loc, et);
-    Value x;
+    Value x, tokens;
     if (isLm) {
-      Value tokens = e.addArg(RankedTensorType::get({dyn, dyn}, b.getI32Type()),
-                              "input", "tokens", "B,T");
+      tokens = e.addArg(RankedTensorType::get({dyn, dyn}, b.getI32Type()),
+                        "input", "tokens", "B,T");
+      if (generates)
+        g.lengths = e.addArg(RankedTensorType::get({dyn}, b.getI32Type()),
+                             "input", "lengths", "B");
       const Layer &embedding = *layers.embedding;
       x = embedding.prefill(g, e.weights(embedding), tokens, nullptr, nullptr);
     } else {
@@ -338,8 +347,7 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
     NamedValues intermediates;
     for (int64_t i = 0; i < numLayers; ++i) {
       const Layer &mixer = *layers.mixers[i];
-      x = mixer.prefill(g, e.weights(mixer), x,
-                        isLm && o.withDecode ? &states : nullptr,
+      x = mixer.prefill(g, e.weights(mixer), x, generates ? &states : nullptr,
                         &intermediates);
       if (isLm) {
         const Layer &ffn = *layers.feedForwards[i];
@@ -348,22 +356,28 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
     }
     if (isLm) {
       const Layer &head = *layers.head;
+      // The logits after each sequence's last prompt token.
+      Value next;
       if (allLogits) {
         Value logits = head.prefill(g, e.weights(head), x, nullptr, nullptr);
-        e.addResult(logits, "output", "logits",
-                    "B,T," + std::to_string(c.vocabSize));
-        e.addResult(buildArgmax(b, loc, g.lastToken(logits)), "output",
-                    "next_token", "B");
+        e.addResult(logits, "output", "logits", "B,T," + vocab);
+        if (generates)
+          next = g.lastTokenCopy(logits);
       } else {
-        Value last = unsqueezeT(g, g.lastToken(x));
-        Value logits = head.prefill(g, e.weights(head), last, nullptr, nullptr);
-        e.addResult(buildArgmax(b, loc, squeezeT(g, logits)), "output",
-                    "next_token", "B");
+        Value last = unsqueezeT(g, g.lastTokenCopy(x));
+        next = squeezeT(
+            g, head.prefill(g, e.weights(head), last, nullptr, nullptr));
       }
-      unsigned s = 0;
-      for (int64_t i = 0; i < numLayers && o.withDecode; ++i)
-        for (const StateSpec &spec : layers.mixers[i]->state())
-          e.addResult(states[s++], "state", spec.name, shapeDims(spec.shape));
+      if (generates) {
+        e.addResult(next, "state", "gen.logits", "B," + vocab);
+        e.addResult(buildPromptPositions(b, loc, g.lengths, tokens), "state",
+                    "gen.position", "B");
+        unsigned s = 0;
+        for (int64_t i = 0; i < numLayers; ++i)
+          for (const StateSpec &spec : layers.mixers[i]->state())
+            e.addResult(states[s++], "state", spec.name,
+                        shapeDims(spec.shape));
+      }
     } else {
       e.addResult(x, "output", "y", "B,T," + dm);
       if (o.intermediates) {
@@ -377,31 +391,47 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
     e.finish(b);
   };
   buildPrefill("prefill", /*allLogits=*/true);
-  if (isLm && o.withDecode)
+  if (generates)
     buildPrefill("prompt", /*allLogits=*/false);
   if (!o.withDecode || o.intermediates)
     return module;
 
   //===--------------------------------------------------------------------===//
-  // decode: one token at `position` with explicit state
+  // decode: one token with explicit state; an LM's at each sequence's own
+  // position (gen.position), a rat_layer's at one `position` for all
   //===--------------------------------------------------------------------===//
   EntryBuilder e(*module, "decode", et);
   b.setInsertionPointToStart(e.entry);
   GraphBuilder g(b, loc, et);
-  Value x;
+  Value x, pos;
+  GenerationState gen;
   if (isLm) {
-    Value token = e.addArg(RankedTensorType::get({dyn}, b.getI32Type()),
-                           "input", "token", "B");
-    Value pos = e.addArg(b.getIndexType(), "index", "position", "");
-    const Layer &embedding = *layers.embedding;
-    x = embedding.step(g, e.weights(embedding), token, pos, noState);
+    SmallVector<Value> values;
+    for (const GenerationStateSpec &spec : getGenerationState()) {
+      Type elem = spec.kind == GenerationStateSpec::F32   ? b.getF32Type()
+                  : spec.kind == GenerationStateSpec::I32 ? b.getI32Type()
+                                                          : b.getI64Type();
+      SmallVector<int64_t> shape = {dyn};
+      std::string dims = "B";
+      if (spec.trailing == "V") {
+        shape.push_back(c.vocabSize);
+        dims += "," + vocab;
+      } else if (!spec.trailing.empty()) {
+        shape.push_back(dyn);
+        dims += "," + spec.trailing.str();
+      }
+      values.push_back(e.addArg(RankedTensorType::get(shape, elem), "state",
+                                spec.name, dims));
+    }
+    gen = {values[0], values[1], values[2], values[3],
+           values[4], values[5], values[6], values[7]};
+    pos = gen.position;
   } else {
     x = e.addArg(RankedTensorType::get({dyn, 1, c.dModel}, et), "input", "x",
                  "B,1," + dm);
-    e.addArg(b.getIndexType(), "index", "position", "");
+    pos = e.addArg(b.getIndexType(), "index", "position", "");
   }
-  Value pos = e.entry->getArgument(1);
-  // The state arguments of every layer come before the layers' weights.
+  // The layers' state arguments come before the weights.
   SmallVector<StateSpec> stateSlots;
   for (const std::unique_ptr<Layer> &mixer : layers.mixers)
     for (StateSpec &spec : mixer->state())
@@ -412,6 +442,14 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
     full.append(spec.shape.begin(), spec.shape.end());
     stateArgs.push_back(e.addArg(RankedTensorType::get(full, et), "state",
                                  spec.name, shapeDims(spec.shape)));
+  }
+  Value emitted, finished;
+  if (isLm) {
+    // The token each sequence draws from the logits the last call left.
+    Value token = buildSample(b, loc, gen);
+    std::tie(emitted, finished) = buildStopAtEos(b, loc, gen, token);
+    const Layer &embedding = *layers.embedding;
+    x = embedding.step(g, e.weights(embedding), token, pos, noState);
   }
   unsigned s = 0;
   SmallVector<Value> newStates;
@@ -431,10 +469,27 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
   if (isLm) {
     const Layer &head = *layers.head;
     Value logits = head.step(g, e.weights(head), x, pos, noState);
-    e.addResult(buildArgmax(b, loc, squeezeT(g, logits)), "output",
-                "next_token", "B");
-    e.addResult(logits, "output", "logits",
-                "B,1," + std::to_string(c.vocabSize));
+    // The next logits go into the state's buffer (in place).
+    Value next =
+        linalg::CopyOp::create(b, loc, squeezeT(g, logits), gen.logits)
+            .getResult(0);
+    e.addResult(emitted, "output", "token", "B");
+    Value updated[] = {next,
+                       buildAdvance(b, loc, gen.position),
+                       finished,
+                       gen.temperature,
+                       gen.topK,
+                       gen.topP,
+                       gen.seed,
+                       gen.eos};
+    for (auto [v, spec] : llvm::zip(updated, getGenerationState())) {
+      std::string dims = "B";
+      if (spec.trailing == "V")
+        dims += "," + vocab;
+      else if (!spec.trailing.empty())
+        dims += "," + spec.trailing.str();
+      e.addResult(v, "state", spec.name, dims);
+    }
   } else {
     e.addResult(x, "output", "y", "B,1," + dm);
   }

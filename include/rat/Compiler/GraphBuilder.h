@@ -27,6 +27,11 @@ public:
   Location loc;
   Type et;  ///< Storage type.
   Type f32; ///< Accumulation type.
+  /// i32 `[B]`: each sequence's prompt length (a prefill of ragged prompts
+  /// padded to `T`), or null (every sequence has `T` tokens). The "last
+  /// token" of lastTokenCopy, lastTokenOf and cacheFromSequence is then
+  /// token `lengths[b] - 1` of sequence `b` (clamped to [0, T-1]).
+  Value lengths;
 
   /// The body of an elementwise generic: the yielded value from the
   /// operands' elements.
@@ -80,7 +85,7 @@ public:
   Value rmsNorm(Value x, Value w, double eps);
 
   /// `rat.rope` over chunks of `chunk` positions (positions from `offset`
-  /// when given).
+  /// when given: an index, or i32 `[B]` per-sequence positions).
   Value rope(Value x, int64_t chunk, double base, Value offset);
 
   /// `x + y` in f32, stored as the storage type.
@@ -95,11 +100,16 @@ public:
 
   /// Row `T-1` of `[B, T, N]` copied into a new `[B, N]` tensor, computed
   /// where it is built (not a view of `x`: once bufferized, the whole `x`
-  /// need not live until the function returns the row).
+  /// need not live until the function returns the row); with `lengths`,
+  /// each sequence's last prompt token.
   Value lastTokenCopy(Value x);
 
-  /// Row `T-1` of `[B, T, N]` as `[B, N]`.
+  /// Row `T-1` of `[B, T, N]` as `[B, N]` (a view; ignores `lengths`).
   Value lastToken(Value x);
+
+  /// Inside a region built with `nb`: the index of sequence `batch`'s last
+  /// token in a sequence of `t` tokens (`t - 1`, or from `lengths`).
+  Value lastTokenOf(OpBuilder &nb, Value batch, Value t);
 };
 
 //===----------------------------------------------------------------------===//
@@ -118,12 +128,14 @@ Value withTokenDim(GraphBuilder &g, Value x);
 Value dropTokenDim(GraphBuilder &g, Value x);
 /// `[B, H, Dh]` -> `[B, H*Dh]`.
 Value flatHeads(GraphBuilder &g, Value x);
-/// Rotary encoding of one token `[B, H, Dh]` at position `pos`.
+/// Rotary encoding of one token `[B, H, Dh]` at position `pos` (an index,
+/// or i32 `[B]`: each sequence at its own position).
 Value ropeToken(GraphBuilder &g, Value x, int64_t chunk, double base,
                 Value pos);
 
-/// Gathers a `[B, H, rows, Dh]` cache from `[B, H, T, Dh]`: row `r` takes
-/// token `tokenOf(r, T - 1)`.
+/// Gathers a `[B, H, rows, Dh]` cache from `[B, H, T, Dh]`: row `r` of
+/// sequence `b` takes token `tokenOf(r, last)`, `last` its last token
+/// (`T - 1`, or from GraphBuilder::lengths).
 Value cacheFromSequence(GraphBuilder &g, Value seq, int64_t rows,
                         function_ref<Value(OpBuilder &, Value, Value)> tokenOf);
 

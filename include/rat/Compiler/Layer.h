@@ -87,8 +87,10 @@ public:
                         NamedValues *intermediates) const = 0;
 
   /// One decode step on `[B, 1, D]` (the embedding takes `[B]` tokens) at
-  /// `position`; `state` holds the state in (state() order) and is replaced
-  /// by the state out.
+  /// `position`: an `index` (a rat_layer model: every sequence at one
+  /// position) or i32 `[B]` (an LM: each sequence at its own position),
+  /// which the rat step ops and rope take either way. `state` holds the
+  /// state in (state() order) and is replaced by the state out.
   virtual Value step(GraphBuilder &g, ValueRange weights, Value x,
                      Value position, SmallVectorImpl<Value> &state) const = 0;
 

@@ -169,7 +169,9 @@ static FailureOr<TilingResult> stepTile(OpTy op, OpBuilder &b,
       record(getSlice(b, loc, op.getValue(), {offsets[0], offsets[1], zero},
                       {sizes[0], sizes[1], dimOf(b, loc, op.getValue(), 2)}),
              slices);
-  SmallVector<Value> operands = {q, k, v, op.getPosition()};
+  SmallVector<Value> operands = {
+      q, k, v,
+      positionTile(b, loc, op.getPosition(), offsets[0], sizes[0], slices)};
   for (unsigned i = 0; i < 3; ++i) {
     SmallVector<OpFoldResult> o, s;
     withWholeTrailingDims(b, loc, op.getInits()[i], offsets, sizes, o, s);
@@ -229,7 +231,8 @@ ChunkAttentionStepOp::generateScalarImplementation(OpBuilder &b, Location loc,
                                                    ValueRange ivs) {
   ScalarEmitter e(b, loc);
   // Row `chunk` takes the newest state; keys are rows 0..chunk.
-  Value chunk = e.idiv(getPosition(), e.index(getChunkSize()));
+  Value chunk = e.idiv(loadPosition(b, loc, getPosition(), ivs[0]),
+                       e.index(getChunkSize()));
   stepPoint(*this, b, loc, ivs, chunk, e.index(0), e.iadd(chunk, e.index(1)),
             [](Value j) { return j; });
   return success();
@@ -239,7 +242,7 @@ LogicalResult
 WindowAttentionStepOp::generateScalarImplementation(OpBuilder &b, Location loc,
                                                     ValueRange ivs) {
   ScalarEmitter e(b, loc);
-  Value p = getPosition();
+  Value p = loadPosition(b, loc, getPosition(), ivs[0]);
   Value rows = e.dim(getKeyCache(), 2);
   Value lb = windowStart(e, p, getWindow());
   // Token s lives in ring row s mod R.

@@ -69,6 +69,6 @@ void mlir::rat::registerBufferizableOpInterfaceExternalModels(
     attachAll<rat::RmsNormOp, rat::RopeOp, rat::ChunkScanOp,
               rat::ChunkAttentionOp, rat::WindowAttentionOp,
               rat::ChunkScanStepOp, rat::ChunkAttentionStepOp,
-              rat::WindowAttentionStepOp, rat::MatmulOp>(ctx);
+              rat::WindowAttentionStepOp, rat::MatmulOp, rat::SampleOp>(ctx);
   });
 }

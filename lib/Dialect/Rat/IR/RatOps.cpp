@@ -109,6 +109,41 @@ std::optional<KernelFamily> mlir::rat::getKernelFamily(Operation *op) {
 }
 
 //===----------------------------------------------------------------------===//
+// Positions of decode steps
+//===----------------------------------------------------------------------===//
+
+Value mlir::rat::loadPosition(OpBuilder &b, Location loc, Value position,
+                              Value batch) {
+  if (!hasPerSequencePositions(position))
+    return position;
+  Value v = memref::LoadOp::create(b, loc, position, ValueRange{batch});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+/// `(%p)` for an index position, `(%p : type)` for per-sequence positions.
+static ParseResult parsePosition(OpAsmParser &parser,
+                                 OpAsmParser::UnresolvedOperand &position,
+                                 Type &type) {
+  if (parser.parseLParen() || parser.parseOperand(position))
+    return failure();
+  if (succeeded(parser.parseOptionalColon())) {
+    if (parser.parseType(type))
+      return failure();
+  } else {
+    type = parser.getBuilder().getIndexType();
+  }
+  return parser.parseRParen();
+}
+
+static void printPosition(OpAsmPrinter &p, Operation *, Value position,
+                          Type type) {
+  p << "(" << position;
+  if (!type.isIndex())
+    p << " : " << type;
+  p << ")";
+}
+
+//===----------------------------------------------------------------------===//
 // Verification helpers
 //===----------------------------------------------------------------------===//
 
@@ -189,6 +224,18 @@ public:
                << values.front().second << " element type (" << first << ")";
     }
     return success();
+  }
+
+  /// Per-sequence positions `positions` (when not an index) index dim 0 of
+  /// `v`, which needs rank >= `minRank`.
+  LogicalResult positionsOver(Value positions, StringRef pn, Value v,
+                              StringRef vn, int64_t minRank) {
+    if (!hasPerSequencePositions(positions))
+      return success();
+    if (failed(this->minRank(v, (vn + " (with per-sequence " + pn + ")").str(),
+                             minRank)))
+      return failure();
+    return sameDim(positions, pn, 0, v, vn, 0);
   }
 
   LogicalResult positive(StringRef name, int64_t value) {
@@ -318,6 +365,7 @@ RAT_DEFINE_SHARED_INTERFACES(ChunkScanStepOp)
 RAT_DEFINE_SHARED_INTERFACES(ChunkAttentionStepOp)
 RAT_DEFINE_SHARED_INTERFACES(WindowAttentionStepOp)
 RAT_DEFINE_SHARED_INTERFACES(MatmulOp)
+RAT_DEFINE_SHARED_INTERFACES(SampleOp)
 
 #undef RAT_DEFINE_SHARED_INTERFACES
 
@@ -369,7 +417,7 @@ LogicalResult RopeOp::verify() {
     if (std::optional<int64_t> off = getConstantIntValue(getOffset()))
       if (*off < 0)
         return emitOpError() << "offset must be >= 0, got " << *off;
-  return success();
+  return c.positionsOver(getPositions(), "positions", getInput(), "input", 3);
 }
 
 LogicalResult RopeOp::fold(FoldAdaptor adaptor,
@@ -378,7 +426,7 @@ LogicalResult RopeOp::fold(FoldAdaptor adaptor,
   // where the rotation is the identity.
   if (getNumResults() != 1 || getInput().getType() != getResult(0).getType())
     return failure();
-  if (getOffset() && !matchPattern(getOffset(), m_Zero()))
+  if ((getOffset() && !matchPattern(getOffset(), m_Zero())) || getPositions())
     return failure();
   auto type = cast<ShapedType>(getInput().getType());
   int64_t t = type.getDimSize(type.getRank() - 2);
@@ -600,7 +648,9 @@ LogicalResult ChunkScanStepOp::verify() {
       failed(c.sameFloatElementType({{getInput(), "input"},
                                      {getGate(), "gate"},
                                      {getState(), "state"}})) ||
-      failed(c.positive("chunk_size", getChunkSize())))
+      failed(c.positive("chunk_size", getChunkSize())) ||
+      failed(c.positionsOver(getPosition(), "position", getState(), "state",
+                             2)))
     return failure();
   if (std::optional<int64_t> pos = getConstantIntValue(getPosition()))
     if (*pos < 0)
@@ -668,7 +718,8 @@ template <typename OpTy> static LogicalResult verifyAttentionStep(OpTy op) {
                                      {out, "output"},
                                      {kc, "key_cache"},
                                      {vc, "value_cache"}})) ||
-      failed(verifyScale(op, toDouble(op.getScale()))))
+      failed(verifyScale(op, toDouble(op.getScale()))) ||
+      failed(c.positionsOver(op.getPosition(), "position", q, "query", 3)))
     return failure();
   int64_t headDim = ShapeChecker::type(q).getDimSize(2);
   if (ShapedType::isDynamic(headDim))
@@ -759,5 +810,46 @@ LogicalResult MatmulOp::verify() {
           {{getInput(), "input"}, {getWeight(), "weight"}})) ||
       failed(c.sameFloatElementType({{getInit(), "init"}})))
     return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// rat.sample
+//===----------------------------------------------------------------------===//
+
+LogicalResult SampleOp::verify() {
+  ShapeChecker c(*this);
+  Value logits = getLogits();
+  if (failed(verifyDpsForm(*this, 1)) || failed(c.rank(logits, "logits", 2)) ||
+      failed(c.sameFloatElementType({{logits, "logits"}})))
+    return failure();
+  Type f32 = Float32Type::get(getContext());
+  Type i32 = IntegerType::get(getContext(), 32);
+  Type i64 = IntegerType::get(getContext(), 64);
+  struct Row {
+    Value value;
+    StringRef name;
+    SmallVector<Type> types;
+  };
+  Row rows[] = {{getTemperature(), "temperature", {f32}},
+                {getTopK(), "top_k", {i32}},
+                {getTopP(), "top_p", {f32}},
+                {getSeed(), "seed", {i64}},
+                {getPosition(), "position", {i32, i64}},
+                {getInit(), "init", {i32}}};
+  for (const Row &row : rows) {
+    if (failed(c.rank(row.value, row.name, 1)) ||
+        failed(c.sameDim(row.value, row.name, 0, logits, "logits", 0)))
+      return failure();
+    Type et = ShapeChecker::type(row.value).getElementType();
+    if (!llvm::is_contained(row.types, et)) {
+      InFlightDiagnostic diag = emitOpError()
+                                << row.name << " must have element type ";
+      llvm::interleave(row.types, diag, " or ");
+      return diag << ", got " << et;
+    }
+  }
+  if (ShapeChecker::type(logits).getDimSize(1) == 0)
+    return emitOpError("logits dim 1 (the vocabulary) must be >= 1");
   return success();
 }

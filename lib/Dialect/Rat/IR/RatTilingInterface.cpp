@@ -15,6 +15,7 @@
 //   chunk_attention_step [B, H]
 //   window_attention_step [B, H]
 //   matmul               [batch..., N]         (K is reduced inside)
+//   sample               [B]                   (rows of logits)
 // Tiles of the scan are counted in chunks, so a tile never splits a chunk.
 // Query tiles of the attention ops keep the whole key sequence and pass
 // their global position through the `offset` operand.
@@ -22,6 +23,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "TilingUtils.h"
+
+#include "rat/Dialect/Rat/Utils/Sampling.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -103,7 +106,12 @@ RopeOp::getTiledImplementation(OpBuilder &b, ArrayRef<OpFoldResult> offsets,
   SmallVector<Operation *> slices;
   auto [in, init] = rowSlices(*this, b, offsets, sizes, slices);
   Value offset = addOffset(b, getLoc(), getOffset(), offsets.back());
-  return cloneOnSlices(b, *this, {in, offset, init}, slices);
+  SmallVector<Value> operands = {in, offset};
+  if (getPositions())
+    operands.push_back(positionTile(b, getLoc(), getPositions(), offsets[0],
+                                    sizes[0], slices));
+  operands.push_back(init);
+  return cloneOnSlices(b, *this, operands, slices);
 }
 
 LogicalResult RopeOp::generateScalarImplementation(OpBuilder &b, Location loc,
@@ -114,6 +122,8 @@ LogicalResult RopeOp::generateScalarImplementation(OpBuilder &b, Location loc,
   int64_t half = dh / 2;
   Value t = ivs.back();
   Value pos = getOffset() ? e.iadd(getOffset(), t) : t;
+  if (getPositions())
+    pos = e.iadd(loadPosition(b, loc, getPositions(), ivs[0]), pos);
   pos = e.idiv(pos, e.index(getChunkSize()));
   Value posF = arith::UIToFPOp::create(
       b, loc, e.f32, arith::IndexCastUIOp::create(b, loc, b.getI64Type(), pos));
@@ -267,7 +277,9 @@ ChunkScanStepOp::getTiledImplementation(OpBuilder &b,
   Value gate = record(getSlice(b, loc, getGate(), offsets, sizes), slices);
   Value in = record(getSlice(b, loc, getInput(), offsets, sizes), slices);
   Value state = record(getSlice(b, loc, getState(), offsets, sizes), slices);
-  return cloneOnSlices(b, *this, {gate, in, getPosition(), state}, slices);
+  Value position =
+      positionTile(b, loc, getPosition(), offsets[0], sizes[0], slices);
+  return cloneOnSlices(b, *this, {gate, in, position, state}, slices);
 }
 
 RAT_DEFINE_TILE_MAPPING(ChunkScanStepOp, rankOf(getState()), getState())
@@ -279,9 +291,10 @@ LogicalResult ChunkScanStepOp::generateScalarImplementation(OpBuilder &b,
   Value g = e.load(getGate(), ivs);
   Value x = e.load(getInput(), ivs);
   Value prev = e.load(getState(), ivs);
+  Value position = loadPosition(b, loc, getPosition(), ivs[0]);
   Value isStart = arith::CmpIOp::create(
       b, loc, arith::CmpIPredicate::eq,
-      e.irem(getPosition(), e.index(getChunkSize())), e.index(0));
+      e.irem(position, e.index(getChunkSize())), e.index(0));
   prev = arith::SelectOp::create(b, loc, isStart, e.f(0.0), prev);
   e.store(e.add(e.mul(g, prev), e.mul(e.sub(e.f(1.0), g), x)), getState(), ivs);
   return success();
@@ -319,5 +332,53 @@ LogicalResult MatmulOp::generateScalarImplementation(OpBuilder &b, Location loc,
   Value k = e.dim(getInput(), last);
   Value acc = e.dot(getInput(), row, getWeight(), {n}, k);
   e.store(acc, getInit(), ivs);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// rat.sample: domain [B]  (a row of logits per iteration)
+//===----------------------------------------------------------------------===//
+
+FailureOr<TilingResult>
+SampleOp::getTiledImplementation(OpBuilder &b, ArrayRef<OpFoldResult> offsets,
+                                 ArrayRef<OpFoldResult> sizes) {
+  Location loc = getLoc();
+  SmallVector<Operation *> slices;
+  SmallVector<OpFoldResult> o(offsets.begin(), offsets.end());
+  SmallVector<OpFoldResult> s(sizes.begin(), sizes.end());
+  appendFull(b, loc, getLogits(), 1, 1, o, s);
+  SmallVector<Value> operands = {
+      record(getSlice(b, loc, getLogits(), o, s), slices)};
+  for (Value row : {getTemperature(), getTopK(), getTopP(), getSeed(),
+                    getPosition(), getInit()})
+    operands.push_back(record(getSlice(b, loc, row, offsets, sizes), slices));
+  return cloneOnSlices(b, *this, operands, slices);
+}
+
+// One row of logits per token.
+RAT_DEFINE_TILE_MAPPING(SampleOp, 1, getInit())
+
+LogicalResult SampleOp::generateScalarImplementation(OpBuilder &b,
+                                                     Location loc,
+                                                     ValueRange ivs) {
+  ScalarEmitter e(b, loc);
+  Value row = ivs[0];
+  Value logits = getLogits();
+  auto at = [&](Value v) {
+    return memref::LoadOp::create(b, loc, v, ValueRange{row}).getResult();
+  };
+  SampleRow sample;
+  sample.vocab = e.dim(logits, 1);
+  sample.logit = [&](Value col) { return e.load(logits, {row, col}); };
+  sample.temperature = at(getTemperature());
+  sample.topK = at(getTopK());
+  sample.topP = at(getTopP());
+  sample.seed = at(getSeed());
+  sample.position = loadPosition(b, loc, getPosition(), row);
+  RowThreads one;
+  one.first = e.index(0);
+  one.stride = e.index(1);
+  Value token = buildSampleRow(b, loc, sample, one);
+  memref::StoreOp::create(b, loc, token, getInit(), ValueRange{row});
   return success();
 }

@@ -107,6 +107,14 @@ Value addOffset(OpBuilder &b, Location loc, Value base, OpFoldResult delta) {
       affine::makeComposedFoldedAffineApply(b, loc, d0 + d1, {base, delta}));
 }
 
+Value positionTile(OpBuilder &b, Location loc, Value position,
+                   OpFoldResult first, OpFoldResult size,
+                   SmallVectorImpl<Operation *> &slices) {
+  if (!hasPerSequencePositions(position))
+    return position;
+  return record(getSlice(b, loc, position, {first}, {size}), slices);
+}
+
 bool isMultipleOf(OpFoldResult ofr, int64_t factor) {
   if (factor == 1)
     return true;
@@ -158,9 +166,16 @@ TilingResult cloneOnSlices(OpBuilder &b, Operation *op, ValueRange operands,
     segments[segments.size() - 2] = static_cast<int32_t>(numIns - fixed);
     segments[segments.size() - 1] = static_cast<int32_t>(numInits);
   };
-  if (auto rope = dyn_cast<RopeOp>(tiled))
-    setSegments(rope);
-  else if (auto attn = dyn_cast<ChunkAttentionOp>(tiled))
+  if (auto rope = dyn_cast<RopeOp>(tiled)) {
+    // input, [offset], [positions], inits.
+    auto &segments = rope.getProperties().operandSegmentSizes;
+    int32_t positions = cast<RopeOp>(op).getPositions() ? 1 : 0;
+    int32_t numIns = static_cast<int32_t>(operands.size() - numInits);
+    segments[0] = 1;
+    segments[1] = numIns - 1 - positions;
+    segments[2] = positions;
+    segments[3] = static_cast<int32_t>(numInits);
+  } else if (auto attn = dyn_cast<ChunkAttentionOp>(tiled))
     setSegments(attn);
   else if (auto attn = dyn_cast<WindowAttentionOp>(tiled))
     setSegments(attn);

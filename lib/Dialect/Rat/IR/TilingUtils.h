@@ -61,6 +61,12 @@ LogicalResult groupTile(OpBuilder &b, Location loc, Value grouped, int64_t dim,
 /// `base + delta` where `base` may be absent (zero).
 Value addOffset(OpBuilder &b, Location loc, Value base, OpFoldResult delta);
 
+/// A decode step's `position` operand on a tile of `size` sequences from
+/// `first`: per-sequence positions are sliced, an index is kept.
+Value positionTile(OpBuilder &b, Location loc, Value position,
+                   OpFoldResult first, OpFoldResult size,
+                   SmallVectorImpl<Operation *> &slices);
+
 /// True when `ofr` is provably a multiple of `factor`: a constant, an
 /// affine.apply whose expression is a multiple, or an induction variable of
 /// a loop whose lower bound and step are multiples.

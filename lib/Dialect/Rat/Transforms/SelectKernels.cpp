@@ -154,7 +154,7 @@ struct RatSelectKernelsPass
       return canLowerWindowAttentionToMMA(attn)
                  ? one(KernelFamily::attention_mma)
                  : nullptr;
-    if (isa<RmsNormOp, RopeOp>(op))
+    if (isa<RmsNormOp, RopeOp, SampleOp>(op))
       return canLowerRowOpToGPU(op) ? one(KernelFamily::row) : nullptr;
     if (canLowerStepOpToGPU(op))
       return one(KernelFamily::step);
@@ -189,7 +189,7 @@ struct RatSelectKernelsPass
       else if (auto attn = dyn_cast<WindowAttentionOp>(op))
         ok = family == KernelFamily::attention_mma &&
              canLowerWindowAttentionToMMA(attn);
-      else if (isa<RmsNormOp, RopeOp>(op))
+      else if (isa<RmsNormOp, RopeOp, SampleOp>(op))
         ok = family == KernelFamily::row && canLowerRowOpToGPU(op);
       else
         ok = family == KernelFamily::step && canLowerStepOpToGPU(op);

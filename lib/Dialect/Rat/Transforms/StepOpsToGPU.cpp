@@ -8,7 +8,8 @@
 // loads, coalesced across the warp), a butterfly shuffle sums the score,
 // and the warp keeps an online softmax (f32) with its slice of the output.
 // Warp 0 adds the own state (the new key/value, read from the inputs). The
-// four partial results are merged through shared memory.
+// four partial results are merged through shared memory. With per-sequence
+// positions, block (h, b) reads position[b] from device memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -148,8 +149,9 @@ struct StepKernel {
     Value tid = launch.getThreadIds().x;
     Value warp = h.div(tid, 32), lane = h.rem(tid, 32);
     // Position arithmetic stays in the kernel: the launch then takes the
-    // position itself, which a replayed CUDA graph can update.
-    Value p = position;
+    // position itself, which a replayed CUDA graph can update, or reads the
+    // sequence's own from device memory (per-sequence positions).
+    Value p = loadPosition(b, loc, position, batch);
     Value lo, hi, chunk;
     std::function<Value(Value)> rowOf;
     if (chunkSize) {

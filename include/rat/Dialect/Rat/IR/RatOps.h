@@ -26,6 +26,17 @@ namespace rat {
 /// Registers the bufferization external models of the rat ops.
 void registerBufferizableOpInterfaceExternalModels(DialectRegistry &registry);
 
+/// Whether a decode step's `position` operand (or rat.rope's `positions`)
+/// holds one position per sequence rather than one `index` for all.
+inline bool hasPerSequencePositions(Value position) {
+  return position && !position.getType().isIndex();
+}
+
+/// The position of sequence `batch` as an `index`: `position` itself when it
+/// is an index, else element `batch` of the per-sequence positions (a 1-D
+/// i32/i64 memref) loaded and converted.
+Value loadPosition(OpBuilder &b, Location loc, Value position, Value batch);
+
 } // namespace rat
 } // namespace mlir
 

@@ -18,6 +18,18 @@ include "mlir/Interfaces/TilingInterface.td"
 def Rat_Shaped : AnyTypeOf<[AnyRankedTensor, AnyMemRef],
                            "ranked tensor or memref">;
 
+/// Per-sequence positions: a 1-D tensor or memref of i32 or i64 whose
+/// element `b` is the position of sequence `b` (dim 0 of the other
+/// operands).
+def Rat_Positions : AnyTypeOf<[TensorRankOf<[I32, I64], [1]>,
+                               MemRefRankOf<[I32, I64], [1]>],
+                              "1-D tensor or memref of i32/i64 positions">;
+
+/// The position of a decode step: one `index` for every sequence, or a
+/// position per sequence (Rat_Positions).
+def Rat_Position : AnyTypeOf<[Index, Rat_Positions],
+                             "index or per-sequence positions">;
+
 /// Common base: destination-passing style, shaped operands, the memory
 /// effects and shape reification every rat op shares.
 class Rat_DpsOp<string mnemonic, list<Trait> traits = []>
@@ -101,7 +113,10 @@ def Rat_RopeOp : Rat_DpsOp<"rope", [AttrSizedOperandSegments]> {
     so `chunk_size = L` gives RAT's inter-chunk encoding at the chunk index
     and `chunk_size = 1` the usual encoding at the token index. `offset`
     (default 0) is the position of the first token, used by decode steps and
-    by tiles that start inside the sequence. With
+    by tiles that start inside the sequence. `positions` (optional, a 1-D
+    i32/i64 array over dim 0 of `input`, rank >= 3) adds a position per
+    sequence: token `t` of sequence `b` is at `positions[b] + offset + t`,
+    for decode steps whose sequences are at different positions. With
     `f_i = p * base^(-2i/Dh)` for `i < Dh/2`:
 
     ```
@@ -109,8 +124,9 @@ def Rat_RopeOp : Rat_DpsOp<"rope", [AttrSizedOperandSegments]> {
     out[..., t, i + Dh/2] = x[i + Dh/2] * cos(f_i) + x[i] * sin(f_i)
     ```
 
-    Shape rules: rank >= 2, `Dh` even, `init` has the shape of `input`, same
-    float element type; `chunk_size >= 1`, `base > 0`.
+    Shape rules: rank >= 2 (>= 3 with `positions`, whose size is dim 0 of
+    `input`), `Dh` even, `init` has the shape of `input`, same float element
+    type; `chunk_size >= 1`, `base > 0`.
 
     Example:
 
@@ -121,9 +137,13 @@ def Rat_RopeOp : Rat_DpsOp<"rope", [AttrSizedOperandSegments]> {
     %k = rat.rope chunk_size = 16 base = 10000.0
            ins(%x1 : tensor<2x4x1x64xf32>) offset(%pos)
            outs(%init1 : tensor<2x4x1x64xf32>) -> tensor<2x4x1x64xf32>
+    %k2 = rat.rope chunk_size = 16 base = 10000.0
+           ins(%x1 : tensor<2x4x1x64xf32>) positions(%p : tensor<2xi32>)
+           outs(%init1 : tensor<2x4x1x64xf32>) -> tensor<2x4x1x64xf32>
     ```
   }];
   let arguments = (ins Rat_Shaped:$input, Optional<Index>:$offset,
+                       Optional<Rat_Positions>:$positions,
                        Variadic<Rat_Shaped>:$inits,
                        DefaultValuedAttr<I64Attr, "1">:$chunk_size,
                        DefaultValuedAttr<F64Attr, "10000.0">:$base);
@@ -132,6 +152,7 @@ def Rat_RopeOp : Rat_DpsOp<"rope", [AttrSizedOperandSegments]> {
     `chunk_size` `=` $chunk_size `base` `=` $base
     `ins` `(` $input `:` type($input) `)`
     (`offset` `(` $offset^ `)`)?
+    (`positions` `(` $positions^ `:` type($positions) `)`)?
     `outs` `(` $inits `:` type($inits) `)` attr-dict (`->` type($results)^)?
   }];
   let hasVerifier = 1;
@@ -323,9 +344,14 @@ def Rat_ChunkScanStepOp : Rat_DpsOp<"chunk_scan_step"> {
     new = gate * state + (1 - gate) * x     otherwise
     ```
 
-    The result is the new state. Shape rules: `gate`, `input` and `state`
-    have the same shape `[..., N]` (rank >= 1) and float element type;
-    `chunk_size >= 1`.
+    The result is the new state. `position` is an `index` (every sequence
+    at that position) or a 1-D i32/i64 array with one position per sequence,
+    indexed by dim 0 of `state` (`position(%p : tensor<?xi32>)`), for batches
+    whose sequences are at different positions.
+
+    Shape rules: `gate`, `input` and `state` have the same shape `[..., N]`
+    (rank >= 1; >= 2 with per-sequence positions, whose size is dim 0) and
+    float element type; `chunk_size >= 1`.
 
     Example:
 
@@ -335,14 +361,15 @@ def Rat_ChunkScanStepOp : Rat_DpsOp<"chunk_scan_step"> {
             position(%pos) outs(%s0 : tensor<?x256xf32>) -> tensor<?x256xf32>
     ```
   }];
-  let arguments = (ins Rat_Shaped:$gate, Rat_Shaped:$input, Index:$position,
+  let arguments = (ins Rat_Shaped:$gate, Rat_Shaped:$input,
+                       Rat_Position:$position,
                        Variadic<Rat_Shaped>:$inits,
                        I64Attr:$chunk_size);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let assemblyFormat = [{
     `chunk_size` `=` $chunk_size
     `ins` `(` $gate `,` $input `:` type($gate) `,` type($input) `)`
-    `position` `(` $position `)`
+    `position` custom<Position>($position, type($position))
     `outs` `(` $inits `:` type($inits) `)` attr-dict (`->` type($results)^)?
   }];
   let hasVerifier = 1;
@@ -374,6 +401,9 @@ def Rat_ChunkAttentionStepOp : Rat_DpsOp<"chunk_attention_step"> {
     `T`. `query` `[B, Hq, Dh]` may be grouped (`Hq` divides `H`; head `h`
     uses `h % Hq`); `key` is `[B, H, Dh]` and `value` `[B, H, Dv]`, after
     rotary encoding. Results: the output and the two updated caches.
+    `position` is an `index`, or a 1-D i32/i64 array `[B]` with the position
+    of each sequence (`position(%p : tensor<?xi32>)`): sequence `b` then
+    uses `c = position[b] / chunk_size`.
 
     Shape rules: ranks 3 and 4 as above; equal batch and heads; `Hq` divides
     `H`; `Dh` (static, >= 1) and `Dv` agree; both caches have `C` rows, at
@@ -392,7 +422,7 @@ def Rat_ChunkAttentionStepOp : Rat_DpsOp<"chunk_attention_step"> {
     ```
   }];
   let arguments = (ins Rat_Shaped:$query, Rat_Shaped:$key, Rat_Shaped:$value,
-                       Index:$position,
+                       Rat_Position:$position,
                        Variadic<Rat_Shaped>:$inits,
                        I64Attr:$chunk_size,
                        OptionalAttr<F64Attr>:$scale);
@@ -401,7 +431,7 @@ def Rat_ChunkAttentionStepOp : Rat_DpsOp<"chunk_attention_step"> {
     `chunk_size` `=` $chunk_size (`scale` `=` $scale^)?
     `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
               type($value) `)`
-    `position` `(` $position `)`
+    `position` custom<Position>($position, type($position))
     `outs` `(` $inits `:` type($inits) `)` attr-dict (`->` type($results)^)?
   }];
   let hasVerifier = 1;
@@ -439,7 +469,9 @@ def Rat_WindowAttentionStepOp : Rat_DpsOp<"window_attention_step"> {
     `position` is a constant); `Dh` is static and >= 1. A sliding window of `W` thus needs only `W + 1` rows whatever
     the sequence length. `query` `[B, Hq, Dh]` may be grouped (`Hq` divides
     `H`); `key` `[B, H, Dh]` and `value` `[B, H, Dv]` are after rotary
-    encoding. Results: the output and the two updated caches.
+    encoding. Results: the output and the two updated caches. `position` is
+    an `index`, or a 1-D i32/i64 array `[B]` with the position of each
+    sequence (`position(%p : tensor<?xi32>)`).
 
     Example:
 
@@ -453,7 +485,7 @@ def Rat_WindowAttentionStepOp : Rat_DpsOp<"window_attention_step"> {
     ```
   }];
   let arguments = (ins Rat_Shaped:$query, Rat_Shaped:$key, Rat_Shaped:$value,
-                       Index:$position,
+                       Rat_Position:$position,
                        Variadic<Rat_Shaped>:$inits,
                        I64Attr:$window,
                        OptionalAttr<F64Attr>:$scale);
@@ -462,7 +494,7 @@ def Rat_WindowAttentionStepOp : Rat_DpsOp<"window_attention_step"> {
     `window` `=` $window (`scale` `=` $scale^)?
     `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
               type($value) `)`
-    `position` `(` $position `)`
+    `position` custom<Position>($position, type($position))
     `outs` `(` $inits `:` type($inits) `)` attr-dict (`->` type($results)^)?
   }];
   let hasVerifier = 1;
@@ -472,6 +504,68 @@ def Rat_WindowAttentionStepOp : Rat_DpsOp<"window_attention_step"> {
     ::mlir::Value getValueCache() { return getInits()[2]; }
     /// The softmax scale: the attribute, or Dh^-0.5 when absent.
     double getScaleOrDefault();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// rat.sample
+//===----------------------------------------------------------------------===//
+
+def Rat_SampleOp : Rat_DpsOp<"sample"> {
+  let summary = "Next token of each sequence: greedy, or sampled with "
+                "temperature, top-k and top-p";
+  let description = [{
+    Chooses one token per row of `logits` `[B, V]` with the row's sampling
+    parameters (`temperature`, `top_p` f32 `[B]`, `top_k` i32 `[B]`) and
+    random stream (`seed` i64 `[B]` and `position` i32/i64 `[B]`):
+
+    - `temperature[b] <= 0` (or NaN): greedy, the first index of the maximum
+      (NaN is never a maximum; a row without one gives 0) — the argmax
+      the LM entries used before sampling existed, bit for bit;
+    - otherwise a draw from `softmax(logits[b] / T)` restricted to the
+      allowed set: the `top_k[b]` largest logits when `0 < top_k[b] < V`
+      (ties at the boundary are all kept), then the nucleus of that set
+      when `0 < top_p[b] < 1`: its largest logits whose probability,
+      renormalised over the set, first reaches `top_p[b]` (ties kept).
+      NaN logits are never drawn.
+
+    The draw is the Gumbel-max trick: the allowed token with the largest
+    `(logits[b, v] - max) / T - log(-log(u))`, ties to the smaller index,
+    where `u` in (0, 1) is a 24-bit uniform from a hash of
+    `(seed[b], position[b], v)` (the `lowbias32` mixer). The stream is thus
+    a pure function of the seed, the position and the token id: a sequence
+    draws the same tokens whatever the batch around it. The thresholds of
+    top-k and top-p are found by bisection over the order-preserving 32-bit
+    keys of the logits (32 passes over the row for each filter in use).
+
+    Shape rules: `logits` is `[B, V]` of a float type, `V >= 1`; the other
+    inputs and `init` are `[B]`: `temperature` and `top_p` f32, `top_k` i32,
+    `seed` i64, `position` i32 or i64, `init` i32.
+
+    Example:
+
+    ```mlir
+    %tok = rat.sample ins(%logits, %t, %k, %p, %seed, %pos
+             : tensor<?x256xf32>, tensor<?xf32>, tensor<?xi32>, tensor<?xf32>,
+               tensor<?xi64>, tensor<?xi32>)
+           outs(%init : tensor<?xi32>) -> tensor<?xi32>
+    ```
+  }];
+  let arguments = (ins Rat_Shaped:$logits, Rat_Shaped:$temperature,
+                       Rat_Shaped:$top_k, Rat_Shaped:$top_p, Rat_Shaped:$seed,
+                       Rat_Positions:$position,
+                       Variadic<Rat_Shaped>:$inits);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    `ins` `(` $logits `,` $temperature `,` $top_k `,` $top_p `,` $seed `,`
+              $position `:` type($logits) `,` type($temperature) `,`
+              type($top_k) `,` type($top_p) `,` type($seed) `,`
+              type($position) `)`
+    `outs` `(` $inits `:` type($inits) `)` attr-dict (`->` type($results)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = extraDpsDecl # [{
+    ::mlir::Value getInit() { return getInits()[0]; }
   }];
 }
 

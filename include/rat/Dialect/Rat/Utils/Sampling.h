@@ -1,0 +1,78 @@
+//===- Sampling.h - The token choice of rat.sample --------------*- C++ -*-===//
+//
+// The per-row algorithm of rat.sample, built once for every level: the
+// scalar loops of the tiling interface (one thread walks the row; the CPU
+// and the generic GPU path) and the row kernel of rat-row-ops-to-gpu (a
+// block of threads shares the row and combines partial results). Only the
+// split of the row among threads and the combination of partial results
+// differ (RowThreads), so every level chooses the same tokens; sums of
+// probabilities (top-p) may round differently with the thread count.
+//
+// Per row, with T = temperature, x = the logits:
+//   1. the first maximum m of x (NaN never a maximum) and its index: the
+//      token when !(T > 0);
+//   2. top-k (0 < k < V): the largest 32-bit key t such that at least k
+//      logits have key >= t (bisection, one pass per bit), keys being the
+//      order-preserving unsigned images of the f32 bits;
+//   3. top-p (0 < p < 1): the largest key t' such that the mass
+//      sum exp((x - m) / T) over the logits with key >= max(t', t) reaches
+//      p times the mass of the top-k set (bisection);
+//   4. the allowed logit with the largest (x - m) / T + gumbel(seed,
+//      position, v), ties to the smaller index (the Gumbel-max draw).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RAT_DIALECT_RAT_UTILS_SAMPLING_H
+#define RAT_DIALECT_RAT_UTILS_SAMPLING_H
+
+#include "mlir/IR/Builders.h"
+
+#include <cstdint>
+#include <functional>
+#include <utility>
+
+namespace mlir::rat {
+
+/// How the threads that share a row split it and combine partial results.
+struct RowThreads {
+  /// This thread's columns: first, first + stride, ... (index values).
+  Value first, stride;
+  /// Combines every thread's (f32 value, i32 index) pair: the largest value,
+  /// ties to the smaller index; every thread gets the result. Null: one
+  /// thread, nothing to combine.
+  std::function<std::pair<Value, Value>(Value, Value)> argmax;
+  /// Sums an f32 or i32 value over the threads; every thread gets the sum.
+  /// Null: one thread.
+  std::function<Value(Value)> sum;
+};
+
+/// One row of rat.sample.
+struct SampleRow {
+  /// The row length V (index).
+  Value vocab;
+  /// The logit at a column (index) as f32, built at the insertion point.
+  std::function<Value(Value)> logit;
+  /// The row's parameters: temperature and top_p (f32), top_k (i32), seed
+  /// (i64), position (index).
+  Value temperature, topK, topP, seed, position;
+};
+
+/// Emits the choice of one row at `b`'s insertion point; returns the token
+/// (i32), the same value in every thread.
+Value buildSampleRow(OpBuilder &b, Location loc, const SampleRow &row,
+                     const RowThreads &threads);
+
+/// The 32-bit mixer of the random stream (Wellons' lowbias32), on the host:
+/// what buildSampleRow emits, for tests and reference implementations.
+inline uint32_t sampleMix(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
+}
+
+} // namespace mlir::rat
+
+#endif // RAT_DIALECT_RAT_UTILS_SAMPLING_H
