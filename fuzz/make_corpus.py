@@ -128,15 +128,23 @@ param vocab_size 16
 param max_seq_len 999999999999999999
 entry prefill
 arg input tokens i32 B,T
+arg input lengths i32 B
 arg weight wte bf16 16,2
 result output logits f32 B,T,16
-result output next_token i32 B
+result state gen.logits f32 B,16
+result state gen.position i32 B
 end
 entry decode
-arg input token i32 B
-arg index position
+arg state_inout gen.logits f32 B,16
+arg state_inout gen.position i32 B
+arg state_inout gen.finished i32 B
+arg state_inout gen.temperature f32 B
+arg state_inout gen.top_k i32 B
+arg state_inout gen.top_p f32 B
+arg state_inout gen.seed i64 B
+arg state_inout gen.eos i32 B,E
 arg state_inout layers.0.cache_k bf16 B,1,8,2
-result output next_token i32 B
+result output token i32 B
 end
 """,
 }

@@ -6,6 +6,7 @@
 #include "rat/Runtime/Generation.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,8 +21,10 @@ const std::set<std::string> &kindOptions(ModelKind kind) {
   static const std::set<std::string> ratLayer = {"--weights", "--input",
                                                  "--output", "--decode"};
   static const std::set<std::string> lm = {
-      "--weights",    "--tokens",   "--logits",      "--output",
-      "--prompt-len", "--generate", "--prefill-rows"};
+      "--weights",     "--tokens",      "--logits",      "--output",
+      "--prompt-len",  "--generate",    "--prefill-rows", "--prompt-lens",
+      "--eos",         "--output-lens", "--temperature", "--top-k",
+      "--top-p",       "--seed",        "--stream"};
   static const std::set<std::string> function = {
       "--weights", "--entry", "--arg", "--index", "--result"};
   switch (kind) {
@@ -49,6 +52,25 @@ int64_t parseInteger(const std::string &option, const std::string &text,
   return value;
 }
 
+double parseReal(const std::string &option, const std::string &text) {
+  errno = 0;
+  char *end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || errno == ERANGE || !std::isfinite(value))
+    throw RatError(option + " expects a number, got '" + text + "'");
+  return value;
+}
+
+uint64_t parseUnsigned(const std::string &option, const std::string &text) {
+  errno = 0;
+  char *end = nullptr;
+  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || text[0] == '-' || *end || errno == ERANGE)
+    throw RatError(option + " expects an integer in [0, 2^64), got '" + text +
+                   "'");
+  return value;
+}
+
 } // namespace
 
 CommandLineOptions rat::parseOptions(int argc, char **argv) {
@@ -66,11 +88,14 @@ CommandLineOptions rat::parseOptions(int argc, char **argv) {
                                               "--help",
                                               "--print-manifest",
                                               "--allow-extra-weights",
-                                              "--no-graphs"};
+                                              "--no-graphs",
+                                              "--stream"};
   static const std::set<std::string> valued = {
       "--weights",  "--input", "--output", "--tokens", "--logits",
       "--entry",    "--arg",   "--index",  "--result", "--prompt-len",
-      "--generate", "--bench", "--warmup", "--device", "--prefill-rows"};
+      "--generate", "--bench", "--warmup", "--device", "--prefill-rows",
+      "--prompt-lens", "--eos", "--output-lens", "--temperature", "--top-k",
+      "--top-p", "--seed"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string name = arg, value;
@@ -94,6 +119,8 @@ CommandLineOptions rat::parseOptions(int argc, char **argv) {
         options.printManifest = true;
       else if (name == "--no-graphs")
         options.noGraphs = true;
+      else if (name == "--stream")
+        options.stream = true;
       else
         options.allowExtraWeights = true;
       options.given.insert(name);
@@ -109,8 +136,8 @@ CommandLineOptions rat::parseOptions(int argc, char **argv) {
         throw RatError("option " + name + " needs a value");
       value = argv[++i];
     }
-    bool repeatable =
-        name == "--arg" || name == "--index" || name == "--result";
+    bool repeatable = name == "--arg" || name == "--index" ||
+                      name == "--result" || name == "--eos";
     if (!repeatable && options.given.count(name))
       throw RatError("option " + name + " given twice");
     options.given.insert(name);
@@ -145,6 +172,25 @@ CommandLineOptions rat::parseOptions(int argc, char **argv) {
       options.device = parseInteger(name, value, 0);
     else if (name == "--prefill-rows")
       options.prefillRows = parseInteger(name, value, 0);
+    else if (name == "--prompt-lens")
+      options.promptLens = value;
+    else if (name == "--output-lens")
+      options.outputLens = value;
+    else if (name == "--eos")
+      options.eos.push_back(parseInteger(name, value, 0));
+    else if (name == "--temperature") {
+      options.temperature = parseReal(name, value);
+      if (*options.temperature < 0)
+        throw RatError("--temperature must be >= 0 (0 is greedy), got '" +
+                       value + "'");
+    } else if (name == "--top-k")
+      options.topK = parseInteger(name, value, 1);
+    else if (name == "--top-p") {
+      options.topP = parseReal(name, value);
+      if (!(*options.topP > 0 && *options.topP <= 1))
+        throw RatError("--top-p must be in (0, 1], got '" + value + "'");
+    } else if (name == "--seed")
+      options.seed = parseUnsigned(name, value);
   }
   if (const char *env = std::getenv("RAT_NO_GRAPHS");
       env && *env && std::strcmp(env, "0") != 0)
@@ -186,14 +232,31 @@ void rat::printUsage(const Manifest &manifest,
   case ModelKind::Lm:
     std::printf(
         "usage: %s [--weights W.safetensors] --tokens T.npy --logits L.npy\n"
-        "       %s [--weights W.safetensors] --tokens T.npy [--prompt-len P]"
-        " --generate N --output G.npy\n"
+        "       %s [--weights W.safetensors] --tokens T.npy [--prompt-len P | "
+        "--prompt-lens L.npy]\n"
+        "           --generate N --output G.npy [--eos ID]... [--temperature T "
+        "[--top-k K] [--top-p P] [--seed S]]\n"
         "  --tokens FILE        int32/int64 token ids [B, T]\n"
         "  --logits FILE        write the prefill logits [B, P, V] (f32)\n"
         "  --prompt-len P       use the first P tokens as the prompt "
         "(default T)\n"
-        "  --generate N         greedily generate N tokens; --output gets "
-        "[B, P+N] int32\n"
+        "  --prompt-lens FILE   int32/int64 [B]: sequence b's prompt is its "
+        "first L[b] tokens\n"
+        "  --generate N         generate N tokens; --output gets [B, max(L)+N] "
+        "int32 (-1 after\n"
+        "                       a sequence's tokens)\n"
+        "  --eos ID             stop a sequence after it emits ID (repeatable)\n"
+        "  --output-lens FILE   write each sequence's number of generated "
+        "tokens (int32 [B])\n"
+        "  --temperature T      sample from softmax(logits / T) (default 0: "
+        "greedy)\n"
+        "  --top-k K            sample among the K most likely tokens\n"
+        "  --top-p P            sample within the nucleus of probability P, "
+        "0 < P <= 1\n"
+        "  --seed S             random seed (sequence b uses S + b; default "
+        "0)\n"
+        "  --stream             B = 1: print each generated token id on its "
+        "own line as it comes\n"
         "  --prefill-rows R     run the prompt R sequences at a time (0: all "
         "at once;\n"
         "                       default: as many as fit %lld tokens)\n",

@@ -22,6 +22,16 @@ namespace rat {
 struct CommandLineOptions {
   std::string program = "model";
   std::string weights, input, output, tokens, logits, entry;
+  /// lm: --prompt-lens (int [B]) and --output-lens files.
+  std::string promptLens, outputLens;
+  /// lm: --eos ids (repeatable), in order.
+  std::vector<int64_t> eos;
+  /// lm: sampling (--temperature, --top-k, --top-p, --seed); unset: greedy.
+  std::optional<double> temperature, topP;
+  std::optional<int64_t> topK;
+  std::optional<uint64_t> seed;
+  /// lm: --stream, print each generated token as it comes (B = 1).
+  bool stream = false;
   std::vector<std::string> args, results;
   std::vector<int64_t> indices;
   bool decode = false;

@@ -16,24 +16,42 @@ DecodeStepper::DecodeStepper(Session &session, const EntrySpec &entry,
                              int64_t first, int64_t last)
     : session(session), entry(entry), execution(session.deviceExecution()),
       first(first), last(last) {
-  if (!execution) {
-    phase = Phase::Eager; // CPU: as always
+  if (!usesGraphs())
     return;
-  }
-  const Log &log = session.logger();
-  const std::string &off = session.options().noDecodeGraphsReason;
-  if (!off.empty()) {
-    log.note("decode graphs: off (" + off + ")");
-    phase = Phase::Eager;
-    return;
-  }
   if (entry.countArgs(Role::Index) != 1) {
-    log.note("decode graphs: not used, eager steps: entry '" + entry.name +
-             "' does not take exactly one index argument");
+    session.logger().note("decode graphs: not used, eager steps: entry '" +
+                          entry.name +
+                          "' does not take exactly one index argument");
     phase = Phase::Eager;
     return;
   }
   positionName = entry.args[entry.findArg(Role::Index)].name;
+}
+
+DecodeStepper::DecodeStepper(Session &session, const EntrySpec &entry)
+    : session(session), entry(entry), execution(session.deviceExecution()),
+      first(0), last(0) {
+  if (!usesGraphs())
+    return;
+  if (entry.countArgs(Role::Index) != 0) {
+    session.logger().note("decode graphs: not used, eager steps: entry '" +
+                          entry.name + "' takes an index argument");
+    phase = Phase::Eager;
+  }
+}
+
+bool DecodeStepper::usesGraphs() {
+  if (!execution) {
+    phase = Phase::Eager; // CPU: as always
+    return false;
+  }
+  const std::string &off = session.options().noDecodeGraphsReason;
+  if (!off.empty()) {
+    session.logger().note("decode graphs: off (" + off + ")");
+    phase = Phase::Eager;
+    return false;
+  }
+  return true;
 }
 
 std::vector<Tensor> DecodeStepper::step(const CallInputs &inputs,
@@ -89,7 +107,8 @@ bool DecodeStepper::captureAt(const CallInputs &inputs, StatePool &states,
                               int64_t position, bool instantiate,
                               CaptureLog &log, std::string &why) {
   CallInputs at = inputs;
-  at.indices[positionName] = position;
+  if (!positionName.empty())
+    at.indices[positionName] = position;
   try {
     execution->beginCapture();
   } catch (const RatError &error) {
@@ -164,27 +183,36 @@ bool DecodeStepper::capture(const CallInputs &inputs, StatePool &states,
     patched.insert(slot.launch);
   for (size_t launch : patched)
     launchParams[launch] = atLast.launches[launch].params;
-  session.logger().note(
-      "decode graphs: captured entry '" + entry.name + "' (" +
-      std::to_string(atLast.launches.size()) + " kernels, " +
-      std::to_string(atLast.allocations.size()) + " allocations); " +
-      std::to_string(slots.size()) + " position parameter(s) in " +
-      std::to_string(patched.size()) +
-      " kernel(s) are rewritten before each replay, for positions " +
-      std::to_string(first) + ".." + std::to_string(last));
+  std::string captured = "decode graphs: captured entry '" + entry.name +
+                         "' (" + std::to_string(atLast.launches.size()) +
+                         " kernels, " +
+                         std::to_string(atLast.allocations.size()) +
+                         " allocations); ";
+  if (positionName.empty())
+    session.logger().note(captured +
+                          "no position parameter: every replay is the same");
+  else
+    session.logger().note(
+        captured + std::to_string(slots.size()) + " position parameter(s) in " +
+        std::to_string(patched.size()) +
+        " kernel(s) are rewritten before each replay, for positions " +
+        std::to_string(first) + ".." + std::to_string(last));
   return true;
 }
 
 std::vector<Tensor> DecodeStepper::replay(const CallInputs &inputs,
                                           StatePool &states) {
-  auto index = inputs.indices.find(positionName);
-  if (index == inputs.indices.end())
-    throw RatError("entry '" + entry.name + "': no value for index '" +
-                   positionName + "'");
-  int64_t position = index->second;
-  // Outside the captured range the position parameters were not checked.
-  if (position < first || position > last)
-    return session.call(entry, inputs, states);
+  int64_t position = graphPosition;
+  if (!positionName.empty()) {
+    auto index = inputs.indices.find(positionName);
+    if (index == inputs.indices.end())
+      throw RatError("entry '" + entry.name + "': no value for index '" +
+                     positionName + "'");
+    position = index->second;
+    // Outside the captured range the position parameters were not checked.
+    if (position < first || position > last)
+      return session.call(entry, inputs, states);
+  }
   DeviceBackend &device = session.device();
   for (auto &[name, buffer] : inputBuffers) {
     auto it = inputs.tensors.find(name);

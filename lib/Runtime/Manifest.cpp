@@ -402,6 +402,38 @@ const ValueSpec &requireOutput(const EntrySpec &entry, std::string_view name,
   return result;
 }
 
+/// Requires an input `name` of `type` and `rank`.
+void requireNamedInput(const EntrySpec &entry, const char *name, DType type,
+                       int64_t rank) {
+  int64_t index = entry.findArg(Role::Input, name);
+  if (index < 0)
+    failEntry(entry, std::string("missing input '") + name + "'");
+  const ValueSpec &input = entry.args[index];
+  if (input.type != type || input.rank() != rank)
+    failEntry(entry, std::string("input '") + name + "' must be " +
+                         dtypeName(type) + " of rank " +
+                         std::to_string(rank) + ", found " + describe(input));
+}
+
+/// Requires a state `slot` among the args (or results) of `entry`.
+void requireGenerationState(const EntrySpec &entry,
+                            const GenerationStateSlot &slot, bool asResult) {
+  for (const ValueSpec &value : asResult ? entry.results : entry.args) {
+    if (value.role != Role::State || value.name != slot.name)
+      continue;
+    if (value.type != slot.type || value.rank() != slot.rank)
+      failEntry(entry, std::string("state '") + slot.name + "' must be " +
+                           dtypeName(slot.type) + " of rank " +
+                           std::to_string(slot.rank) + ", found " +
+                           describe(value));
+    return;
+  }
+  failEntry(entry, std::string("missing state ") +
+                       (asResult ? "result" : "argument") + " '" + slot.name +
+                       "' (an lm with a decode entry generates on the "
+                       "device; recompile models older than that)");
+}
+
 /// Requires the single input of `entry` to have `type` (or any float type)
 /// and `rank`, and `name` when given.
 void requireInput(const EntrySpec &entry, std::string_view name,
@@ -489,22 +521,37 @@ void verifyManifest(const Manifest &manifest) {
     const EntrySpec *prefill = manifest.findEntry("prefill");
     if (!prefill)
       throw RatError("manifest: model lm needs an entry 'prefill'");
-    requireInput(*prefill, "tokens", DType::I32, 2);
-    requireArgCount(*prefill, Role::Index, 0);
-    requireArgCount(*prefill, Role::State, 0);
-    requireOutput(*prefill, "logits", std::nullopt, 3);
-    requireOutput(*prefill, "next_token", DType::I32, 1);
-    if (const EntrySpec *decode = manifest.findEntry("decode")) {
-      requireInput(*decode, "token", DType::I32, 1);
-      requireArgCount(*decode, Role::Index, 1);
-      requireOutput(*decode, "next_token", DType::I32, 1);
-    }
+    const EntrySpec *decode = manifest.findEntry("decode");
     // Optional: prefill for generation, without the [B, T, V] logits.
-    if (const EntrySpec *prompt = manifest.findEntry("prompt")) {
-      requireInput(*prompt, "tokens", DType::I32, 2);
-      requireArgCount(*prompt, Role::Index, 0);
-      requireArgCount(*prompt, Role::State, 0);
-      requireOutput(*prompt, "next_token", DType::I32, 1);
+    const EntrySpec *prompt = manifest.findEntry("prompt");
+    if (prompt && !decode)
+      throw RatError("manifest: model lm has an entry 'prompt' but no "
+                     "'decode'");
+    // The prompt entries: tokens, and with a decode entry each sequence's
+    // prompt length; they start the generation state.
+    for (const EntrySpec *entry : {prefill, prompt}) {
+      if (!entry)
+        continue;
+      requireNamedInput(*entry, "tokens", DType::I32, 2);
+      requireArgCount(*entry, Role::Input, decode ? 2 : 1);
+      if (decode)
+        requireNamedInput(*entry, "lengths", DType::I32, 1);
+      requireArgCount(*entry, Role::Index, 0);
+      requireArgCount(*entry, Role::State, 0);
+      if (decode)
+        for (const GenerationStateSlot &slot : lmGenerationState())
+          if (std::string(slot.name) == "gen.logits" ||
+              std::string(slot.name) == "gen.position")
+            requireGenerationState(*entry, slot, /*asResult=*/true);
+    }
+    requireOutput(*prefill, "logits", std::nullopt, 3);
+    if (decode) {
+      // Every step input lives in the generation state.
+      requireArgCount(*decode, Role::Input, 0);
+      requireArgCount(*decode, Role::Index, 0);
+      requireOutput(*decode, "token", DType::I32, 1);
+      for (const GenerationStateSlot &slot : lmGenerationState())
+        requireGenerationState(*decode, slot, /*asResult=*/false);
     }
     return;
   }
@@ -512,6 +559,15 @@ void verifyManifest(const Manifest &manifest) {
 }
 
 } // namespace
+
+const std::vector<GenerationStateSlot> &rat::lmGenerationState() {
+  static const std::vector<GenerationStateSlot> slots = {
+      {"gen.logits", DType::F32, 2},      {"gen.position", DType::I32, 1},
+      {"gen.finished", DType::I32, 1},    {"gen.temperature", DType::F32, 1},
+      {"gen.top_k", DType::I32, 1},       {"gen.top_p", DType::F32, 1},
+      {"gen.seed", DType::I64, 1},        {"gen.eos", DType::I32, 2}};
+  return slots;
+}
 
 Manifest rat::parseManifest(std::string_view text) {
   Manifest manifest = ManifestParser().parse(text);

@@ -1,8 +1,10 @@
 //===- RunLm.cpp - The command line of an lm model ------------------------===//
 //
 // `--tokens t.npy --logits l.npy` (prefill logits) and/or `--generate N
-// --output g.npy` (greedy generation, GreedyGenerator): the files are
-// checked before the checkpoint is loaded, the outputs written at the end.
+// --output g.npy` (generation, Generator): ragged prompts (--prompt-lens),
+// stop tokens (--eos, --output-lens), sampling (--temperature, --top-k,
+// --top-p, --seed) and --stream. The files are checked before the
+// checkpoint is loaded, the outputs written at the end.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,20 +16,20 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <optional>
 
 using namespace rat;
 
 namespace {
 
-/// Checks token ids against vocab_size; `columns` limits the check to the
-/// prompt.
-void checkTokens(const HostTensor &tokens, int64_t columns,
+/// Checks the first `lengths[b]` token ids of every row against vocab_size.
+void checkTokens(const HostTensor &tokens, const std::vector<int64_t> &lengths,
                  std::optional<int64_t> vocabSize, const std::string &what) {
   const int32_t *ids = tokens.dataAs<int32_t>();
   int64_t rows = tokens.shape()[0], stride = tokens.shape()[1];
   for (int64_t b = 0; b < rows; ++b) {
-    for (int64_t t = 0; t < columns; ++t) {
+    for (int64_t t = 0; t < lengths[b]; ++t) {
       int32_t id = ids[b * stride + t];
       if (id < 0 || (vocabSize && id >= *vocabSize))
         throw RatError(
@@ -39,10 +41,29 @@ void checkTokens(const HostTensor &tokens, int64_t columns,
   }
 }
 
-/// Calls `entry` on `rows`-sequence slices of the batch (dim 0 of the input
-/// `tokensName` and of every result and state) and gathers the results and
-/// states into full-batch tensors; one call when rows >= batch. States are
-/// gathered into the buffers of `reuse` where name, type and shape match
+/// Reads --prompt-lens: int32 or int64 [B].
+std::vector<int64_t> readLengths(const std::string &path, int64_t batch) {
+  ValueSpec spec;
+  spec.name = "prompt lengths";
+  spec.type = DType::I64;
+  HostTensor file = readInput(path, spec);
+  if (file.rank() != 1 || file.shape()[0] != batch)
+    throw RatError(path + ": expected prompt lengths [" +
+                   std::to_string(batch) + "] (one per row of --tokens), got "
+                   "shape " +
+                   formatShape(file.shape()));
+  const int64_t *data = file.dataAs<int64_t>();
+  return std::vector<int64_t>(data, data + batch);
+}
+
+/// Options that only make sense with --generate.
+void requireGenerate(const CommandLineOptions &options) {
+  for (const char *option :
+       {"--eos", "--output-lens", "--temperature", "--top-k", "--top-p",
+        "--seed", "--stream"})
+    if (options.given.count(option))
+      throw RatError(std::string(option) + " needs --generate N");
+}
 
 } // namespace
 
@@ -50,13 +71,18 @@ void rat::runLm(Session &session, const CommandLineOptions &options) {
   const Manifest &manifest = session.model();
   requireOption(options.tokens, "--tokens", "(token ids [B, T])");
   int64_t generate = options.generate.value_or(0);
-  if (generate > 0 && options.output.empty())
-    throw RatError("--generate needs --output (where to write the tokens)");
+  if (generate > 0 && options.output.empty() && !options.stream)
+    throw RatError("--generate needs --output (where to write the tokens) "
+                   "or --stream");
   if (generate == 0 && !options.output.empty())
     throw RatError("--output needs --generate N (use --logits for prefill)");
   if (generate == 0 && options.logits.empty())
     throw RatError("nothing to do: give --logits FILE and/or --generate N "
                    "--output FILE");
+  if (generate == 0)
+    requireGenerate(options);
+  if (options.promptLen && !options.promptLens.empty())
+    throw RatError("--prompt-len and --prompt-lens exclude each other");
   // Generation without --logits starts with the `prompt` entry when the
   // model has one: the same prefill without the [B, T, V] logits.
   const EntrySpec *promptEntry = manifest.findEntry("prompt");
@@ -64,17 +90,18 @@ void rat::runLm(Session &session, const CommandLineOptions &options) {
                                  ? *promptEntry
                                  : *manifest.findEntry("prefill");
   const EntrySpec *decode = manifest.findEntry("decode");
-  if (generate > 1 && !decode)
+  if (generate > 0 && !decode)
     throw RatError("--generate: this model was compiled without a decode "
                    "entry");
   std::vector<const EntrySpec *> used = {&prefill};
-  if (generate > 1)
+  if (generate > 0)
     used.push_back(decode);
   std::optional<int64_t> vocabSize = manifest.intParam("vocab_size");
   std::optional<int64_t> maxSeqLen = manifest.intParam("max_seq_len");
 
   // Validate the user's files before loading a possibly large checkpoint.
-  const ValueSpec &tokensSpec = prefill.args[prefill.findArg(Role::Input)];
+  const ValueSpec &tokensSpec =
+      prefill.args[prefill.findArg(Role::Input, "tokens")];
   HostTensor tokens = readInput(options.tokens, tokensSpec);
   if (tokens.rank() != 2 || tokens.shape()[1] < 1)
     throw RatError(options.tokens +
@@ -82,35 +109,53 @@ void rat::runLm(Session &session, const CommandLineOptions &options) {
                    "got shape " +
                    formatShape(tokens.shape()));
   int64_t batch = tokens.shape()[0], length = tokens.shape()[1];
-  int64_t promptLen = options.promptLen.value_or(length);
-  if (promptLen > length)
-    throw RatError("--prompt-len " + std::to_string(promptLen) +
+  GenerationOptions request;
+  request.maxNewTokens = generate;
+  bool ragged = !options.promptLens.empty();
+  int64_t width = options.promptLen.value_or(length);
+  if (ragged) {
+    request.promptLengths = readLengths(options.promptLens, batch);
+    width = length;
+  }
+  if (width > length)
+    throw RatError("--prompt-len " + std::to_string(width) +
                    " exceeds the " + std::to_string(length) + " tokens in " +
                    options.tokens);
-  if (generate > 0 && maxSeqLen && promptLen + generate > *maxSeqLen)
-    throw RatError("--prompt-len " + std::to_string(promptLen) +
+  if (!ragged && generate > 0 && maxSeqLen && width + generate > *maxSeqLen)
+    throw RatError("--prompt-len " + std::to_string(width) +
                    " + --generate " + std::to_string(generate) +
                    " exceeds the model's max_seq_len " +
                    std::to_string(*maxSeqLen));
-  checkTokens(tokens, promptLen, vocabSize, options.tokens);
+  for (int64_t id : options.eos)
+    request.eosIds.push_back(static_cast<int32_t>(
+        std::min<int64_t>(id, std::numeric_limits<int32_t>::max())));
+  request.sampling.temperature = options.temperature.value_or(0.0);
+  request.sampling.topK = options.topK.value_or(0);
+  request.sampling.topP = options.topP.value_or(1.0);
+  request.sampling.seed = options.seed.value_or(0);
+  validateGenerationOptions(request, batch, width, vocabSize, maxSeqLen);
+  if (options.stream && batch != 1)
+    throw RatError("--stream prints the tokens of one sequence: --tokens has " +
+                   std::to_string(batch) + " rows");
+  // From here on every sequence has its length (all `width` without
+  // --prompt-lens), and the prompt rows are `width` tokens wide.
+  std::vector<int64_t> lengths = request.promptLengths;
+  if (!ragged)
+    lengths.assign(static_cast<size_t>(batch), width);
+  else
+    width = *std::max_element(lengths.begin(), lengths.end());
+  checkTokens(tokens, lengths, vocabSize, options.tokens);
 
   loadWeights(session, options, used);
   const Log &log = session.logger();
   DeviceBackend &device = session.device();
 
   Clock::time_point begin = Clock::now();
-  HostTensor prompt(DType::I32, {batch, promptLen});
-  for (int64_t b = 0; b < batch; ++b)
-    std::memcpy(prompt.dataAs<int32_t>() + b * promptLen,
-                tokens.dataAs<int32_t>() + b * length,
-                static_cast<size_t>(promptLen) * sizeof(int32_t));
-  CallInputs prefillInputs;
-  prefillInputs.tensors[tokensSpec.name] = session.upload(std::move(prompt));
   // Sequences per prefill call.
   int64_t sliceRows = 0;
   if (batchLeads(prefill, tokensSpec))
     sliceRows = options.prefillRows.value_or(
-        std::max<int64_t>(1, kDefaultPrefillTokens / promptLen));
+        std::max<int64_t>(1, kDefaultPrefillTokens / width));
   else if (options.prefillRows.value_or(0) > 0)
     throw RatError("--prefill-rows: entry '" + prefill.name +
                    "' has a result or state without the batch as its first "
@@ -118,21 +163,27 @@ void rat::runLm(Session &session, const CommandLineOptions &options) {
   if (sliceRows > 0 && sliceRows < batch)
     log.note("prefill in slices of " + std::to_string(sliceRows) +
              " sequence(s) (--prefill-rows)");
-  prefillInputs.sources[tokensSpec.name] = options.tokens;
-  log.phase("upload", begin);
-
-  int64_t logitsIndex =
-      options.logits.empty() ? -1 : prefill.findResult(Role::Output, "logits");
   GenerationConfig config;
   config.batch = batch;
-  config.promptLen = promptLen;
+  config.promptLen = width;
   config.generate = generate;
   config.sliceRows = sliceRows;
   config.vocabSize = vocabSize;
-  GreedyGenerator generator(session, prefill, generate > 1 ? decode : nullptr,
-                            config);
+  Generator generator(session, prefill, generate > 0 ? decode : nullptr,
+                      config);
+  CallInputs prefillInputs =
+      generator.promptInputs(tokens, request, options.tokens);
+  log.phase("upload", begin);
 
-  GenerationResult run = generator.run(prefillInputs);
+  GenerationOptions first = request;
+  if (options.stream)
+    first.onTokens = [](int64_t, const int32_t *ids, int64_t) {
+      if (ids[0] >= 0) {
+        std::printf("%d\n", ids[0]);
+        std::fflush(stdout);
+      }
+    };
+  GenerationResult run = generator.run(prefillInputs, first);
   if (run.stateBytes)
     log.note("decode state: " + formatMiB(run.stateBytes) + " for " +
              std::to_string(batch) + " sequence(s), " +
@@ -142,35 +193,41 @@ void rat::runLm(Session &session, const CommandLineOptions &options) {
     return std::chrono::duration<double, std::milli>(b - a).count();
   };
   log.phaseMs("prefill", ms(run.start, run.prefillDone),
-              std::to_string(batch) + " x " + std::to_string(promptLen) +
-                  " tokens");
-  if (generate > 1) {
+              std::to_string(batch) + " x " + std::to_string(width) +
+                  " tokens" + (ragged ? " (ragged, padded)" : ""));
+  if (run.steps > 0) {
     double decodeMs = ms(run.prefillDone, run.decodeDone);
-    char detail[64];
-    std::snprintf(detail, sizeof(detail), "%lld steps, %.3f ms/step",
-                  static_cast<long long>(generate - 1),
-                  decodeMs / static_cast<double>(generate - 1));
+    char detail[96];
+    std::snprintf(detail, sizeof(detail), "%lld steps, %.3f ms/step%s",
+                  static_cast<long long>(run.steps),
+                  decodeMs / static_cast<double>(run.steps),
+                  run.steps < generate ? ", every sequence stopped" : "");
     log.phaseMs("decode", decodeMs, detail);
   }
 
   OutputFiles outputs;
-  if (!options.logits.empty())
-    outputs.add(options.logits,
-                session.download(run.prefillResults[logitsIndex]));
-  if (generate > 0) {
-    HostTensor all(DType::I32, {batch, promptLen + generate});
-    int32_t *ids = all.dataAs<int32_t>();
-    for (int64_t b = 0; b < batch; ++b)
-      std::memcpy(ids + b * (promptLen + generate),
-                  tokens.dataAs<int32_t>() + b * length,
-                  static_cast<size_t>(promptLen) * sizeof(int32_t));
-    HostTensor generated = session.download(run.generated);
-    for (int64_t step = 0; step < generate; ++step)
+  if (!options.logits.empty()) {
+    int64_t logitsIndex = prefill.findResult(Role::Output, "logits");
+    HostTensor logits = session.download(run.prefillResults[logitsIndex]);
+    // Positions past a sequence's prompt hold padding: zero them.
+    if (ragged && logits.rank() == 3) {
+      size_t row = static_cast<size_t>(logits.shape()[2]) *
+                   dtypeSize(logits.dtype());
+      auto *data = static_cast<uint8_t *>(logits.data());
       for (int64_t b = 0; b < batch; ++b)
-        ids[b * (promptLen + generate) + promptLen + step] =
-            generated.dataAs<int32_t>()[step * batch + b];
-    checkTokens(all, promptLen + generate, vocabSize, "generated tokens");
-    outputs.add(options.output, std::move(all));
+        for (int64_t t = lengths[b]; t < logits.shape()[1]; ++t)
+          std::memset(data + (b * logits.shape()[1] + t) * row, 0, row);
+    }
+    outputs.add(options.logits, std::move(logits));
+  }
+  if (generate > 0) {
+    GeneratedTokens result =
+        collectTokens(tokens, lengths, session.download(run.generated),
+                      run.steps, request.eosIds, vocabSize);
+    if (!options.output.empty())
+      outputs.add(options.output, std::move(result.tokens));
+    if (!options.outputLens.empty())
+      outputs.add(options.outputLens, std::move(result.counts));
   }
   run = GenerationResult();
   outputs.commit(log);
@@ -178,15 +235,16 @@ void rat::runLm(Session &session, const CommandLineOptions &options) {
   if (options.bench) {
     std::unique_ptr<DeviceTimer> timer = device.createTimer();
     for (int64_t i = 0; i < options.warmup; ++i)
-      generator.run(prefillInputs);
+      generator.run(prefillInputs, request);
     std::vector<double> prefillTimes, stepTimes;
     for (int64_t i = 0; i < *options.bench; ++i) {
-      GenerationResult timed = generator.run(prefillInputs, timer.get());
+      GenerationResult timed =
+          generator.run(prefillInputs, request, timer.get());
       prefillTimes.push_back(timed.prefillMs);
       stepTimes.insert(stepTimes.end(), timed.stepMs.begin(),
                        timed.stepMs.end());
     }
-    printBench("prefill", prefillTimes, static_cast<double>(batch * promptLen));
+    printBench("prefill", prefillTimes, static_cast<double>(batch * width));
     if (!stepTimes.empty())
       printBench("decode", stepTimes, static_cast<double>(batch),
                  /*perStep=*/true, graphNote(session, *generator.stepper()));

@@ -2,9 +2,10 @@
 |*                                                                            *|
 |* Like fake_lm.c and fake_layer.c, but decode runs on the device as          *|
 |* gpu-to-llvm output does: temporaries from _mlir_memref_to_llvm_alloc, one  *|
-|* stream per launch (create, launch, synchronise, destroy), the position     *|
-|* passed to the kernels by value, decode state updated in place             *|
-|* (state_inout). So its decode steps can be captured into a CUDA graph and  *|
+|* stream per launch (create, launch, synchronise, destroy), decode state    *|
+|* updated in place (state_inout); the layer's position passed to the        *|
+|* kernels by value, the LM's read from its generation state in device       *|
+|* memory. So its decode steps can be captured into a CUDA graph and         *|
 |* replayed, and the kernels check that every replay sees the right position *|
 |* and state: a wrong one makes the LM generate token -100 (out of range)    *|
 |* and the layer write NaN.                                                   *|
@@ -45,17 +46,18 @@ static char kernelsPtx[] =
     ".version 7.0\n"
     ".target sm_70\n"
     ".address_size 64\n"
-    /* tmp[i] = count[i] == position ? (token[i] + 1) % 8 : -100;
-       count[i] = position + 1 */
-    ".visible .entry lm_step(.param .u64 ptoken, .param .u64 pcount,\n"
-    "    .param .u64 ppos, .param .u64 ptmp, .param .u64 pn)\n"
+    /* tmp[i] = count[i] == position[i] ? argmax(logits[i, :]) : -100;
+       position[i] += 1; count[i] += 1 */
+    ".visible .entry lm_step(.param .u64 plogits, .param .u64 ppos,\n"
+    "    .param .u64 pcount, .param .u64 ptmp, .param .u64 pn)\n"
     "{\n"
-    "  .reg .pred %p<3>;\n"
-    "  .reg .b32 %r<8>;\n"
-    "  .reg .b64 %rd<16>;\n"
-    "  ld.param.u64 %rd1, [ptoken];\n"
-    "  ld.param.u64 %rd2, [pcount];\n"
-    "  ld.param.u64 %rd3, [ppos];\n"
+    "  .reg .pred %p<5>;\n"
+    "  .reg .b32 %r<12>;\n"
+    "  .reg .b64 %rd<20>;\n"
+    "  .reg .f32 %f<4>;\n"
+    "  ld.param.u64 %rd1, [plogits];\n"
+    "  ld.param.u64 %rd2, [ppos];\n"
+    "  ld.param.u64 %rd3, [pcount];\n"
     "  ld.param.u64 %rd4, [ptmp];\n"
     "  ld.param.u64 %rd5, [pn];\n"
     "  mov.u32 %r1, %ctaid.x;\n"
@@ -67,67 +69,94 @@ static char kernelsPtx[] =
     "  @%p1 bra LM_STEP_DONE;\n"
     "  cvta.to.global.u64 %rd1, %rd1;\n"
     "  cvta.to.global.u64 %rd2, %rd2;\n"
+    "  cvta.to.global.u64 %rd3, %rd3;\n"
     "  cvta.to.global.u64 %rd4, %rd4;\n"
-    "  shl.b64 %rd7, %rd6, 2;\n"
-    "  shl.b64 %rd8, %rd6, 3;\n"
-    "  add.s64 %rd9, %rd1, %rd7;\n"
-    "  add.s64 %rd10, %rd2, %rd8;\n"
-    "  add.s64 %rd11, %rd4, %rd7;\n"
-    "  ld.global.u32 %r5, [%rd9];\n"
-    "  ld.global.u64 %rd12, [%rd10];\n"
-    "  add.s32 %r6, %r5, 1;\n"
-    "  and.b32 %r6, %r6, 7;\n"
-    "  setp.ne.s64 %p2, %rd12, %rd3;\n"
-    "  selp.b32 %r7, -100, %r6, %p2;\n"
-    "  st.global.u32 [%rd11], %r7;\n"
-    "  add.s64 %rd13, %rd3, 1;\n"
-    "  st.global.u64 [%rd10], %rd13;\n"
+    "  shl.b64 %rd7, %rd6, 5;\n"
+    "  add.s64 %rd8, %rd1, %rd7;\n"
+    "  ld.global.f32 %f1, [%rd8];\n"
+    "  mov.u32 %r5, 0;\n"
+    "  mov.u32 %r6, 1;\n"
+    "LM_STEP_LOOP:\n"
+    "  mul.wide.u32 %rd9, %r6, 4;\n"
+    "  add.s64 %rd10, %rd8, %rd9;\n"
+    "  ld.global.f32 %f2, [%rd10];\n"
+    "  setp.gt.f32 %p2, %f2, %f1;\n"
+    "  selp.f32 %f1, %f2, %f1, %p2;\n"
+    "  selp.b32 %r5, %r6, %r5, %p2;\n"
+    "  add.s32 %r6, %r6, 1;\n"
+    "  setp.lt.u32 %p3, %r6, 8;\n"
+    "  @%p3 bra LM_STEP_LOOP;\n"
+    "  shl.b64 %rd11, %rd6, 2;\n"
+    "  add.s64 %rd12, %rd2, %rd11;\n"
+    "  shl.b64 %rd13, %rd6, 3;\n"
+    "  add.s64 %rd14, %rd3, %rd13;\n"
+    "  ld.global.u32 %r7, [%rd12];\n"
+    "  ld.global.u64 %rd15, [%rd14];\n"
+    "  cvt.s64.s32 %rd16, %r7;\n"
+    "  setp.ne.s64 %p4, %rd15, %rd16;\n"
+    "  selp.b32 %r8, -100, %r5, %p4;\n"
+    "  add.s64 %rd17, %rd4, %rd11;\n"
+    "  st.global.u32 [%rd17], %r8;\n"
+    "  add.s32 %r9, %r7, 1;\n"
+    "  st.global.u32 [%rd12], %r9;\n"
+    "  add.s64 %rd18, %rd16, 1;\n"
+    "  st.global.u64 [%rd14], %rd18;\n"
     "LM_STEP_DONE:\n"
     "  ret;\n"
     "}\n"
-    /* next[i] = tmp[i]; logits[i, v] = v == tmp[i] ? scale[v] : 0 */
+    /* token[i] = finished[i] ? -1 : tmp[i];
+       logits[i, v] = v == (tmp[i] + 1) % 8 ? scale[v] : 0 */
     ".visible .entry lm_out(.param .u64 ptmp, .param .u64 pscale,\n"
-    "    .param .u64 pnext, .param .u64 plogits, .param .u64 pn)\n"
+    "    .param .u64 pfinished, .param .u64 ptoken, .param .u64 plogits,\n"
+    "    .param .u64 pn)\n"
     "{\n"
-    "  .reg .pred %p<4>;\n"
-    "  .reg .b32 %r<8>;\n"
+    "  .reg .pred %p<5>;\n"
+    "  .reg .b32 %r<12>;\n"
     "  .reg .b64 %rd<20>;\n"
     "  .reg .f32 %f<3>;\n"
     "  ld.param.u64 %rd1, [ptmp];\n"
     "  ld.param.u64 %rd2, [pscale];\n"
-    "  ld.param.u64 %rd3, [pnext];\n"
-    "  ld.param.u64 %rd4, [plogits];\n"
-    "  ld.param.u64 %rd5, [pn];\n"
+    "  ld.param.u64 %rd3, [pfinished];\n"
+    "  ld.param.u64 %rd4, [ptoken];\n"
+    "  ld.param.u64 %rd5, [plogits];\n"
+    "  ld.param.u64 %rd6, [pn];\n"
     "  mov.u32 %r1, %ctaid.x;\n"
     "  mov.u32 %r2, %ntid.x;\n"
     "  mov.u32 %r3, %tid.x;\n"
     "  mad.lo.s32 %r4, %r1, %r2, %r3;\n"
-    "  cvt.u64.u32 %rd6, %r4;\n"
-    "  setp.ge.u64 %p1, %rd6, %rd5;\n"
+    "  cvt.u64.u32 %rd7, %r4;\n"
+    "  setp.ge.u64 %p1, %rd7, %rd6;\n"
     "  @%p1 bra LM_OUT_DONE;\n"
     "  cvta.to.global.u64 %rd1, %rd1;\n"
     "  cvta.to.global.u64 %rd2, %rd2;\n"
     "  cvta.to.global.u64 %rd3, %rd3;\n"
     "  cvta.to.global.u64 %rd4, %rd4;\n"
-    "  shl.b64 %rd7, %rd6, 2;\n"
-    "  add.s64 %rd8, %rd1, %rd7;\n"
-    "  add.s64 %rd9, %rd3, %rd7;\n"
-    "  ld.global.u32 %r5, [%rd8];\n"
-    "  st.global.u32 [%rd9], %r5;\n"
-    "  shl.b64 %rd10, %rd6, 5;\n"
-    "  add.s64 %rd11, %rd4, %rd10;\n"
-    "  mov.u32 %r6, 0;\n"
+    "  cvta.to.global.u64 %rd5, %rd5;\n"
+    "  shl.b64 %rd8, %rd7, 2;\n"
+    "  add.s64 %rd9, %rd1, %rd8;\n"
+    "  ld.global.u32 %r5, [%rd9];\n"
+    "  add.s64 %rd10, %rd3, %rd8;\n"
+    "  ld.global.u32 %r6, [%rd10];\n"
+    "  setp.ne.s32 %p2, %r6, 0;\n"
+    "  selp.b32 %r7, -1, %r5, %p2;\n"
+    "  add.s64 %rd11, %rd4, %rd8;\n"
+    "  st.global.u32 [%rd11], %r7;\n"
+    "  add.s32 %r8, %r5, 1;\n"
+    "  and.b32 %r8, %r8, 7;\n"
+    "  shl.b64 %rd12, %rd7, 5;\n"
+    "  add.s64 %rd13, %rd5, %rd12;\n"
+    "  mov.u32 %r9, 0;\n"
     "LM_OUT_LOOP:\n"
-    "  setp.eq.s32 %p2, %r6, %r5;\n"
-    "  mul.wide.u32 %rd12, %r6, 4;\n"
-    "  add.s64 %rd13, %rd2, %rd12;\n"
-    "  ld.global.f32 %f1, [%rd13];\n"
-    "  selp.f32 %f2, %f1, 0f00000000, %p2;\n"
-    "  add.s64 %rd14, %rd11, %rd12;\n"
-    "  st.global.f32 [%rd14], %f2;\n"
-    "  add.s32 %r6, %r6, 1;\n"
-    "  setp.lt.u32 %p3, %r6, 8;\n"
-    "  @%p3 bra LM_OUT_LOOP;\n"
+    "  setp.eq.s32 %p3, %r9, %r8;\n"
+    "  mul.wide.u32 %rd14, %r9, 4;\n"
+    "  add.s64 %rd15, %rd2, %rd14;\n"
+    "  ld.global.f32 %f1, [%rd15];\n"
+    "  selp.f32 %f2, %f1, 0f00000000, %p3;\n"
+    "  add.s64 %rd16, %rd13, %rd14;\n"
+    "  st.global.f32 [%rd16], %f2;\n"
+    "  add.s32 %r9, %r9, 1;\n"
+    "  setp.lt.u32 %p4, %r9, 8;\n"
+    "  @%p4 bra LM_OUT_LOOP;\n"
     "LM_OUT_DONE:\n"
     "  ret;\n"
     "}\n"
@@ -215,29 +244,35 @@ static char kernelsPtx[] =
 const unsigned fake_kernel_lm_step_params[] = {8, 8, 8, 8, 8, 0};
 void fake_kernel_lm_step(const unsigned grid[3], const unsigned block[3],
                          void **params) {
-  const int32_t *token = *(int32_t **)params[0];
-  int64_t *count = *(int64_t **)params[1];
-  int64_t position = *(int64_t *)params[2];
+  const float *logits = *(float **)params[0];
+  int32_t *position = *(int32_t **)params[1];
+  int64_t *count = *(int64_t **)params[2];
   int32_t *tmp = *(int32_t **)params[3];
   uint64_t n = *(uint64_t *)params[4];
   for (uint64_t i = 0; i < THREADS(grid, block) && i < n; ++i) {
-    tmp[i] = count[i] == position ? (token[i] + 1) % VOCAB : -100;
-    count[i] = position + 1;
+    int32_t best = 0;
+    for (int v = 1; v < VOCAB; ++v)
+      if (logits[i * VOCAB + v] > logits[i * VOCAB + best])
+        best = v;
+    tmp[i] = count[i] == position[i] ? best : -100;
+    count[i] = (int64_t)position[i] + 1;
+    position[i] += 1;
   }
 }
 
-const unsigned fake_kernel_lm_out_params[] = {8, 8, 8, 8, 8, 0};
+const unsigned fake_kernel_lm_out_params[] = {8, 8, 8, 8, 8, 8, 0};
 void fake_kernel_lm_out(const unsigned grid[3], const unsigned block[3],
                         void **params) {
   const int32_t *tmp = *(int32_t **)params[0];
   const float *scale = *(float **)params[1];
-  int32_t *next = *(int32_t **)params[2];
-  float *logits = *(float **)params[3];
-  uint64_t n = *(uint64_t *)params[4];
+  const int32_t *finished = *(int32_t **)params[2];
+  int32_t *token = *(int32_t **)params[3];
+  float *logits = *(float **)params[4];
+  uint64_t n = *(uint64_t *)params[5];
   for (uint64_t i = 0; i < THREADS(grid, block) && i < n; ++i) {
-    next[i] = tmp[i];
+    token[i] = finished[i] ? -1 : tmp[i];
     for (int v = 0; v < VOCAB; ++v)
-      logits[i * VOCAB + v] = v == tmp[i] ? scale[v] : 0.0f;
+      logits[i * VOCAB + v] = v == ((tmp[i] + 1) & 7) ? scale[v] : 0.0f;
   }
 }
 
@@ -297,7 +332,9 @@ static void *dataOf(const void *descriptor, size_t elementSize) {
 #ifndef FAKE_LAYER
 
 /*===------------------------------------------------------------------===*
- * lm: next = (token + 1) % 8, count of tokens seen as state
+ * lm: next = (token + 1) % 8 (the generation ABI of fake_lm.c, greedy
+ * only: sampling parameters and eos ids are ignored), count of tokens seen
+ * as state
  *===------------------------------------------------------------------===*/
 
 const char __rat_manifest[] = "rat-manifest 1\n"
@@ -308,72 +345,88 @@ const char __rat_manifest[] = "rat-manifest 1\n"
                               "param max_seq_len 64\n"
                               "entry prefill\n"
                               "arg input tokens i32 B,T\n"
+                              "arg input lengths i32 B\n"
                               "arg weight scale f32 8\n"
                               "result output logits f32 B,T,8\n"
-                              "result output next_token i32 B\n"
+                              "result state gen.logits f32 B,8\n"
+                              "result state gen.position i32 B\n"
                               "result state count i64 B\n"
                               "end\n"
                               "entry decode\n"
-                              "arg input token i32 B\n"
-                              "arg index position\n"
+                              "arg state_inout gen.logits f32 B,8\n"
+                              "arg state_inout gen.position i32 B\n"
+                              "arg state_inout gen.finished i32 B\n"
+                              "arg state_inout gen.temperature f32 B\n"
+                              "arg state_inout gen.top_k i32 B\n"
+                              "arg state_inout gen.top_p f32 B\n"
+                              "arg state_inout gen.seed i64 B\n"
+                              "arg state_inout gen.eos i32 B,E\n"
                               "arg state_inout count i64 B\n"
                               "arg weight scale f32 8\n"
-                              "result output next_token i32 B\n"
-                              "result output logits f32 B,1,8\n"
+                              "result output token i32 B\n"
                               "end\n";
 
 static void prefill(void **args) {
   MemRef2 tokens = *(MemRef2 *)args[1];
-  MemRef1 scale = *(MemRef1 *)args[2];
+  MemRef1 lengths = *(MemRef1 *)args[2];
+  MemRef1 scale = *(MemRef1 *)args[3];
   argumentToHost(&tokens, 2, 4);
+  argumentToHost(&lengths, 1, 4);
   argumentToHost(&scale, 1, 4);
-  int64_t batch = tokens.sizes[0], length = tokens.sizes[1];
+  int64_t batch = tokens.sizes[0], length = tokens.sizes[1], vocab = VOCAB;
   float *logits = (float *)malloc((size_t)(batch * length * VOCAB) * 4 + 1);
-  int32_t *next = (int32_t *)malloc((size_t)batch * 4 + 1);
+  float *last = (float *)malloc((size_t)(batch * VOCAB) * 4 + 1);
+  int32_t *position = (int32_t *)malloc((size_t)batch * 4 + 1);
   int64_t *count = (int64_t *)malloc((size_t)batch * 8 + 1);
   for (int64_t b = 0; b < batch; ++b) {
+    int32_t n = AT(&lengths, int32_t, b);
     for (int64_t t = 0; t < length; ++t) {
-      int32_t n = (AT(&tokens, int32_t, b * length + t) + 1) % VOCAB;
+      int32_t next = (AT(&tokens, int32_t, b * length + t) + 1) % VOCAB;
       for (int v = 0; v < VOCAB; ++v)
         logits[(b * length + t) * VOCAB + v] =
-            v == n ? AT(&scale, float, v) : 0.0f;
+            v == next ? AT(&scale, float, v) : 0.0f;
     }
-    next[b] = (AT(&tokens, int32_t, b * length + length - 1) + 1) % VOCAB;
-    count[b] = length;
+    memcpy(last + b * VOCAB, logits + (b * length + n - 1) * VOCAB,
+           VOCAB * 4);
+    position[b] = n;
+    count[b] = n;
   }
   int64_t *words = (int64_t *)args[0];
   int64_t logitsShape[3] = {batch, length, VOCAB};
+  int64_t lastShape[2] = {batch, vocab};
   setResult(words, logits, 3, logitsShape);
-  setResult(words + 9, next, 1, &batch);
-  setResult(words + 14, count, 1, &batch);
+  setResult(words + 9, last, 2, lastShape);
+  setResult(words + 16, position, 1, &batch);
+  setResult(words + 21, count, 1, &batch);
   resultToDevice(words, 3, 4);
-  resultToDevice(words + 9, 1, 4);
-  resultToDevice(words + 14, 1, 8);
+  resultToDevice(words + 9, 2, 4);
+  resultToDevice(words + 16, 1, 4);
+  resultToDevice(words + 21, 1, 8);
   freeHostArgument(&tokens);
+  freeHostArgument(&lengths);
   freeHostArgument(&scale);
 }
 
 static void decode(void **args) {
-  MemRef1 *token = (MemRef1 *)args[1];
-  int64_t position = *(int64_t *)args[2];
-  MemRef1 *count = (MemRef1 *)args[3];
-  MemRef1 *scale = (MemRef1 *)args[4];
-  uint64_t batch = (uint64_t)token->sizes[0];
-  void *tokenData = dataOf(token, 4), *countData = dataOf(count, 8);
+  MemRef2 *logits = (MemRef2 *)args[1];
+  MemRef1 *position = (MemRef1 *)args[2];
+  MemRef1 *finished = (MemRef1 *)args[3];
+  MemRef1 *count = (MemRef1 *)args[9];
+  MemRef1 *scale = (MemRef1 *)args[10];
+  uint64_t batch = (uint64_t)position->sizes[0];
+  void *logitsData = dataOf(logits, 4), *positionData = dataOf(position, 4);
+  void *finishedData = dataOf(finished, 4), *countData = dataOf(count, 8);
   void *scaleData = dataOf(scale, 4);
   void *tmp = _mlir_memref_to_llvm_alloc(batch * 4);
-  void *next = _mlir_memref_to_llvm_alloc(batch * 4);
-  void *logits = _mlir_memref_to_llvm_alloc(batch * VOCAB * 4);
-  void *step[] = {&tokenData, &countData, &position, &tmp, &batch};
+  void *token = _mlir_memref_to_llvm_alloc(batch * 4);
+  void *step[] = {&logitsData, &positionData, &countData, &tmp, &batch};
   launch("lm_step", batch, step, 5);
-  void *out[] = {&tmp, &scaleData, &next, &logits, &batch};
-  launch("lm_out", batch, out, 5);
+  void *out[] = {&tmp, &scaleData, &finishedData, &token, &logitsData,
+                 &batch};
+  launch("lm_out", batch, out, 6);
   _mlir_memref_to_llvm_free(tmp);
-  int64_t *words = (int64_t *)args[0];
   int64_t b = (int64_t)batch;
-  int64_t logitsShape[3] = {b, 1, VOCAB};
-  setResult(words, next, 1, &b);
-  setResult(words + 5, logits, 3, logitsShape);
+  setResult(args[0], token, 1, &b);
 }
 
 #else /* FAKE_LAYER */

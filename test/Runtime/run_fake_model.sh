@@ -245,7 +245,7 @@ run_ok "lm generation" \
 py "lm generated tokens" '
 same("g.npy", np.array([[1, 2, 3, 4, 5, 6, 7], [7, 0, 6, 7, 0, 1, 2]], dtype=np.int32), np.int32)
 expect(np.load("lp.npy").shape == (2, 3, 8), "prompt logits shape")'
-run_ok "lm generate 1 (prefill only)" \
+run_ok "lm generate 1" \
   "$L" --weights lm.safetensors --tokens t64.npy --generate 1 --output g1.npy
 py "lm generate 1" '
 same("g1.npy", np.array([[1, 2, 3, 4, 5, 6], [7, 0, 6, 5, 4, 5]], dtype=np.int32), np.int32)'
@@ -257,6 +257,77 @@ expect(g.shape == (2, 32), g.shape)
 expect(all(g[0, 5 + k] == (5 + 1 + k) % 8 for k in range(27)), g)'
 run_ok "lm ignores tokens past the prompt" \
   "$L" --weights lm.safetensors --tokens t_late.npy --prompt-len 4 --logits ll.npy
+# Ragged prompts: row b is its first L[b] tokens, generates from its own
+# position (the fake checks its count), -1 after its tokens.
+py "make ragged inputs" '
+np.save("lens.npy", np.array([2, 5], dtype=np.int32))
+np.save("lens64.npy", np.array([2, 5], dtype=np.int64))
+np.save("lens_bad.npy", np.array([2, 6], dtype=np.int32))
+np.save("lens3.npy", np.array([2, 5, 1], dtype=np.int32))'
+run_ok "lm ragged prompts" "$L" --weights lm.safetensors --tokens t.npy --prompt-lens lens.npy \
+  --generate 3 --output gr.npy --output-lens gr_lens.npy --logits lr.npy
+py "lm ragged tokens" '
+same("gr.npy", np.array([[1, 2, 3, 4, 5, -1, -1, -1], [7, 0, 6, 5, 4, 5, 6, 7]], dtype=np.int32), np.int32)
+same("gr_lens.npy", np.array([3, 3], dtype=np.int32), np.int32)
+l = np.load("lr.npy")
+expect(l.shape == (2, 5, 8) and not l[0, 2:].any() and l[0, 1, 3] == 4, "ragged logits: zero past a prompt")'
+run_ok "lm ragged prompts, int64 lengths, in slices" "$L" --weights lm.safetensors --tokens t.npy \
+  --prompt-lens lens64.npy --generate 3 --output gr2.npy --prefill-rows 1
+py "lm ragged slices" 'same("gr2.npy", np.load("gr.npy"), np.int32)'
+# Stop tokens: sequence 0 stops at 4, sequence 1 at 6; every sequence has
+# stopped after 2 steps, so the batch ends there.
+run_ok "lm eos" "$L" -v --weights lm.safetensors --tokens t.npy --prompt-lens lens.npy \
+  --generate 5 --eos 4 --eos 6 --output ge.npy --output-lens ge_lens.npy
+py "lm eos tokens" '
+same("ge.npy", np.array([[1, 2, 3, 4, -1, -1, -1, -1, -1, -1], [7, 0, 6, 5, 4, 5, 6, -1, -1, -1]], dtype=np.int32), np.int32)
+same("ge_lens.npy", np.array([2, 2], dtype=np.int32), np.int32)'
+grep -q "2 steps, .*every sequence stopped" err.txt && ok || bad "lm eos: early end: $(cat err.txt)"
+run_ok "lm eos, one sequence" "$L" --weights lm.safetensors --tokens t.npy --prompt-len 3 \
+  --generate 4 --eos 5 --output ge1.npy --output-lens ge1_lens.npy
+py "lm eos, one sequence" '
+same("ge1.npy", np.array([[1, 2, 3, 4, 5, -1, -1], [7, 0, 6, 7, 0, 1, 2]], dtype=np.int32), np.int32)
+same("ge1_lens.npy", np.array([2, 4], dtype=np.int32), np.int32)'
+# The fake "samples" argmax + seed + top_k (mod 8) at T > 0: sequence b
+# gets seed S + b.
+run_ok "lm sampling parameters" "$L" --weights lm.safetensors --tokens t.npy --prompt-len 3 \
+  --generate 3 --temperature 0.5 --top-k 3 --top-p 0.9 --seed 2 --output gs.npy
+py "lm sampling parameters reach the model" '
+want = np.zeros((2, 6), dtype=np.int32)
+t = np.load("t.npy")
+for b in range(2):
+    want[b, :3] = t[b, :3]
+    x = t[b, 2]
+    for k in range(3):
+        x = ((x + 1) % 8 + 2 + b + 3) % 8
+        want[b, 3 + k] = x
+same("gs.npy", want, np.int32)'
+run_ok "lm temperature 0 is greedy" "$L" --weights lm.safetensors --tokens t.npy --prompt-len 3 \
+  --generate 4 --temperature 0 --seed 5 --output gt0.npy
+py "lm temperature 0" 'same("gt0.npy", np.load("g.npy"), np.int32)'
+py "make one prompt" 'np.save("t_one.npy", np.load("t.npy")[1:])'
+run_ok "lm stream" "$L" --weights lm.safetensors --tokens t_one.npy --generate 3 --stream
+[ "$(tr '\n' ' ' <out.txt)" = "5 6 7 " ] && ok || bad "lm stream output: $(cat out.txt)"
+run_err "lm stream of a batch" "--stream prints the tokens of one sequence: --tokens has 2 rows" \
+  "$L" --weights lm.safetensors --tokens t.npy --generate 3 --stream
+run_err "lm prompt length past T" "sequence 1 has length 6, expected 1 <= L <= 5" \
+  "$L" --weights lm.safetensors --tokens t.npy --prompt-lens lens_bad.npy --generate 2 --output never.npy
+run_err "lm prompt lengths of another batch" "lens3.npy: expected prompt lengths \[2\]" \
+  "$L" --weights lm.safetensors --tokens t.npy --prompt-lens lens3.npy --generate 2 --output never.npy
+run_err "lm prompt-len and prompt-lens" "--prompt-len and --prompt-lens exclude each other" \
+  "$L" --weights lm.safetensors --tokens t.npy --prompt-len 2 --prompt-lens lens.npy --generate 2 --output never.npy
+run_err "lm negative temperature" "--temperature must be >= 0" \
+  "$L" --weights lm.safetensors --tokens t.npy --generate 2 --temperature -1 --output never.npy
+run_err "lm top-k 0" "--top-k expects an integer >= 1, got '0'" \
+  "$L" --weights lm.safetensors --tokens t.npy --generate 2 --top-k 0 --output never.npy
+run_err "lm top-p 0" "--top-p must be in (0, 1\], got '0'" \
+  "$L" --weights lm.safetensors --tokens t.npy --generate 2 --top-p 0 --output never.npy
+run_err "lm top-p above 1" "--top-p must be in (0, 1\], got '1.5'" \
+  "$L" --weights lm.safetensors --tokens t.npy --generate 2 --top-p 1.5 --output never.npy
+run_err "lm eos out of range" "end-of-sequence id 8 is out of range for vocab_size 8" \
+  "$L" --weights lm.safetensors --tokens t.npy --generate 2 --eos 8 --output never.npy
+run_err "lm eos without generate" "--eos needs --generate N" \
+  "$L" --weights lm.safetensors --tokens t.npy --eos 3 --logits never.npy
+no_file "no files after generation errors" never.npy
 run_ok "lm bench" "$L" --weights lm.safetensors --tokens t.npy --prompt-len 3 --generate 4 --output gb.npy --bench 2
 grep -q "^bench: prefill" out.txt && grep -q "^bench: decode .*ms/step" out.txt && ok ||
   bad "lm bench output: $(cat out.txt)"
@@ -377,12 +448,17 @@ same("lpf.npy", np.load("lp.npy"))'
   run_ok "fake driver: lm graphs" fake env FAKE_CUDA_REPORT=r_lm.txt "$LG" -v \
     --weights lm.safetensors --tokens t.npy --prompt-len 3 --generate 4 --output gg.npy
   py "fake driver: lm graphs equal cpu" 'same("gg.npy", np.load("g.npy"), np.int32)'
-  grep -q "decode graphs: captured entry 'decode' (2 kernels, 3 allocations); 1 position parameter(s) in 1 kernel(s) are rewritten before each replay, for positions 3..5" err.txt &&
+  grep -q "decode graphs: captured entry 'decode' (2 kernels, 2 allocations); no position parameter: every replay is the same" err.txt &&
     ok || bad "fake driver: lm graphs -v: $(cat err.txt)"
-  # Steps 1 eager, 2 captured (twice) then replayed, 3 replayed.
-  [ "$(report r_lm.txt graphLaunches)" = 2 ] && [ "$(report r_lm.txt captures)" = 2 ] &&
-    [ "$(report r_lm.txt paramUpdates)" = 2 ] && [ "$(report r_lm.txt liveAllocations)" = 0 ] &&
+  # Positions live in device memory: steps 1 eager, 2 captured once then
+  # replayed, 3 and 4 replayed, no kernel parameter rewritten.
+  [ "$(report r_lm.txt graphLaunches)" = 3 ] && [ "$(report r_lm.txt captures)" = 1 ] &&
+    [ "$(report r_lm.txt paramUpdates)" = 0 ] && [ "$(report r_lm.txt liveAllocations)" = 0 ] &&
     ok || bad "fake driver: lm graphs counters: $(cat r_lm.txt)"
+  # Each sequence at its own position, read by the replayed kernels.
+  run_ok "fake driver: lm graphs, ragged prompts" fake "$LG" --weights lm.safetensors \
+    --tokens t.npy --prompt-lens lens.npy --generate 3 --output grg.npy
+  py "fake driver: lm graphs ragged equal cpu" 'same("grg.npy", np.load("gr.npy"), np.int32)'
   run_ok "fake driver: lm long generation" fake "$LG" --weights lm.safetensors \
     --tokens t.npy --generate 27 --output gg27.npy
   py "fake driver: lm long generation equals cpu" 'same("gg27.npy", np.load("g27.npy"), np.int32)'
@@ -395,7 +471,7 @@ same("lpf.npy", np.load("lp.npy"))'
   run_ok "fake driver: lm bench" fake "$LG" --weights lm.safetensors --tokens t.npy \
     --prompt-len 2 --generate 6 --output gb2.npy --bench 3 --warmup 1
   grep -q "^bench: prefill .*tokens/s$" out.txt &&
-    grep -q "^bench: decode   median .* ms/step over 15 steps, .* tokens/s (CUDA graph replays)$" out.txt &&
+    grep -q "^bench: decode   median .* ms/step over 18 steps, .* tokens/s (CUDA graph replays)$" out.txt &&
     ok || bad "fake driver: lm bench: $(cat out.txt)"
   # The prompt in slices of one sequence: next tokens and states gathered
   # into full-batch buffers (the fake decode checks every row's state); the

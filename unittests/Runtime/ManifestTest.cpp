@@ -38,19 +38,25 @@ param vocab_size 300
 param max_seq_len 128
 entry prefill
 arg input tokens i32 B,T
+arg input lengths i32 B
 arg weight embedding.weight bf16 300,64
 result output logits f32 B,T,300
-result output next_token i32 B
+result state gen.logits f32 B,300
+result state gen.position i32 B
 result state cache bf16 B,8,64
 end
 entry decode
-arg input token i32 B
-arg index position
+arg state_inout gen.logits f32 B,300
+arg state_inout gen.position i32 B
+arg state_inout gen.finished i32 B
+arg state_inout gen.temperature f32 B
+arg state_inout gen.top_k i32 B
+arg state_inout gen.top_p f32 B
+arg state_inout gen.seed i64 B
+arg state_inout gen.eos i32 B,E
+arg state_inout cache bf16 B,8,64
 arg weight embedding.weight bf16 300,64
-arg state cache bf16 B,8,64
-result output next_token i32 B
-result output logits f32 B,1,300
-result state cache bf16 B,8,64
+result output token i32 B
 end
 )";
 
@@ -90,8 +96,14 @@ TEST(Manifest, ParsesLm) {
   EXPECT_EQ(manifest.intParam("max_seq_len"), 128);
   const EntrySpec *prefill = manifest.findEntry("prefill");
   ASSERT_NE(prefill, nullptr);
-  EXPECT_EQ(prefill->findResult(Role::Output, "next_token"), 1);
-  EXPECT_EQ(prefill->results[2].type, DType::BF16);
+  EXPECT_EQ(prefill->findArg(Role::Input, "lengths"), 1);
+  EXPECT_EQ(prefill->findResult(Role::State, "gen.logits"), 1);
+  EXPECT_EQ(prefill->results[3].type, DType::BF16);
+  const EntrySpec *decode = manifest.findEntry("decode");
+  ASSERT_NE(decode, nullptr);
+  EXPECT_EQ(decode->findResult(Role::Output, "token"), 0);
+  EXPECT_EQ(decode->countArgs(Role::State), 9);
+  EXPECT_EQ(decode->countArgs(Role::Index), 0);
 }
 
 TEST(Manifest, ParsesFunctionWithScalarsAndRankZero) {
@@ -230,17 +242,24 @@ TEST(Manifest, ReportsStructuralErrors) {
             "arg weight input_norm.weight f32 128\narg index"),
        {"weight input_norm.weight f32 [128] differs from"}},
       {edit(lmManifest, "arg input tokens i32 B,T", "arg input tokens i64 B,T"),
-       {"entry 'prefill'", "'tokens' of i32"}},
+       {"entry 'prefill'", "input 'tokens' must be i32 of rank 2"}},
       {edit(lmManifest, "arg input tokens i32 B,T", "arg input ids i32 B,T"),
-       {"'tokens'"}},
-      {edit(lmManifest, "result output next_token i32 B\nresult state",
-            "result state"),
-       {"entry 'prefill'", "missing output 'next_token'"}},
+       {"missing input 'tokens'"}},
+      {edit(lmManifest, "arg input lengths i32 B\n", ""),
+       {"entry 'prefill'", "expected 2 'input'"}},
+      {edit(lmManifest, "result state gen.position i32 B\n", ""),
+       {"entry 'prefill'", "missing state result 'gen.position'"}},
+      {edit(lmManifest, "arg state_inout gen.top_k i32 B",
+            "arg state_inout gen.top_k f32 B"),
+       {"entry 'decode'", "state 'gen.top_k' must be i32 of rank 1"}},
+      {edit(lmManifest, "arg state_inout gen.seed i64 B\n", ""),
+       {"entry 'decode'", "missing state argument 'gen.seed'"}},
+      {edit(lmManifest, "arg state_inout gen.logits f32 B,300",
+            "arg input token i32 B\narg state_inout gen.logits f32 B,300"),
+       {"entry 'decode'", "expected 0 'input'"}},
       {edit(lmManifest, "result output logits f32 B,T,300",
             "result output logits i32 B,T,300"),
        {"output 'logits' must be a float of rank 3"}},
-      {edit(lmManifest, "arg input token i32 B", "arg input token i32 B,1"),
-       {"entry 'decode'", "'token' of i32 and rank 1"}},
       {edit(lmManifest, "result state cache bf16 B,8,64\nend\nentry decode",
             "result state cache f32 B,8,64\nend\nentry decode"),
        {"state cache", "differs from"}},

@@ -15,12 +15,16 @@
 //   separate buffer is copied back after the replay), weights do not move,
 //   and the results are the buffers the captured call returned, kept alive
 //   here and rewritten by every replay;
-// - the position is passed to the kernels by value, so the graph holds it
-//   in kernel parameters. Two captures at the first and last position of
-//   the run locate those parameters (findPositionSlots); each replay
-//   rewrites them first. A step whose kernels depend on the position in
-//   any other way (launch shapes, derived values, allocations) is not
-//   replayed: the stepper falls back to eager steps and says why under -v.
+// - an entry that takes the position as an index argument (rat_layer
+//   decode) passes it to the kernels by value, so the graph holds it in
+//   kernel parameters. Two captures at the first and last position of the
+//   run locate those parameters (findPositionSlots); each replay rewrites
+//   them first. A step whose kernels depend on the position in any other
+//   way (launch shapes, derived values, allocations) is not replayed: the
+//   stepper falls back to eager steps and says why under -v;
+// - an entry without index arguments (an LM's decode: positions, sampling
+//   and stop state are decode state in device memory) is captured once and
+//   replayed as it is.
 //
 // Replays are not synchronised one by one: finish() waits for them.
 //
@@ -44,6 +48,8 @@ public:
   /// `first` .. `last`.
   DecodeStepper(Session &session, const EntrySpec &entry, int64_t first,
                 int64_t last);
+  /// Steps of `entry` without index arguments: every step is the same call.
+  DecodeStepper(Session &session, const EntrySpec &entry);
 
   /// Runs one step; the results stay valid until the next step.
   std::vector<Tensor> step(const CallInputs &inputs, StatePool &states);
@@ -61,6 +67,8 @@ public:
 private:
   enum class Phase { Eager, WarmUp, Capture, Replay };
 
+  /// False (eager steps) on the CPU and with graphs off.
+  bool usesGraphs();
   void disable(const std::string &why);
   void releaseGraph();
   /// One capture of the step at `position`; on success fills `log` and, with

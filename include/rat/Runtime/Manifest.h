@@ -101,6 +101,19 @@ struct Manifest {
   std::optional<int64_t> intParam(std::string_view key) const;
 };
 
+/// One tensor of an LM's generation state (docs/Runtime.md, "Generation"):
+/// decode state the prompt entries start (gen.logits, gen.position) or the
+/// runtime supplies (the others), and the decode entry carries.
+struct GenerationStateSlot {
+  const char *name;
+  DType type;
+  /// 1: [B]; 2: [B, V] (gen.logits) or [B, E] (gen.eos).
+  int rank;
+};
+
+/// The generation state an LM's decode entry takes, in rat-compile's order.
+const std::vector<GenerationStateSlot> &lmGenerationState();
+
 /// Parses and verifies manifest text: syntax, then the structure each model
 /// kind requires (entries, roles, names; decode states matching prefill's).
 /// Throws RatError `manifest line N: ...` or `manifest: ...`.
