@@ -29,4 +29,19 @@ $rc --model examples/tiny_rat_lm/model.json --target cuda --max-seq-len 64 --emi
   -o $dev/library/libtiny_rat_lm.so
 ${CC:-cc} -std=c99 -O2 -Iinclude examples/c/tiny_rat_lm_generate.c -L$dev/library -ltiny_rat_lm \
   -Wl,-rpath,'$ORIGIN' -o $dev/library/tiny_rat_lm_generate
+# Generation checks (gpu-check.sh): random RAT, SWA and hybrid LMs with
+# their checkpoints (make_model.py, as test/Integration/CPU/generation.test)
+# and rat.sample on its own.
+gen=$dev/serving
+mkdir -p $gen
+while read -r name preset opts; do
+  # shellcheck disable=SC2086
+  python3 scripts/testdata/make_model.py $preset --seed 3 $opts --out $gen/gen_$name.model > /dev/null
+  $rc --model $gen/gen_$name.model/meta.json --target cuda --max-seq-len 64 -o $gen/gen_$name
+done <<'MODELS'
+rat tiny-rat-lm
+swa swa-lm --window 5 --chunk 5
+hyb hybrid-lm --pattern rat,swa,attention --layers 3 --chunk 4 --window 6
+MODELS
+$rc test/Integration/CPU/Inputs/sample.mlir --target cuda -o $gen/sample
 ls -la $dev

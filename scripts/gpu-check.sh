@@ -114,6 +114,36 @@ if [ "$quick" = 0 ] && [ -x "$dev/matmul_6656" ]; then
   done
 fi
 
+# Generation (docs/Runtime.md#generation): on three random LMs (RAT, SWA,
+# hybrid; built by build-gpu-check.sh into .device/serving) every sequence
+# of a ragged batch generates the greedy tokens of its prompt run alone,
+# eos ids stop sequences, sampling is reproducible per seed and sequence,
+# --stream; rat.sample against numpy (softmax frequencies within 5 sigma,
+# top-k/top-p sets, T = 0 bit for bit the argmax).
+gen=$dev/serving
+for name in rat swa hyb; do
+  [ -x "$gen/gen_$name" ] || continue
+  $py test/Integration/generation_check.py --exe $gen/gen_$name --model $gen/gen_$name.model \
+    --work $out/gen_$name > $out/gen_$name.log 2>&1 && row "generation $name" "$(tail -1 $out/gen_$name.log)" \
+    || { row "generation $name" "FAIL $(grep -m3 FAIL $out/gen_$name.log; tail -1 $out/gen_$name.log)"; fail=1; }
+done
+if [ -x "$gen/sample" ]; then
+  $py test/Integration/sample_check.py --exe $gen/sample --work $out/sample > $out/sample.log 2>&1 \
+    && row "rat.sample" "$(tail -1 $out/sample.log)" \
+    || { row "rat.sample" "FAIL $(grep -m3 FAIL $out/sample.log; tail -1 $out/sample.log)"; fail=1; }
+fi
+# With ragged prompts, sampling and eos ids the decode step is still one
+# graph replay per token, with nothing rewritten.
+if [ -x "$gen/gen_hyb" ]; then
+  $py -c "import numpy as np; np.save('$out/gen_lens.npy', np.array([3, 17], dtype=np.int32))"
+  "$gen/gen_hyb" -v --weights $gen/gen_hyb.model/weights.safetensors --tokens $gen/gen_hyb.model/tokens.npy \
+    --prompt-lens $out/gen_lens.npy --generate 16 --temperature 0.8 --top-p 0.9 --seed 1 --eos 7 \
+    --output $out/gen_graph.npy > $out/gen_graph.g.log 2>&1 \
+    && grep -q "no position parameter: every replay is the same" $out/gen_graph.g.log \
+    && row "generation graph replays" "one replay per token" \
+    || { row "generation graph replays" "FAIL $(grep -m1 -E 'decode graphs|error' $out/gen_graph.g.log)"; fail=1; }
+fi
+
 # Whether the decode steps above ran as CUDA graph replays (runtime -v).
 for f in $out/*.d.log $out/*.g.log $out/*.gb.log; do
   [ -f "$f" ] && row "graphs $(basename $f .log)" "$(grep -m1 'decode graphs' $f | cut -c1-110)"
