@@ -408,9 +408,10 @@ OwningOpRef<ModuleOp> mlir::rat::importModel(MLIRContext *ctx,
   if (isLm) {
     SmallVector<Value> values;
     for (const GenerationStateSpec &spec : getGenerationState()) {
-      Type elem = spec.kind == GenerationStateSpec::F32   ? b.getF32Type()
-                  : spec.kind == GenerationStateSpec::I32 ? b.getI32Type()
-                                                          : b.getI64Type();
+      Type elem = spec.kind == GenerationStateSpec::F32
+                      ? Type(b.getF32Type())
+                  : spec.kind == GenerationStateSpec::I32 ? Type(b.getI32Type())
+                                                          : Type(b.getI64Type());
       SmallVector<int64_t> shape = {dyn};
       std::string dims = "B";
       if (spec.trailing == "V") {
