@@ -120,27 +120,24 @@ Value mlir::rat::loadPosition(OpBuilder &b, Location loc, Value position,
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
 }
 
-/// `(%p)` for an index position, `(%p : type)` for per-sequence positions.
+/// Inside `position(...)`: `%p` for an index, `%p : type` for per-sequence
+/// positions.
 static ParseResult parsePosition(OpAsmParser &parser,
                                  OpAsmParser::UnresolvedOperand &position,
                                  Type &type) {
-  if (parser.parseLParen() || parser.parseOperand(position))
+  if (parser.parseOperand(position))
     return failure();
-  if (succeeded(parser.parseOptionalColon())) {
-    if (parser.parseType(type))
-      return failure();
-  } else {
-    type = parser.getBuilder().getIndexType();
-  }
-  return parser.parseRParen();
+  if (succeeded(parser.parseOptionalColon()))
+    return parser.parseType(type);
+  type = parser.getBuilder().getIndexType();
+  return success();
 }
 
 static void printPosition(OpAsmPrinter &p, Operation *, Value position,
                           Type type) {
-  p << "(" << position;
+  p << position;
   if (!type.isIndex())
     p << " : " << type;
-  p << ")";
 }
 
 //===----------------------------------------------------------------------===//

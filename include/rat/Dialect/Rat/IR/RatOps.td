@@ -369,7 +369,7 @@ def Rat_ChunkScanStepOp : Rat_DpsOp<"chunk_scan_step"> {
   let assemblyFormat = [{
     `chunk_size` `=` $chunk_size
     `ins` `(` $gate `,` $input `:` type($gate) `,` type($input) `)`
-    `position` custom<Position>($position, type($position))
+    `position` `(` custom<Position>($position, type($position)) `)`
     `outs` `(` $inits `:` type($inits) `)` attr-dict (`->` type($results)^)?
   }];
   let hasVerifier = 1;
@@ -431,7 +431,7 @@ def Rat_ChunkAttentionStepOp : Rat_DpsOp<"chunk_attention_step"> {
     `chunk_size` `=` $chunk_size (`scale` `=` $scale^)?
     `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
               type($value) `)`
-    `position` custom<Position>($position, type($position))
+    `position` `(` custom<Position>($position, type($position)) `)`
     `outs` `(` $inits `:` type($inits) `)` attr-dict (`->` type($results)^)?
   }];
   let hasVerifier = 1;
@@ -494,7 +494,7 @@ def Rat_WindowAttentionStepOp : Rat_DpsOp<"window_attention_step"> {
     `window` `=` $window (`scale` `=` $scale^)?
     `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
               type($value) `)`
-    `position` custom<Position>($position, type($position))
+    `position` `(` custom<Position>($position, type($position)) `)`
     `outs` `(` $inits `:` type($inits) `)` attr-dict (`->` type($results)^)?
   }];
   let hasVerifier = 1;
