@@ -258,9 +258,9 @@ CallInputs Generator::promptInputs(const HostTensor &tokens,
   return inputs;
 }
 
-void Generator::setGenerationState(const GenerationOptions &options,
-                                   StatePool &states) {
-  int64_t batch = config.batch;
+void rat::setGenerationState(Session &session,
+                             const GenerationOptions &options, int64_t batch,
+                             StatePool &states) {
   HostTensor temperature(DType::F32, {batch}), topK(DType::I32, {batch}),
       topP(DType::F32, {batch}), seed(DType::I64, {batch}),
       finished(DType::I32, {batch});
@@ -323,7 +323,7 @@ GenerationResult Generator::run(const CallInputs &promptInputs,
     run.stateBytes += tensor.sizeInBytes();
   if (generate == 0)
     return run;
-  setGenerationState(options, states);
+  setGenerationState(session, options, batch, states);
   DeviceBackend &device = session.device();
   // Whether every sequence stopped is read back every step on the host, and
   // every kStopCheckSteps steps (one wait for the device) on a GPU.

@@ -106,21 +106,3 @@ int64_t rat::prefillSliceRows(const EntrySpec &prefill, int64_t promptLen,
                    "dimension");
   return 0;
 }
-
-HostTensor rat::assembleGenerated(const HostTensor &tokens, int64_t promptLen,
-                                  const HostTensor &generated,
-                                  std::optional<int64_t> vocabSize) {
-  int64_t batch = tokens.shape()[0], length = tokens.shape()[1];
-  int64_t steps = generated.shape()[0], width = promptLen + steps;
-  HostTensor all(DType::I32, {batch, width});
-  int32_t *ids = all.dataAs<int32_t>();
-  for (int64_t b = 0; b < batch; ++b)
-    std::memcpy(ids + b * width, tokens.dataAs<int32_t>() + b * length,
-                static_cast<size_t>(promptLen) * sizeof(int32_t));
-  for (int64_t step = 0; step < steps; ++step)
-    for (int64_t b = 0; b < batch; ++b)
-      ids[b * width + promptLen + step] =
-          generated.dataAs<int32_t>()[step * batch + b];
-  checkTokenIds(all, width, vocabSize, "generated tokens");
-  return all;
-}

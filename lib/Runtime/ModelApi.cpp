@@ -2,7 +2,7 @@
 //
 // rat/Runtime/rat_model.h over the session API, in the shared library that
 // rat-compile links from the model's object and the runtime: a thin client of
-// Session, DecodeStepper (through GreedyGenerator) and LmRequest.h, like the
+// Session, DecodeStepper (through Generator) and LmRequest.h, like the
 // executable's command line. Every function catches what the runtime throws
 // and turns it into a status and the thread's last error message.
 //
@@ -18,7 +18,9 @@
 #include "rat/Runtime/LmRequest.h"
 #include "rat/Runtime/Session.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -278,8 +280,37 @@ std::string spellDims(const ValueSpec &spec) {
 struct CachedGenerator {
   const EntrySpec *prefill = nullptr;
   int64_t batch = 0, promptLen = 0, generate = 0, sliceRows = 0;
-  std::unique_ptr<GreedyGenerator> generator;
+  std::unique_ptr<Generator> generator;
 };
+
+/// The greedy token of each row of `logits` [B, ..., V] at its last
+/// position: the first maximum, as rat.sample draws with temperature 0.
+HostTensor greedyTokens(const HostTensor &logits) {
+  int64_t batch = logits.shape()[0], vocab = logits.shape().back();
+  int64_t rows = static_cast<int64_t>(logits.numElements()) / (batch * vocab);
+  std::vector<float> values(logits.numElements());
+  convertElements(logits.data(), logits.dtype(), values.data(), DType::F32,
+                  logits.numElements(), "logits");
+  HostTensor next(DType::I32, {batch});
+  for (int64_t b = 0; b < batch; ++b) {
+    const float *row = values.data() + (b * rows + rows - 1) * vocab;
+    int64_t best = 0;
+    for (int64_t v = 1; v < vocab; ++v)
+      if (row[v] > row[best])
+        best = v;
+    next.dataAs<int32_t>()[b] = static_cast<int32_t>(best);
+  }
+  return next;
+}
+
+/// An int32 output of the API that is no result of an entry.
+ValueSpec apiOutput(const char *name, DType type = DType::I32) {
+  ValueSpec spec;
+  spec.role = Role::Output;
+  spec.name = name;
+  spec.type = type;
+  return spec;
+}
 
 } // namespace
 
@@ -705,15 +736,19 @@ extern "C" rat_status rat_model_prefill(rat_model *model,
                            0, "tokens", kApiNames);
     });
     int64_t batch = host.shape()[0];
+    // The greedy next token: the first maximum of the generation state's
+    // gen.logits (an LM with a decode entry), else of the last logits row.
+    int64_t genLogits = prefill.findResult(Role::State, genstate::kLogits);
+    int64_t logitsIndex = prefill.findResult(Role::Output, "logits");
+    if (nextToken && genLogits < 0 && logitsIndex < 0)
+      throw ApiError(RAT_ERROR_UNSUPPORTED,
+                     "entry '" + prefill.name + "' returns no logits");
     std::optional<Output> nextOut, logitsOut;
     if (nextToken)
-      nextOut.emplace(
-          nextToken,
-          prefill.results[prefill.findResult(Role::Output, "next_token")],
-          "next_token", Shape{batch});
+      nextOut.emplace(nextToken, apiOutput("next_token"), "next_token",
+                      Shape{batch});
     if (logits) {
-      const ValueSpec &spec =
-          prefill.results[prefill.findResult(Role::Output, "logits")];
+      const ValueSpec &spec = prefill.results[logitsIndex];
       std::optional<Shape> shape;
       if (spec.rank() == 3 && !spec.dims[2].isSymbolic())
         shape = Shape{batch, prompt, spec.dims[2].size};
@@ -722,27 +757,95 @@ extern "C" rat_status rat_model_prefill(rat_model *model,
 
     ComputeLock lock(model);
     Session &session = *model->session;
-    const ValueSpec &tokensSpec = prefill.args[prefill.findArg(Role::Input)];
-    CallInputs inputs;
-    inputs.tensors[tokensSpec.name] = session.upload(promptColumns(host, prompt));
-    inputs.sources[tokensSpec.name] = "tokens";
+    GenerationConfig config;
+    config.batch = batch;
+    config.promptLen = prompt;
+    Generator generator(session, prefill, nullptr, config);
+    CallInputs inputs =
+        generator.promptInputs(host, GenerationOptions(), "tokens");
     int64_t rows = prefillSliceRows(prefill, prompt, std::nullopt, kApiNames);
     StatePool states;
     std::vector<Tensor> results =
-        callInSlices(session, prefill, inputs, tokensSpec.name, rows, states);
+        callInSlices(session, prefill, inputs, batch, rows, states);
     HostTensor next, values;
     if (nextOut)
-      next =
-          session.download(results[prefill.findResult(Role::Output, "next_token")]);
+      next = greedyTokens(session.download(
+          genLogits >= 0 ? states.at(genstate::kLogits) : results[logitsIndex]));
     if (logitsOut)
-      values =
-          session.download(results[prefill.findResult(Role::Output, "logits")]);
+      values = session.download(results[logitsIndex]);
     model->state = std::move(states);
     if (nextOut)
       nextOut->write(next);
     if (logitsOut)
       logitsOut->write(values);
   });
+}
+
+/// rat_model_decode_step of an lm. The decode entry draws its token from
+/// the generation state (docs/Runtime.md, "Generation"); a step of the API
+/// feeds the caller's token instead: gen.logits is set so that the greedy
+/// draw is that token (0 for it, -1 for every other id) and gen.position to
+/// `position`, so the entry runs the layers on it there and leaves the next
+/// logits in gen.logits, whose first maximum is next_token.
+static void lmDecodeStep(rat_model *model, const EntrySpec &decode,
+                         const rat_tensor *input, int64_t position,
+                         rat_tensor *output, rat_tensor *logits) {
+  const Manifest &manifest = model->manifest;
+  const ValueSpec &logitsSpec =
+      decode.args[decode.findArg(Role::State, genstate::kLogits)];
+  int64_t vocab = logitsSpec.dims[1].size;
+  HostTensor host = readInput(input, DType::I32, "token");
+  if (host.rank() != 1)
+    invalid("token has shape " + formatShape(host.shape()) +
+            ", expected [B] (one token per sequence)");
+  int64_t batch = host.shape()[0];
+  asArgumentCheck([&] {
+    checkTokenIds(host, 1, manifest.intParam("vocab_size"), "token");
+  });
+  int64_t tokenIndex = decode.findResult(Role::Output, "token");
+  Output out(output, decode.results[tokenIndex], "next_token", Shape{batch});
+  std::optional<Output> logitsOut;
+  if (logits)
+    logitsOut.emplace(logits, apiOutput("logits", DType::F32), "logits",
+                      Shape{batch, 1, vocab});
+
+  ComputeLock lock(model);
+  Session &session = *model->session;
+  HostTensor forced(DType::F32, {batch, vocab});
+  HostTensor positions(DType::I32, {batch});
+  for (int64_t b = 0; b < batch; ++b) {
+    float *row = forced.dataAs<float>() + b * vocab;
+    std::fill(row, row + vocab, -1.0f);
+    row[host.dataAs<int32_t>()[b]] = 0.0f;
+    positions.dataAs<int32_t>()[b] = static_cast<int32_t>(position);
+  }
+  // A copy of the pool: a step that fails its checks leaves the state as
+  // it was. Greedy, no eos id.
+  StatePool states = model->state;
+  setGenerationState(session, GenerationOptions(), batch, states);
+  states[genstate::kLogits] = session.upload(std::move(forced));
+  states[genstate::kPosition] = session.upload(std::move(positions));
+  // Checks the token against the state (its batch) and creates the state
+  // a reset dropped, zero-filled.
+  asArgumentCheck(
+      [&] { session.call(decode, CallInputs(), states, CallMode::Prepare); });
+  std::vector<Tensor> results = session.call(decode, CallInputs(), states);
+  HostTensor emitted = session.download(results[tokenIndex]);
+  for (int64_t b = 0; b < batch; ++b)
+    if (emitted.dataAs<int32_t>()[b] != host.dataAs<int32_t>()[b])
+      throw RatError("entry 'decode' emitted token " +
+                     std::to_string(emitted.dataAs<int32_t>()[b]) +
+                     " for row " + std::to_string(b) + ", not the given " +
+                     std::to_string(host.dataAs<int32_t>()[b]));
+  HostTensor next = session.download(states.at(genstate::kLogits));
+  model->state = std::move(states);
+  out.write(greedyTokens(next));
+  if (logitsOut) {
+    HostTensor rows(DType::F32, {batch, 1, vocab});
+    std::memcpy(rows.data(), next.data(),
+                static_cast<size_t>(batch * vocab) * sizeof(float));
+    logitsOut->write(rows);
+  }
 }
 
 extern "C" rat_status rat_model_decode_step(rat_model *model,
@@ -771,6 +874,8 @@ extern "C" rat_status rat_model_decode_step(rat_model *model,
       invalid("position " + std::to_string(position) + " is outside [0, " +
               (maxSeqLen ? std::to_string(*maxSeqLen) : std::string("...")) +
               ") (the model's max_seq_len)");
+    if (lm)
+      return lmDecodeStep(model, *decode, input, position, output, logits);
     const ValueSpec &inputSpec = decode->args[decode->findArg(Role::Input)];
     const ValueSpec &positionSpec = decode->args[decode->findArg(Role::Index)];
     std::string inputName = lm ? "token" : "x";
@@ -866,88 +971,116 @@ extern "C" rat_status rat_model_generate(rat_model *model,
     if (!(options.top_p >= 0 && options.top_p <= 1))
       invalid("top_p must be in (0, 1] (0: no limit), got " +
               std::to_string(options.top_p));
-    // The serving options of the runtime's generation (issue 17) reach this
-    // API once the generator implements them.
-    auto unsupported = [](const char *what) {
-      throw ApiError(RAT_ERROR_UNSUPPORTED,
-                     std::string(what) +
-                         " is not implemented by this runtime's generation "
-                         "yet (greedy, uniform prompts only)");
-    };
-    if (options.prompt_lens)
-      unsupported("prompt_lens (ragged prompts)");
-    if (options.num_eos > 0)
-      unsupported("eos_ids (stop tokens)");
-    if (options.temperature > 0 || options.top_k > 0 ||
-        (options.top_p > 0 && options.top_p < 1))
-      unsupported("sampling (temperature, top_k, top_p)");
-    if (options.on_token)
-      unsupported("on_token (streaming)");
     if (!output)
       invalid("rat_model_generate: output is NULL");
 
     LmEntries entries = selectLmEntries(manifest, false, generate, kApiNames);
     const EntrySpec &prefill = *entries.prefill;
     HostTensor host = readTokens(tokens, "tokens");
-    int64_t prompt = asArgumentCheck([&] {
-      return checkLmPrompt(manifest, host,
-                           options.prompt_len
-                               ? std::optional<int64_t>(options.prompt_len)
-                               : std::nullopt,
-                           generate, "tokens", kApiNames);
-    });
-    int64_t batch = host.shape()[0];
-    ValueSpec tokenSpec;
-    tokenSpec.role = Role::Output;
-    tokenSpec.name = "tokens";
-    tokenSpec.type = DType::I32;
-    Output out(output, tokenSpec, "output", Shape{batch, prompt + generate});
+    std::optional<int64_t> vocabSize = manifest.intParam("vocab_size");
+    GenerationOptions request;
+    request.maxNewTokens = generate;
+    for (int32_t e = 0; e < options.num_eos; ++e)
+      request.eosIds.push_back(static_cast<int32_t>(std::clamp<int64_t>(
+          options.eos_ids[e], std::numeric_limits<int32_t>::min(),
+          std::numeric_limits<int32_t>::max())));
+    request.sampling.temperature = options.temperature;
+    request.sampling.topK = options.top_k;
+    request.sampling.topP = options.top_p > 0 ? options.top_p : 1.0;
+    request.sampling.seed = options.seed;
+    // Every sequence's prompt length; `width`, the longest.
+    std::vector<int64_t> lengths;
+    int64_t batch = 0, width = 0;
+    if (options.prompt_lens) {
+      if (options.prompt_len)
+        invalid("prompt_len and prompt_lens exclude each other");
+      asArgumentCheck(
+          [&] { checkLmPrompt(manifest, host, 1, 0, "tokens", kApiNames); });
+      batch = host.shape()[0];
+      request.promptLengths.assign(options.prompt_lens,
+                                   options.prompt_lens + batch);
+      asArgumentCheck([&] {
+        validateGenerationOptions(request, batch, host.shape()[1], vocabSize,
+                                  manifest.intParam("max_seq_len"));
+      });
+      lengths = request.promptLengths;
+      width = *std::max_element(lengths.begin(), lengths.end());
+      // The ids of each prompt (the rest of its row is ignored).
+      HostTensor prompts(DType::I32, {batch, width});
+      for (int64_t b = 0; b < batch; ++b)
+        for (int64_t t = 0; t < width; ++t)
+          prompts.dataAs<int32_t>()[b * width + t] =
+              t < lengths[b] ? host.dataAs<int32_t>()[b * host.shape()[1] + t]
+                             : 0;
+      asArgumentCheck(
+          [&] { checkTokenIds(prompts, width, vocabSize, "tokens"); });
+    } else {
+      width = asArgumentCheck([&] {
+        return checkLmPrompt(manifest, host,
+                             options.prompt_len
+                                 ? std::optional<int64_t>(options.prompt_len)
+                                 : std::nullopt,
+                             generate, "tokens", kApiNames);
+      });
+      batch = host.shape()[0];
+      asArgumentCheck([&] {
+        validateGenerationOptions(request, batch, width, vocabSize,
+                                  manifest.intParam("max_seq_len"));
+      });
+      lengths.assign(static_cast<size_t>(batch), width);
+    }
+    Output out(output, apiOutput("tokens"), "output",
+               Shape{batch, width + generate});
     std::optional<Output> lensOut;
     if (outputLens)
-      lensOut.emplace(outputLens, tokenSpec, "output_lens", Shape{batch});
+      lensOut.emplace(outputLens, apiOutput("output_lens"), "output_lens",
+                      Shape{batch});
     int64_t rows = asArgumentCheck([&] {
-      return prefillSliceRows(prefill, prompt,
+      return prefillSliceRows(prefill, width,
                               options.prefill_rows < 0
                                   ? std::nullopt
                                   : std::optional<int64_t>(options.prefill_rows),
                               kApiNames);
     });
+    if (options.on_token) {
+      rat_token_callback callback = options.on_token;
+      void *userData = options.user_data;
+      request.onTokens = [callback, userData](int64_t step,
+                                              const int32_t *ids,
+                                              int64_t count) {
+        callback(userData, step, ids, count);
+      };
+    }
 
     ComputeLock lock(model);
     Session &session = *model->session;
     CachedGenerator &cached = model->cached;
     if (!cached.generator || cached.prefill != &prefill ||
-        cached.batch != batch || cached.promptLen != prompt ||
+        cached.batch != batch || cached.promptLen != width ||
         cached.generate != generate || cached.sliceRows != rows) {
       GenerationConfig config;
       config.batch = batch;
-      config.promptLen = prompt;
+      config.promptLen = width;
       config.generate = generate;
       config.sliceRows = rows;
-      config.vocabSize = manifest.intParam("vocab_size");
+      config.vocabSize = vocabSize;
       cached.generator.reset();
-      cached.generator = std::make_unique<GreedyGenerator>(
+      cached.generator = std::make_unique<Generator>(
           session, prefill, entries.decode, config);
       cached.prefill = &prefill;
       cached.batch = batch;
-      cached.promptLen = prompt;
+      cached.promptLen = width;
       cached.generate = generate;
       cached.sliceRows = rows;
     }
-    const ValueSpec &tokensSpec = prefill.args[prefill.findArg(Role::Input)];
-    CallInputs inputs;
-    inputs.tensors[tokensSpec.name] = session.upload(promptColumns(host, prompt));
-    inputs.sources[tokensSpec.name] = "tokens";
-    GenerationResult run = cached.generator->run(inputs);
-    HostTensor all = assembleGenerated(host, prompt,
-                                       session.download(run.generated),
-                                       manifest.intParam("vocab_size"));
-    out.write(all);
-    if (lensOut) {
-      HostTensor lens(DType::I32, {batch});
-      for (int64_t b = 0; b < batch; ++b)
-        lens.dataAs<int32_t>()[b] = static_cast<int32_t>(generate);
-      lensOut->write(lens);
-    }
+    CallInputs inputs =
+        cached.generator->promptInputs(host, request, "tokens");
+    GenerationResult run = cached.generator->run(inputs, request);
+    GeneratedTokens result =
+        collectTokens(host, lengths, session.download(run.generated),
+                      run.steps, request.eosIds, vocabSize);
+    out.write(result.tokens);
+    if (lensOut)
+      lensOut->write(result.counts);
   });
 }

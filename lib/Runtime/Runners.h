@@ -2,7 +2,7 @@
 //
 // The command line of a compiled model runs one runner, chosen by the
 // manifest's model kind: it reads the input files, drives a Session (and a
-// DecodeStepper or GreedyGenerator), writes the outputs and runs --bench.
+// DecodeStepper or Generator), writes the outputs and runs --bench.
 // RunnerIO.cpp holds what the runners share: input and output files, the
 // checkpoint, benchmark lines.
 //

@@ -503,9 +503,9 @@ class Model:
 
         ``prompt_lens`` (ragged prompts), ``eos``, ``temperature``,
         ``top_k``, ``top_p``, ``seed`` and ``on_token(step, tokens)``
-        (streaming) are the serving options of rat_generate_options; the
-        library raises rat.RuntimeError (RAT_ERROR_UNSUPPORTED) for those
-        its runtime does not implement yet. ``return_lengths=True`` also
+        (streaming) are the serving options of rat_generate_options (with
+        ``prompt_lens`` the result is ``[B, max(L) + N]``, -1 after each
+        sequence's tokens). ``return_lengths=True`` also
         returns each sequence's number of generated tokens ``[B]``.
         """
         self._need_kind("lm", use="run")

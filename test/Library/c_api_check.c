@@ -68,6 +68,15 @@ static int generate_expected(rat_model *model) {
          memcmp(out + 16, kExpected, sizeof(kExpected)) == 0;
 }
 
+/* on_token: counts the steps. */
+static void count_tokens(void *user_data, int64_t step, const int32_t *tokens,
+                         int64_t batch) {
+  (void)step;
+  (void)tokens;
+  (void)batch;
+  ++*(int64_t *)user_data;
+}
+
 struct worker {
   rat_model *model;
   int runs;
@@ -334,20 +343,91 @@ int main(int argc, char **argv) {
               RAT_ERROR_INVALID_ARGUMENT, "struct_size 0",
               "generate options without rat_generate_options_init");
 
-  /* Any entry by name. */
-  int32_t run_next = -1;
+  /* Serving options: ragged prompts, stop ids, sampling, streaming. */
+  int32_t two_prompts[32], ragged_out[2 * 32], ragged_lens[2] = {-1, -1};
+  memcpy(two_prompts, kPrompt, sizeof(kPrompt));
+  memcpy(two_prompts + 16, kPrompt, sizeof(kPrompt));
+  for (int i = 10; i < 16; ++i)
+    two_prompts[16 + i] = 255; /* past row 1's prompt: ignored */
+  int64_t prompt_lens[2] = {16, 10};
+  rat_tensor tokens2 = tensor(two_prompts, RAT_I32, 2, 2, 16, 0);
+  rat_tensor ragged = tensor(ragged_out, RAT_I32, 2, 2, 32, 0);
+  rat_tensor ragged_lens_out = tensor(ragged_lens, RAT_I32, 1, 2, 0, 0);
+  rat_generate_options serve;
+  rat_generate_options_init(&serve);
+  serve.max_new_tokens = 16;
+  serve.prompt_lens = prompt_lens;
+  int32_t alone[26];
+  rat_generate_options short_prompt;
+  rat_generate_options_init(&short_prompt);
+  short_prompt.max_new_tokens = 16;
+  short_prompt.prompt_len = 10;
+  rat_tensor alone_out = tensor(alone, RAT_I32, 2, 1, 26, 0);
+  check(rat_model_generate(model, &tokens, &short_prompt, &alone_out, NULL) ==
+                RAT_OK &&
+            rat_model_generate(model, &tokens2, &serve, &ragged,
+                               &ragged_lens_out) == RAT_OK &&
+            memcmp(ragged_out + 16, kExpected, sizeof(kExpected)) == 0 &&
+            memcmp(ragged_out + 32, alone, sizeof(alone)) == 0 &&
+            ragged_out[32 + 26] == -1 && ragged_lens[0] == 16 &&
+            ragged_lens[1] == 16,
+        "ragged prompts 16 and 10: each row as its prompt alone, -1 after");
+  int64_t eos_id = kExpected[3];
+  gen.max_new_tokens = 16;
+  gen.eos_ids = &eos_id;
+  gen.num_eos = 1;
+  int stopped = rat_model_generate(model, &tokens, &gen, &output,
+                                   &output_lens) == RAT_OK &&
+                lens[0] == 4 && out[16 + 3] == kExpected[3] &&
+                out[16 + 4] == -1 && out[31] == -1;
+  check(stopped, "eos: stops after the 4th token, -1 after, output_lens 4");
+  gen.eos_ids = NULL;
+  gen.num_eos = 0;
+  int32_t sampled[2][32];
+  gen.temperature = 1.5f;
+  gen.top_k = 20;
+  for (int i = 0; i < 2; ++i) {
+    rat_tensor sample_out = tensor(sampled[i], RAT_I32, 2, 1, 32, 0);
+    gen.seed = 7;
+    check(rat_model_generate(model, &tokens, &gen, &sample_out, NULL) ==
+              RAT_OK,
+          "sampling with temperature 1.5, top_k 20, seed 7");
+  }
+  check(memcmp(sampled[0], sampled[1], sizeof(sampled[0])) == 0 &&
+            memcmp(sampled[0] + 16, kExpected, sizeof(kExpected)) != 0,
+        "the same seed gives the same tokens, not the greedy ones");
+  gen.temperature = 0;
+  gen.top_k = 0;
+  gen.on_token = count_tokens;
+  int64_t streamed = 0;
+  gen.user_data = &streamed;
+  check(rat_model_generate(model, &tokens, &gen, &output, NULL) == RAT_OK &&
+            streamed == 16,
+        "on_token: called once per step");
+  gen.on_token = NULL;
+
+  /* Any entry by name: prefill takes the tokens and the prompt lengths. */
+  int32_t prompt_len16 = 16;
+  rat_tensor run_inputs[2];
+  run_inputs[0] = tokens;
+  run_inputs[1] = tensor(&prompt_len16, RAT_I32, 1, 1, 0, 0);
+  float next_logits[256];
   rat_tensor run_outputs[2];
   run_outputs[0] = tensor(logits, RAT_F32, 3, 1, 16, 256);
-  run_outputs[1] = tensor(&run_next, RAT_I32, 1, 1, 0, 0);
-  check(rat_model_run(model, "prefill", 1, &tokens, 0, NULL, 2, run_outputs) ==
-                RAT_OK &&
-            run_next == kExpected[0],
-        "rat_model_run prefill: logits and next_token");
+  run_outputs[1] = tensor(next_logits, RAT_F32, 2, 1, 256, 0);
+  int run_ok = rat_model_run(model, "prefill", 2, run_inputs, 0, NULL, 2,
+                             run_outputs) == RAT_OK;
+  best = 0;
+  for (int i = 1; i < 256; ++i)
+    if (next_logits[i] > next_logits[best])
+      best = i;
+  check(run_ok && best == kExpected[0],
+        "rat_model_run prefill: logits and gen.logits");
   check_error(rat_model_run(model, "nope", 1, &tokens, 0, NULL, 0, NULL),
               RAT_ERROR_UNSUPPORTED, "no entry 'nope' (entries: ",
               "an unknown entry");
   check_error(rat_model_run(model, "prefill", 0, NULL, 0, NULL, 0, NULL),
-              RAT_ERROR_INVALID_ARGUMENT, "takes 1 input(s), got 0",
+              RAT_ERROR_INVALID_ARGUMENT, "takes 2 input(s), got 0",
               "an entry without its input");
 
   /* Threads: models of one library at once, and one model shared. */

@@ -123,9 +123,11 @@ def test_prefill_and_decode_steps_match_generate(lm):
 
 def test_run_any_entry(lm):
     tokens = np.load(os.path.join(LM, "tokens.npy"))
-    results = lm.run(tokens, entry="prefill")
-    assert set(results) >= {"logits", "next_token"}
+    lengths = np.full(len(tokens), tokens.shape[1], np.int32)
+    results = lm.run(tokens, lengths, entry="prefill")
+    assert set(results) >= {"logits", "gen.logits", "gen.position"}
     assert rel_err(results["logits"], lm.logits(tokens)) == 0
+    np.testing.assert_array_equal(results["gen.position"], lengths)
 
 
 def test_rat_layer_prefill_and_decode(layer):
@@ -193,23 +195,40 @@ def test_errors_carry_the_runtime_message(lm, layer, lm_library):
 
 
 def test_generation_options(lm):
-    """The serving options reach the C API's rat_generate_options; those the
-    runtime's generation does not implement yet are RAT_ERROR_UNSUPPORTED,
-    bad values RAT_ERROR_INVALID_ARGUMENT."""
+    """The serving options reach the runtime's generation through the C
+    API's rat_generate_options; bad values are RAT_ERROR_INVALID_ARGUMENT."""
     tokens = np.load(os.path.join(LM, "tokens.npy"))[:, :8]
     with pytest.raises(rat.RuntimeError, match="temperature must be >= 0") as info:
         lm.generate(tokens, 8, 4, temperature=-1)
     assert info.value.status == "RAT_ERROR_INVALID_ARGUMENT"
-    for options in ({"temperature": 0.7}, {"eos": [3]},
-                    {"prompt_lens": [5]}, {"on_token": print}):
-        with pytest.raises(rat.RuntimeError, match="not implemented") as info:
-            lm.generate(tokens, 8, 4, **options)
-        assert info.value.status == "RAT_ERROR_UNSUPPORTED", options
     # Greedy with the defaults written out equals greedy.
+    greedy = lm.generate(tokens, 8, 4)
     np.testing.assert_array_equal(
         lm.generate(tokens, 8, 4, temperature=0, top_k=0, top_p=1.0, seed=7,
                     prefill_rows=1),
-        lm.generate(tokens, 8, 4))
+        greedy)
+    # Ragged prompts: each row is its prompt alone, then -1.
+    lens = [8] + [5] * (len(tokens) - 1)
+    ragged, counts = lm.generate(tokens, None, 4, prompt_lens=lens,
+                                 return_lengths=True)
+    assert ragged.shape == (len(tokens), 12)
+    np.testing.assert_array_equal(ragged[0], greedy[0])
+    for b in range(1, len(tokens)):
+        np.testing.assert_array_equal(ragged[b, :9], lm.generate(tokens[b], 5, 4))
+        assert (ragged[b, 9:] == -1).all()
+    np.testing.assert_array_equal(counts, [4] * len(tokens))
+    # A stop id: the sequence ends after it.
+    stop = int(greedy[0, 9])
+    out, counts = lm.generate(tokens[:1], 8, 4, eos=[stop], return_lengths=True)
+    first = list(greedy[0, 8:]).index(stop)
+    assert counts[0] == first + 1 and (out[0, 9 + first:] == -1).all()
+    # Sampling: a seed gives the same tokens again; streaming sees each step.
+    seen = []
+    a = lm.generate(tokens, 8, 4, temperature=1.0, seed=3,
+                    on_token=lambda step, ids: seen.append(step))
+    np.testing.assert_array_equal(
+        a, lm.generate(tokens, 8, 4, temperature=1.0, seed=3))
+    assert seen == [0, 1, 2, 3]
 
 
 def test_threads_share_a_model(lm):

@@ -183,9 +183,6 @@ public:
   }
 
 private:
-  /// Puts the sampling and eos state of `options` into `states`.
-  void setGenerationState(const GenerationOptions &options,
-                          StatePool &states);
   /// Whether every sequence has stopped (reads gen.finished).
   bool allFinished(const StatePool &states);
 
@@ -196,6 +193,12 @@ private:
   int64_t tokenIndex = -1;
   std::optional<DecodeStepper> stepperStorage;
 };
+
+/// Puts the per-sequence sampling and eos state of `options` for `batch`
+/// sequences into `states` (gen.finished 0, gen.temperature, gen.top_k,
+/// gen.top_p, gen.seed, gen.eos), uploaded by `session`.
+void setGenerationState(Session &session, const GenerationOptions &options,
+                        int64_t batch, StatePool &states);
 
 /// Throws RatError unless `options` fit a batch of `batch` prompts of
 /// `width` tokens: lengths in [1, width] (one per sequence), sampling

@@ -1,9 +1,9 @@
 //===- LmRequest.h - Checking and assembling an LM request ------*- C++ -*-===//
 //
-// What every client of an `lm` model does around GreedyGenerator
+// What every client of an `lm` model does around Generator
 // (Generation.h), once: pick the entries, check the prompt (token ids,
-// lengths, max_seq_len), cut the prompt columns, choose the prefill slices,
-// and assemble the generated tokens into [B, P + N]. The C API
+// lengths, max_seq_len), cut the prompt columns, choose the prefill slices
+// (Generation.h's collectTokens assembles the generated tokens). The C API
 // (ModelApi.cpp) calls these with its own spelling of the options
 // (LmOptionNames); the messages are those of the executable's command line
 // (RunLm.cpp, which still has its own copy of the checks while the serving
@@ -72,13 +72,6 @@ HostTensor promptColumns(const HostTensor &tokens, int64_t promptLen);
 int64_t prefillSliceRows(const EntrySpec &prefill, int64_t promptLen,
                          std::optional<int64_t> requested,
                          const LmOptionNames &names = {});
-
-/// [B, P + N] int32: each row's P prompt tokens (of `tokens` [B, T]), then
-/// its N generated tokens (`generated` [N, B] int32, as GreedyGenerator
-/// gathers them). The generated ids are checked against vocab_size.
-HostTensor assembleGenerated(const HostTensor &tokens, int64_t promptLen,
-                             const HostTensor &generated,
-                             std::optional<int64_t> vocabSize);
 
 } // namespace rat
 

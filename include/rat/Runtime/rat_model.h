@@ -302,11 +302,12 @@ typedef struct rat_generate_options {
 void rat_generate_options_init(rat_generate_options *options);
 
 /** lm: generation after the prompts of `tokens` [B, T] (int32 or int64).
- *  `output` gets [B, P + N] (int32 or int64): each row's prompt, then its
- *  generated tokens (-1 after a stop or past a shorter prompt).
- *  `output_lens` (may be NULL) gets [B]: each sequence's number of
- *  generated tokens. The prompt is prefilled once, then the decode entry
- *  runs N - 1 times (replayed as a CUDA graph on the cuda target; repeated
+ *  `output` gets [B, P + N] ([B, max(L) + N] with `prompt_lens`; int32 or
+ *  int64): each row's prompt, then its generated tokens, then -1 (after a
+ *  stop, or past a shorter prompt's tokens). `output_lens` (may be NULL)
+ *  gets [B]: each sequence's number of generated tokens (an eos id
+ *  included). The prompt is prefilled once, then the decode entry runs up
+ *  to N times (replayed as a CUDA graph on the cuda target; repeated
  *  calls with the same shapes reuse the graph). Does not touch the decode
  *  state of rat_model_prefill / rat_model_decode_step. */
 rat_status rat_model_generate(rat_model *model, const rat_tensor *tokens,
