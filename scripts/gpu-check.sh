@@ -20,6 +20,16 @@ check() {  # name actual expected rtol [--exact]
   if r=$($py $ref "$2" "$3" --rtol "$4" ${5:-} --name "$1" 2>&1); then row "$1" "$r"; else row "$1" "FAIL $r"; fail=1; fi
 }
 
+# GPU_CHECK_ONLY=generation: only the generation rows (the executables
+# build-gpu-check.sh puts into .device/serving), nothing else needed.
+only=${GPU_CHECK_ONLY:-}
+# GPU_CHECK_QUICK=1: goldens only (no random layers, no sanitizers);
+# GPU_CHECK_SANITIZE=0: everything but the sanitizers.
+quick=${GPU_CHECK_QUICK:-0}
+# GPU_CHECK_RANDOM=0: no random layers (goldens, matmuls, sanitizers).
+random=${GPU_CHECK_RANDOM:-1}
+
+if [ "$only" != generation ]; then
 for g in rat_layer_small rat_layer_ragged; do
   G=test/golden/$g
   "$dev/$g" --weights $G/weights.safetensors --input $G/x.npy --output $out/$g.y.npy -v > $out/$g.log 2>&1 \
@@ -82,11 +92,6 @@ if [ -d "$dev/library" ]; then
 fi
 
 # Random paper-width layers (D 2048, 16x128 heads, G 2, L 16) vs float64 torch.
-# GPU_CHECK_QUICK=1: goldens only (no random layers, no sanitizers);
-# GPU_CHECK_SANITIZE=0: everything but the sanitizers.
-quick=${GPU_CHECK_QUICK:-0}
-# GPU_CHECK_RANDOM=0: no random layers (goldens, matmuls, sanitizers).
-random=${GPU_CHECK_RANDOM:-1}
 if [ "$quick" = 0 ] && [ "$random" != 0 ] && [ -x "$dev/rat_layer_2048" ]; then
   for bt in "1 16" "2 1000" "8 512" "1 4096"; do
     set -- $bt
@@ -113,6 +118,7 @@ if [ "$quick" = 0 ] && [ -x "$dev/matmul_6656" ]; then
       && row "mma matmul B=$1 T=$2" "$r" || { row "mma matmul B=$1 T=$2" "FAIL $r"; fail=1; }
   done
 fi
+fi
 
 # Generation (docs/Runtime.md#generation): on three random LMs (RAT, SWA,
 # hybrid; built by build-gpu-check.sh into .device/serving) every sequence
@@ -121,6 +127,9 @@ fi
 # --stream; rat.sample against numpy (softmax frequencies within 5 sigma,
 # top-k/top-p sets, T = 0 bit for bit the argmax).
 gen=$dev/serving
+if [ "$only" = generation ] && [ ! -x "$gen/gen_rat" ]; then
+  row "generation" "FAIL: no executables in $gen (scripts/build-gpu-check.sh)"; fail=1
+fi
 for name in rat swa hyb; do
   [ -x "$gen/gen_$name" ] || continue
   $py test/Integration/generation_check.py --exe $gen/gen_$name --model $gen/gen_$name.model \
@@ -149,7 +158,9 @@ for f in $out/*.d.log $out/*.g.log $out/*.gb.log; do
   [ -f "$f" ] && row "graphs $(basename $f .log)" "$(grep -m1 'decode graphs' $f | cut -c1-110)"
 done
 
-if [ "$quick" != 0 ]; then
+if [ "$only" = generation ]; then
+  row "all but generation" "skipped (GPU_CHECK_ONLY=generation)"
+elif [ "$quick" != 0 ]; then
   row "random layers, sanitizers" "skipped (GPU_CHECK_QUICK=1)"
 elif [ "${GPU_CHECK_SANITIZE:-1}" = 0 ]; then
   row "sanitizers" "skipped (GPU_CHECK_SANITIZE=0)"
