@@ -60,6 +60,38 @@ static inline void setResult(void *out, void *buffer, int rank,
   }
 }
 
+/* The manifest of the fake LMs (fake_lm.c, fake_cuda_decode.c): vocabulary
+ * 8, one `count` state, the generation ABI of docs/Runtime.md ("Generation"). */
+#define FAKE_LM_MANIFEST(TARGET, MAX_SEQ_LEN)                                  \
+  "rat-manifest 1\n"                                                          \
+  "model lm\n"                                                                \
+  "target " TARGET "\n"                                                       \
+  "dtype f32\n"                                                               \
+  "param vocab_size 8\n"                                                      \
+  "param max_seq_len " MAX_SEQ_LEN "\n"                                       \
+  "entry prefill\n"                                                           \
+  "arg input tokens i32 B,T\n"                                                \
+  "arg input lengths i32 B\n"                                                 \
+  "arg weight scale f32 8\n"                                                  \
+  "result output logits f32 B,T,8\n"                                          \
+  "result state gen.logits f32 B,8\n"                                         \
+  "result state gen.position i32 B\n"                                         \
+  "result state count i64 B\n"                                                \
+  "end\n"                                                                     \
+  "entry decode\n"                                                            \
+  "arg state_inout gen.logits f32 B,8\n"                                      \
+  "arg state_inout gen.position i32 B\n"                                      \
+  "arg state_inout gen.finished i32 B\n"                                      \
+  "arg state_inout gen.temperature f32 B\n"                                   \
+  "arg state_inout gen.top_k i32 B\n"                                         \
+  "arg state_inout gen.top_p f32 B\n"                                         \
+  "arg state_inout gen.seed i64 B\n"                                          \
+  "arg state_inout gen.eos i32 B,E\n"                                         \
+  "arg state_inout count i64 B\n"                                             \
+  "arg weight scale f32 8\n"                                                  \
+  "result output token i32 B\n"                                               \
+  "end\n"
+
 /* Element i of a descriptor's data, honouring offset (strides are dense). */
 #define AT(desc, type, i) (((type *)(desc)->aligned)[(desc)->offset + (i)])
 

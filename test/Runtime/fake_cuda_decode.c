@@ -337,34 +337,7 @@ static void *dataOf(const void *descriptor, size_t elementSize) {
  * as state
  *===------------------------------------------------------------------===*/
 
-const char __rat_manifest[] = "rat-manifest 1\n"
-                              "model lm\n"
-                              "target cuda\n"
-                              "dtype f32\n"
-                              "param vocab_size 8\n"
-                              "param max_seq_len 64\n"
-                              "entry prefill\n"
-                              "arg input tokens i32 B,T\n"
-                              "arg input lengths i32 B\n"
-                              "arg weight scale f32 8\n"
-                              "result output logits f32 B,T,8\n"
-                              "result state gen.logits f32 B,8\n"
-                              "result state gen.position i32 B\n"
-                              "result state count i64 B\n"
-                              "end\n"
-                              "entry decode\n"
-                              "arg state_inout gen.logits f32 B,8\n"
-                              "arg state_inout gen.position i32 B\n"
-                              "arg state_inout gen.finished i32 B\n"
-                              "arg state_inout gen.temperature f32 B\n"
-                              "arg state_inout gen.top_k i32 B\n"
-                              "arg state_inout gen.top_p f32 B\n"
-                              "arg state_inout gen.seed i64 B\n"
-                              "arg state_inout gen.eos i32 B,E\n"
-                              "arg state_inout count i64 B\n"
-                              "arg weight scale f32 8\n"
-                              "result output token i32 B\n"
-                              "end\n";
+const char __rat_manifest[] = FAKE_LM_MANIFEST("cuda", "64");
 
 static void prefill(void **args) {
   MemRef2 tokens = *(MemRef2 *)args[1];

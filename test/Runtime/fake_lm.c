@@ -26,34 +26,7 @@
 #define FAKE_TARGET "cpu"
 #endif
 
-const char __rat_manifest[] = "rat-manifest 1\n"
-                              "model lm\n"
-                              "target " FAKE_TARGET "\n"
-                              "dtype f32\n"
-                              "param vocab_size 8\n"
-                              "param max_seq_len 32\n"
-                              "entry prefill\n"
-                              "arg input tokens i32 B,T\n"
-                              "arg input lengths i32 B\n"
-                              "arg weight scale f32 8\n"
-                              "result output logits f32 B,T,8\n"
-                              "result state gen.logits f32 B,8\n"
-                              "result state gen.position i32 B\n"
-                              "result state count i64 B\n"
-                              "end\n"
-                              "entry decode\n"
-                              "arg state_inout gen.logits f32 B,8\n"
-                              "arg state_inout gen.position i32 B\n"
-                              "arg state_inout gen.finished i32 B\n"
-                              "arg state_inout gen.temperature f32 B\n"
-                              "arg state_inout gen.top_k i32 B\n"
-                              "arg state_inout gen.top_p f32 B\n"
-                              "arg state_inout gen.seed i64 B\n"
-                              "arg state_inout gen.eos i32 B,E\n"
-                              "arg state_inout count i64 B\n"
-                              "arg weight scale f32 8\n"
-                              "result output token i32 B\n"
-                              "end\n";
+const char __rat_manifest[] = FAKE_LM_MANIFEST(FAKE_TARGET, "32");
 
 static void oneHot(float *logits, int32_t token, const MemRef1 *scale) {
   int32_t next = (token + 1) % VOCAB;
