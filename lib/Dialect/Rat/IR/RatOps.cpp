@@ -2,14 +2,14 @@
 //
 // Verifiers, folders, canonicalization patterns, memory effects and shape
 // reification of the rat operations. The TilingInterface implementations
-// live in RatTilingInterface.cpp.
+// live in RatTilingInterface.cpp; the dialect's registration and the
+// #rat.kernel attribute in RatAttrs.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "rat/Dialect/Rat/IR/RatOps.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
-#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -20,93 +20,10 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
 
-#include "llvm/ADT/TypeSwitch.h"
-
 #include <cmath>
 
 using namespace mlir;
 using namespace mlir::rat;
-
-#include "rat/Dialect/Rat/IR/RatOpsDialect.cpp.inc"
-#include "rat/Dialect/Rat/IR/RatEnums.cpp.inc"
-#define GET_ATTRDEF_CLASSES
-#include "rat/Dialect/Rat/IR/RatAttrs.cpp.inc"
-
-void RatDialect::initialize() {
-  addAttributes<
-#define GET_ATTRDEF_LIST
-#include "rat/Dialect/Rat/IR/RatAttrs.cpp.inc"
-      >();
-  addOperations<
-#define GET_OP_LIST
-#include "rat/Dialect/Rat/IR/RatOps.cpp.inc"
-      >();
-  declarePromisedInterfaces<bufferization::BufferizableOpInterface,
-#define GET_OP_LIST
-#include "rat/Dialect/Rat/IR/RatOps.cpp.inc"
-                            >();
-}
-
-//===----------------------------------------------------------------------===//
-// Kernel decisions
-//===----------------------------------------------------------------------===//
-
-FailureOr<SmallVector<int64_t>> mlir::rat::parseI64List(AsmParser &parser) {
-  SmallVector<int64_t> values;
-  if (failed(parser.parseCommaSeparatedList(
-          AsmParser::Delimiter::Square, [&]() -> ParseResult {
-            return parser.parseInteger(values.emplace_back());
-          })))
-    return failure();
-  return values;
-}
-
-LogicalResult
-KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                   KernelFamily family, ArrayRef<int64_t> tile,
-                   ArrayRef<int64_t> warps, int64_t warpgroups,
-                   int64_t stages, int64_t splitK, int64_t groupM,
-                   int64_t minBlocks, int64_t blocks) {
-  auto positive = [](ArrayRef<int64_t> values) {
-    return llvm::all_of(values, [](int64_t v) { return v > 0; });
-  };
-  if (!positive(tile) || !positive(warps))
-    return emitError() << "tile and warps must be positive";
-  if (warpgroups < 0 || stages < 0 || splitK < 1 || groupM < 1 ||
-      minBlocks < 0 || blocks < 0)
-    return emitError() << "warpgroups, stages, min_blocks and blocks must be "
-                          ">= 0, split_k and group_m >= 1";
-  bool gemm = family == KernelFamily::wgmma ||
-              family == KernelFamily::mma_sync;
-  if (gemm && tile.size() != 3)
-    return emitError() << "a " << stringifyKernelFamily(family)
-                       << " kernel needs tile = [M, N, K]";
-  if (family == KernelFamily::mma_sync && warps.size() != 2)
-    return emitError() << "an mma_sync kernel needs warps = [M, N]";
-  if (family == KernelFamily::wgmma && warpgroups < 1)
-    return emitError() << "a wgmma kernel needs warpgroups >= 1";
-  return success();
-}
-
-SmallVector<KernelAttr> mlir::rat::getKernelVariants(Operation *op) {
-  SmallVector<KernelAttr> variants;
-  Attribute attr = op->getAttr(kKernelAttrName);
-  if (auto one = dyn_cast_if_present<KernelAttr>(attr)) {
-    variants.push_back(one);
-  } else if (auto list = dyn_cast_if_present<ArrayAttr>(attr)) {
-    for (Attribute a : list)
-      if (auto k = dyn_cast<KernelAttr>(a))
-        variants.push_back(k);
-  }
-  return variants;
-}
-
-std::optional<KernelFamily> mlir::rat::getKernelFamily(Operation *op) {
-  SmallVector<KernelAttr> variants = getKernelVariants(op);
-  if (variants.empty())
-    return std::nullopt;
-  return variants.front().getFamily();
-}
 
 //===----------------------------------------------------------------------===//
 // Positions of decode steps
