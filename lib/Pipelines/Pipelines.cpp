@@ -186,7 +186,11 @@ void mlir::rat::buildRatLoopsToLLVMPipeline(OpPassManager &pm) {
                   // The 16-byte accesses of rat-vectorize-elementwise (the
                   // host emulation of the GPU kernels).
                   "convert-vector-to-llvm,"
-                  "finalize-memref-to-llvm,convert-arith-to-llvm,"
+                  // memref.alloc calls the runtime's
+                  // _mlir_memref_to_llvm_alloc, which reports running out
+                  // of memory instead of returning null (OutOfMemory.h).
+                  "finalize-memref-to-llvm{use-generic-functions=true},"
+                  "convert-arith-to-llvm,"
                   "convert-index-to-llvm,convert-cf-to-llvm,"
                   "convert-func-to-llvm,reconcile-unrealized-casts");
   //===--------------------------------------------------------------------===//

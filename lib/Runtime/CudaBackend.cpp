@@ -61,13 +61,7 @@ public:
   bool isHostMemory() const override { return false; }
   void *allocate(size_t bytes) override {
     requireContextOrThrow();
-    if (bytes == 0)
-      return nullptr;
-    RuntimeState &s = state();
-    if (void *block = s.pool.allocate(bytes))
-      return block;
-    throw RatError(s.blockSource.lastError + " (" + std::to_string(bytes) +
-                   " bytes)");
+    return allocateSessionBuffer(bytes);
   }
   void deallocate(void *pointer) override { cuda::deviceFree(pointer); }
   void copyToDevice(void *destination, const void *source,

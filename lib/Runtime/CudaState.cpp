@@ -9,6 +9,7 @@
 #include "CudaState.h"
 
 #include "rat/Runtime/Error.h"
+#include "rat/Runtime/OutOfMemory.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -172,10 +173,14 @@ void *poolAllocate(size_t bytes) {
   RuntimeState &s = state();
   if (void *block = s.pool.allocate(bytes))
     return block;
-  // The allocator's lock is released: fatal() may run its exit handler.
-  AllocatorStats stats = s.pool.stats();
+  // The allocator's lock is released: exiting may run its exit handler.
+  std::string held = std::to_string(s.pool.stats().totalBytes >> 20) +
+                     " MiB already allocated";
+  if (s.blockSource.lastOutOfMemory)
+    exitOutOfMemory(MemorySpace::Device, bytes, "a buffer of compiled code",
+                    s.blockSource.lastError + "; " + held);
   fatal(s.blockSource.lastError + " (" + std::to_string(bytes) + " bytes; " +
-        std::to_string(stats.totalBytes >> 20) + " MiB already allocated)");
+        held + ")");
 }
 
 void *CudaBlockSource::allocateBlock(size_t bytes) {
@@ -186,11 +191,14 @@ void *CudaBlockSource::allocateBlock(size_t bytes) {
   bool exchanged = inCapture() && api.cuThreadExchangeStreamCaptureMode &&
                    api.cuThreadExchangeStreamCaptureMode(&mode) == kSuccess;
   DevicePtr pointer = 0;
-  Result result = api.cuMemAlloc(&pointer, bytes);
+  bool refused = allocationRefusedForTest(bytes);
+  Result result = refused ? kErrorOutOfMemory : api.cuMemAlloc(&pointer, bytes);
   if (exchanged)
     api.cuThreadExchangeStreamCaptureMode(&mode);
+  lastOutOfMemory = result == kErrorOutOfMemory;
   if (result != kSuccess) {
-    lastError = callFailed("cuMemAlloc", result);
+    lastError = refused ? "refused by RAT_TEST_ALLOC_LIMIT"
+                        : callFailed("cuMemAlloc", result);
     return nullptr;
   }
   return reinterpret_cast<void *>(pointer);

@@ -60,8 +60,11 @@ public:
   void *allocateBlock(size_t bytes) override;
   void releaseBlock(void *block, size_t bytes) override;
   bool prepareToRelease() override;
-  /// Why the last allocateBlock failed (written under the allocator's lock).
+  /// Why the last allocateBlock failed, and whether the driver (or the
+  /// RAT_TEST_ALLOC_LIMIT hook) said out of memory (written under the
+  /// allocator's lock).
   std::string lastError;
+  bool lastOutOfMemory = false;
 };
 
 /// Process-wide runtime state. Created on first use and intentionally never
@@ -175,8 +178,14 @@ void noteKernelLaunched(Function kernel);
 std::string lastWorkDescription();
 /// Records a captured copy or memset for the comparison of two captures.
 void recordOperation(const char *kind, std::vector<uint64_t> operands);
-/// A device buffer from the caching allocator, or exit.
+/// A device buffer from the caching allocator for compiled code; running out
+/// of memory prints `error: out of device memory ...` and exits.
 void *poolAllocate(size_t bytes);
+/// A device buffer from the caching allocator for the session
+/// (CudaBackend::allocate, defined in CudaMemRefAlloc.cpp so that a CUDA link
+/// always pulls in that object's strong _mlir_memref_to_llvm_alloc). Throws
+/// AllocationFailure when memory runs out, RatError on other driver errors.
+void *allocateSessionBuffer(size_t bytes);
 /// Waits for `stream` (the legacy stream if null); a failure names the
 /// kernel or graph launched last (RatError).
 void synchronizeOrThrow(const DriverApi &api, Stream stream);

@@ -1,6 +1,7 @@
 //===- HostBackend.cpp - The DeviceBackend of the cpu target --------------===//
 
 #include "rat/Runtime/Device.h"
+#include "rat/Runtime/OutOfMemory.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -37,7 +38,8 @@ public:
     if (bytes == 0)
       return nullptr;
     constexpr size_t alignment = 64;
-    if (bytes > std::numeric_limits<size_t>::max() - alignment)
+    if (bytes > std::numeric_limits<size_t>::max() - alignment ||
+        allocationRefusedForTest(bytes))
       throw std::bad_alloc();
     void *pointer = std::aligned_alloc(alignment, (bytes + alignment - 1) /
                                                       alignment * alignment);
@@ -76,4 +78,27 @@ public:
 DeviceBackend &rat::hostBackend() {
   static HostBackend backend;
   return backend;
+}
+
+//===----------------------------------------------------------------------===//
+// Buffers of compiled CPU code
+//===----------------------------------------------------------------------===//
+
+// Host code lowers memref.alloc/dealloc with
+// `finalize-memref-to-llvm{use-generic-functions}` to these two functions
+// (plain malloc would hand compiled code a null pointer to write through when
+// memory runs out). Weak: a CUDA executable also links RatCudaRuntime, whose
+// strong definitions (CudaMemRefAlloc.cpp) put every buffer in device memory.
+
+extern "C" __attribute__((weak)) void *_mlir_memref_to_llvm_alloc(size_t bytes) {
+  // malloc(0) may return null; an empty buffer still needs an address.
+  void *pointer =
+      allocationRefusedForTest(bytes) ? nullptr : std::malloc(bytes ? bytes : 1);
+  if (!pointer)
+    exitOutOfMemory(MemorySpace::Host, bytes, "a buffer of compiled code");
+  return pointer;
+}
+
+extern "C" __attribute__((weak)) void _mlir_memref_to_llvm_free(void *pointer) {
+  std::free(pointer);
 }

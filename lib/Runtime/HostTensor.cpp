@@ -8,6 +8,7 @@
 
 #include "rat/Runtime/Error.h"
 #include "rat/Runtime/Float.h"
+#include "rat/Runtime/OutOfMemory.h"
 
 #include <cmath>
 #include <cstring>
@@ -57,9 +58,14 @@ HostTensor::HostTensor(DType dtype, Shape shape)
   constexpr size_t alignment = 64;
   size_t bytes = count * dtypeSize(dtype);
   size_t rounded = (bytes / alignment + 1) * alignment;
-  void *memory = std::aligned_alloc(alignment, rounded);
+  void *memory = allocationRefusedForTest(rounded)
+                     ? nullptr
+                     : std::aligned_alloc(alignment, rounded);
   if (!memory)
-    throw std::bad_alloc();
+    throw RatError(outOfMemoryMessage(MemorySpace::Host, rounded,
+                                      std::string("a host copy of a ") +
+                                          dtypeName(dtype) + " tensor " +
+                                          formatShape(dims)));
   storage.reset(memory);
 }
 

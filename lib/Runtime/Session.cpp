@@ -10,9 +10,11 @@
 
 #include "DimBinder.h"
 #include "rat/Runtime/Error.h"
+#include "rat/Runtime/OutOfMemory.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <new>
 
 using namespace rat;
 
@@ -45,6 +47,23 @@ void BufferTable::release(void *pointer) {
 //===----------------------------------------------------------------------===//
 // Session
 //===----------------------------------------------------------------------===//
+
+/// `backend.allocate(bytes)` for a `dtype` tensor of `shape`; running out of
+/// memory is an error naming the tensor and the byte count.
+static void *allocateTensor(DeviceBackend &backend, size_t bytes, DType dtype,
+                            const Shape &shape) {
+  try {
+    return backend.allocate(bytes);
+  } catch (const std::bad_alloc &failure) {
+    const auto *known = dynamic_cast<const AllocationFailure *>(&failure);
+    throw RatError(outOfMemoryMessage(
+        backend.isHostMemory() ? MemorySpace::Host : MemorySpace::Device,
+        bytes,
+        std::string("a ") + dtypeName(dtype) + " tensor " +
+            formatShape(shape),
+        known ? known->detail : ""));
+  }
+}
 
 Session::Session(const Manifest &manifest, const RatEntry *entries,
                  int64_t numEntries, const Device &device,
@@ -120,7 +139,8 @@ Tensor Session::upload(HostTensor host) {
     tensor.owner = buffers.adopt(tensor.data);
     return tensor;
   }
-  tensor.owner = buffers.adopt(backend.allocate(bytes));
+  tensor.owner = buffers.adopt(
+      allocateTensor(backend, bytes, tensor.dtype, tensor.shape));
   tensor.data = tensor.owner.get();
   backend.copyToDevice(tensor.data, host.data(), bytes);
   return tensor;
@@ -140,7 +160,8 @@ Tensor Session::allocate(DType dtype, Shape shape, bool zero) {
   if (!checkedNumElements(tensor.shape, dtypeSize(dtype), count))
     throw RatError("tensor of shape " + formatShape(tensor.shape) +
                    " is too large");
-  tensor.owner = buffers.adopt(backend.allocate(tensor.sizeInBytes()));
+  tensor.owner = buffers.adopt(
+      allocateTensor(backend, tensor.sizeInBytes(), dtype, tensor.shape));
   tensor.data = tensor.owner.get();
   if (zero)
     backend.fillZero(tensor.data, tensor.sizeInBytes());
@@ -159,6 +180,8 @@ Tensor Session::view(const Tensor &base, size_t offset, Shape shape) {
 std::vector<Tensor> Session::call(const EntrySpec &entry,
                                   const CallInputs &inputs, StatePool &states,
                                   CallMode mode) {
+  // Running out of memory here or in the compiled code names the entry.
+  RunningEntry running(entry.name);
   DimBinder binder;
   size_t numArgs = entry.args.size();
   std::vector<Tensor> argTensors(numArgs);

@@ -12,12 +12,12 @@
 // attention) becomes LLVM dialect functions with a C interface.
 //===----------------------------------------------------------------------===//
 
-// CPU-DAG:     llvm.func @malloc(i64) -> !llvm.ptr
-// CPU-DAG:     llvm.func @free(!llvm.ptr)
+// CPU-DAG:     llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
+// CPU-DAG:     llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
 // CPU-LABEL:   llvm.func @layer(
 // CPU-SAME:      attributes {llvm.emit_c_interface}
 // CPU:           llvm.call @norm_helper(
-// CPU:           llvm.call @malloc
+// CPU:           llvm.call @_mlir_memref_to_llvm_alloc
 // CPU:           llvm.intr.cos
 // CPU:           llvm.intr.sin
 // CPU:           llvm.intr.exp

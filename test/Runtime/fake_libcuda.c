@@ -35,6 +35,8 @@
 |* come from the image (the `.entry` of PTX, the EIATTR_KPARAM_INFO records  *|
 |* of a cubin's .nv.info.<kernel> section): the host code of a real compiled *|
 |* model runs, its kernels compute nothing.                                  *|
+|* FAKE_CUDA_MEMORY_LIMIT=N makes cuMemAlloc of more than N bytes fail with  *|
+|* CUDA_ERROR_OUT_OF_MEMORY.                                                  *|
 |*                                                                            *|
 |* Single-threaded, like the runtime's use of the driver.                     *|
 |*                                                                            *|
@@ -147,6 +149,8 @@ static struct {
   CUresult sticky;
   const char *faultKernel;
   long faultAfter;
+  /* FAKE_CUDA_MEMORY_LIMIT, or 0: no limit. */
+  unsigned long long memoryLimit;
   /* counters for FAKE_CUDA_REPORT */
   long memAlloc, memFree, kernels, graphLaunches, graphNodesRun, syncs,
       captures, invalidated, paramUpdates, peakLive;
@@ -380,6 +384,8 @@ EXPORT CUresult cuInit(unsigned flags) {
     g.faultKernel = getenv("FAKE_CUDA_FAULT_KERNEL");
     if (getenv("FAKE_CUDA_FAULT_AFTER"))
       g.faultAfter = atol(getenv("FAKE_CUDA_FAULT_AFTER"));
+    if (getenv("FAKE_CUDA_MEMORY_LIMIT"))
+      g.memoryLimit = strtoull(getenv("FAKE_CUDA_MEMORY_LIMIT"), NULL, 10);
     atexit(report);
   }
   return OK;
@@ -760,6 +766,8 @@ EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t bytes) {
     return ERR_CAPTURE_UNSUPPORTED;
   if (bytes == 0)
     return ERR_INVALID_VALUE;
+  if (g.memoryLimit && bytes > g.memoryLimit)
+    return ERR_OUT_OF_MEMORY;
   /* The real driver aligns allocations to at least 256 bytes. */
   void *block = NULL;
   if (posix_memalign(&block, 256, bytes) != 0)
