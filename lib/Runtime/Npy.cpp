@@ -14,8 +14,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <limits>
 #include <optional>
+#include <unistd.h>
 
 using namespace rat;
 
@@ -268,27 +270,56 @@ std::string rat::encodeNpy(const HostTensor &tensor) {
   return bytes;
 }
 
+std::string rat::writeTemporaryFile(const std::string &path,
+                                    const std::string &bytes) {
+  // A fresh name (O_EXCL) next to `path`: never an existing file, and on the
+  // same file system, so that the rename is atomic.
+  static unsigned counter = 0;
+  std::string temporary;
+  int fd = -1;
+  for (int attempt = 0; fd < 0; ++attempt) {
+    temporary = path + ".tmp." + std::to_string(::getpid()) + "." +
+                std::to_string(counter++);
+    fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                0666);
+    if (fd < 0 && (errno != EEXIST || attempt == 100))
+      throw RatError("cannot write '" + path + "': " + std::strerror(errno));
+  }
+  const char *data = bytes.data();
+  size_t left = bytes.size();
+  int savedErrno = 0;
+  while (left > 0) {
+    ssize_t written = ::write(fd, data, left);
+    if (written < 0 && errno == EINTR)
+      continue;
+    if (written <= 0) {
+      savedErrno = written < 0 ? errno : EIO;
+      break;
+    }
+    data += written;
+    left -= static_cast<size_t>(written);
+  }
+  if (::close(fd) != 0 && savedErrno == 0)
+    savedErrno = errno;
+  if (savedErrno != 0) {
+    ::unlink(temporary.c_str());
+    throw RatError("cannot write '" + path + "': " + std::strerror(savedErrno));
+  }
+  return temporary;
+}
+
+void rat::replaceWithTemporary(const std::string &temporary,
+                               const std::string &path) {
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    int savedErrno = errno;
+    ::unlink(temporary.c_str());
+    throw RatError("cannot write '" + path + "': " + std::strerror(savedErrno));
+  }
+}
+
 void rat::writeFileAtomically(const std::string &path,
                               const std::string &bytes) {
-  std::string temporary = path + ".tmp";
-  auto fail = [&](const char *reason) {
-    std::remove(temporary.c_str());
-    throw RatError("cannot write '" + path + "': " + reason);
-  };
-  std::FILE *file = std::fopen(temporary.c_str(), "wb");
-  if (!file)
-    throw RatError("cannot write '" + path + "': " + std::strerror(errno));
-  bool written =
-      std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
-  int savedErrno = errno;
-  if (std::fclose(file) != 0 && written) {
-    written = false;
-    savedErrno = errno;
-  }
-  if (!written)
-    fail(std::strerror(savedErrno));
-  if (std::rename(temporary.c_str(), path.c_str()) != 0)
-    fail(std::strerror(errno));
+  replaceWithTemporary(writeTemporaryFile(path, bytes), path);
 }
 
 void rat::writeNpy(const std::string &path, const HostTensor &tensor) {

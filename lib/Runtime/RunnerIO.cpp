@@ -55,8 +55,27 @@ void OutputFiles::commit(const Log &log) {
   std::vector<std::string> encoded;
   for (const auto &file : files)
     encoded.push_back(encodeNpy(file.second));
-  for (size_t i = 0; i < files.size(); ++i)
-    writeFileAtomically(files[i].first, encoded[i]);
+  // Every file to a temporary first: one that cannot be written leaves all
+  // outputs untouched. Renames are atomic and only fail on a changed
+  // directory (checked before the run, checkOutputPaths).
+  std::vector<std::string> temporaries;
+  try {
+    for (size_t i = 0; i < files.size(); ++i)
+      temporaries.push_back(writeTemporaryFile(files[i].first, encoded[i]));
+  } catch (const RatError &) {
+    for (const std::string &temporary : temporaries)
+      std::remove(temporary.c_str());
+    throw;
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    try {
+      replaceWithTemporary(temporaries[i], files[i].first);
+    } catch (const RatError &) {
+      for (size_t j = i + 1; j < files.size(); ++j)
+        std::remove(temporaries[j].c_str());
+      throw;
+    }
+  }
   if (!files.empty())
     log.phase("write", begin, std::to_string(files.size()) + " file(s)");
 }

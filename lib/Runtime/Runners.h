@@ -38,6 +38,11 @@ void runFunction(Session &session, const CommandLineOptions &options);
 void requireOption(const std::string &value, const char *option,
                    const char *purpose);
 
+/// Checks every output path before any compute (OutputPaths.cpp): its
+/// directory exists and is writable, it is no input file and no other
+/// output. Throws RatError naming the flags and paths.
+void checkOutputPaths(const CommandLineOptions &options);
+
 /// Loads --weights for `used` entries (Session::loadWeights); without
 /// --weights, an error if those entries take any weight.
 void loadWeights(Session &session, const CommandLineOptions &options,
@@ -47,8 +52,10 @@ void loadWeights(Session &session, const CommandLineOptions &options,
 /// bf16, f64 to f32, int64 to int32 with a range check, ...).
 HostTensor readInput(const std::string &path, const ValueSpec &spec);
 
-/// Outputs are written only after every computation succeeded; each file is
-/// written atomically. 16-bit floats are written as f32 (numpy has no bf16).
+/// Outputs are written only after every computation succeeded, all or none:
+/// each file goes to a temporary file in its directory first, and the
+/// temporaries are renamed over the outputs only when all are written. 16-bit
+/// floats are written as f32 (numpy has no bf16).
 class OutputFiles {
 public:
   void add(const std::string &path, HostTensor tensor);

@@ -38,6 +38,7 @@ int run(int argc, char **argv, const char *manifestText,
     return 0;
   }
   checkOptionsApply(options, manifest.kind);
+  checkOutputPaths(options);
 
   Log log(options.verbose);
   Clock::time_point begin = Clock::now();

@@ -33,8 +33,20 @@ std::string encodeNpy(const HostTensor &tensor);
 /// failure never leaves a truncated file behind.
 void writeNpy(const std::string &path, const HostTensor &tensor);
 
-/// Writes `bytes` to `path` atomically (temporary file, then rename).
+/// Writes `bytes` to `path` atomically (writeTemporaryFile, then
+/// replaceWithTemporary): `path` is either untouched or completely replaced.
 void writeFileAtomically(const std::string &path, const std::string &bytes);
+
+/// Writes `bytes` to a new file next to `path` (`path.tmp.<pid>.<n>`,
+/// created exclusively, so never an existing file) and returns its name.
+/// Throws RatError naming `path`, leaving no file, when that fails.
+std::string writeTemporaryFile(const std::string &path,
+                               const std::string &bytes);
+
+/// Renames `temporary` over `path` (atomic within one file system); removes
+/// `temporary` and throws RatError when that fails.
+void replaceWithTemporary(const std::string &temporary,
+                          const std::string &path);
 
 } // namespace rat
 
