@@ -71,6 +71,32 @@ PY
   fi
 done
 
+# Out of memory (docs/Limits.md): one `error: out of device memory ...` line,
+# exit status 1, no output file. 2,400,000 sequences: the [B, 64, 300] f32
+# logits the prefill slices are gathered into (172 GiB) cannot be allocated
+# (a real cuMemAlloc failure, after one slice ran); RAT_TEST_ALLOC_LIMIT (the
+# runtime's test hook, above every weight) refuses a buffer of compiled code
+# of a 16-sequence prefill.
+if [ -x "$dev/lm_tiny_rat" ]; then
+  G=test/golden/lm_tiny_rat
+  $py -c "import numpy as np; np.save('$out/oom_tokens.npy', np.zeros((2400000, 64), np.int32)); np.save('$out/oom_batch.npy', np.tile(np.load('$G/tokens.npy'), (16, 1)))"
+  oom() {  # name expected-regex command...
+    local name=$1 want=$2; shift 2
+    rm -f $out/oom.npy
+    "$@" > $out/oom.log 2>&1; local rc=$?
+    if [ $rc = 1 ] && grep -qE "$want" $out/oom.log && [ ! -e $out/oom.npy ]; then
+      row "$name" "$(grep -m1 '^error' $out/oom.log | cut -c1-160)"
+    else row "$name" "FAIL rc=$rc $(tail -2 $out/oom.log)"; fail=1; fi
+  }
+  oom "out of memory: logits tensor" \
+    "^error: out of device memory allocating 184320000000 bytes \(171\.7 GiB\) for a f32 tensor \[2400000, 64, 300\] \(cuMemAlloc failed: out of memory" \
+    "$dev/lm_tiny_rat" --weights $G/weights.safetensors --tokens $out/oom_tokens.npy --logits $out/oom.npy
+  oom "out of memory: compiled code" \
+    "^error: out of device memory allocating [0-9]+ bytes .* for a buffer of compiled code in entry 'prefill' \(refused by RAT_TEST_ALLOC_LIMIT" \
+    env RAT_TEST_ALLOC_LIMIT=1000000 "$dev/lm_tiny_rat" --weights $G/weights.safetensors --tokens $out/oom_batch.npy --logits $out/oom.npy
+  rm -f $out/oom_tokens.npy $out/oom_batch.npy
+fi
+
 # The model as a library (rat-compile --emit shared, C API of rat_model.h):
 # the golden LM in-process through the Python module (rat.load), and the C
 # example host on the bundled tiny LM.
