@@ -62,7 +62,7 @@ HostTensor::HostTensor(DType dtype, Shape shape)
                      ? nullptr
                      : std::aligned_alloc(alignment, rounded);
   if (!memory)
-    throw RatError(outOfMemoryMessage(MemorySpace::Host, rounded,
+    throw OutOfMemoryError(outOfMemoryMessage(MemorySpace::Host, rounded,
                                       std::string("a host copy of a ") +
                                           dtypeName(dtype) + " tensor " +
                                           formatShape(dims)));

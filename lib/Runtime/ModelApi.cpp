@@ -16,6 +16,7 @@
 #include "rat/Runtime/Error.h"
 #include "rat/Runtime/Generation.h"
 #include "rat/Runtime/LmRequest.h"
+#include "rat/Runtime/OutOfMemory.h"
 #include "rat/Runtime/Session.h"
 
 #include <algorithm>
@@ -56,6 +57,9 @@ template <typename Body> rat_status guard(Body &&body) noexcept {
   } catch (const ApiError &error) {
     lastError = error.what();
     return error.status;
+  } catch (const OutOfMemoryError &error) {
+    lastError = error.what();
+    return RAT_ERROR_OUT_OF_MEMORY;
   } catch (const RatError &error) {
     lastError = error.what();
     return RAT_ERROR_FAILED;

@@ -56,7 +56,7 @@ static void *allocateTensor(DeviceBackend &backend, size_t bytes, DType dtype,
     return backend.allocate(bytes);
   } catch (const std::bad_alloc &failure) {
     const auto *known = dynamic_cast<const AllocationFailure *>(&failure);
-    throw RatError(outOfMemoryMessage(
+    throw OutOfMemoryError(outOfMemoryMessage(
         backend.isHostMemory() ? MemorySpace::Host : MemorySpace::Device,
         bytes,
         std::string("a ") + dtypeName(dtype) + " tensor " +

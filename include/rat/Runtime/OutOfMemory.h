@@ -16,6 +16,8 @@
 #ifndef RAT_RUNTIME_OUTOFMEMORY_H
 #define RAT_RUNTIME_OUTOFMEMORY_H
 
+#include "rat/Runtime/Error.h"
+
 #include <cstdint>
 #include <new>
 #include <string>
@@ -30,6 +32,14 @@ enum class MemorySpace { Host, Device };
 std::string outOfMemoryMessage(MemorySpace space, uint64_t bytes,
                                const std::string &what,
                                const std::string &detail = "");
+
+/// The RatError of a failed allocation in the runtime (message from
+/// outOfMemoryMessage), so that callers can tell it from other failures
+/// (the C API returns RAT_ERROR_OUT_OF_MEMORY for it).
+class OutOfMemoryError : public RatError {
+public:
+  explicit OutOfMemoryError(const std::string &message) : RatError(message) {}
+};
 
 /// Prints `error: ` + outOfMemoryMessage(...) and exits with status 1: for
 /// allocations made by compiled code, whose frames cannot be unwound.
