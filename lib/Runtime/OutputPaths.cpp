@@ -2,10 +2,11 @@
 //
 // Every output path of the command line is checked before the device is
 // opened or a file read (docs/Runtime.md, docs/Limits.md): its directory
-// exists and is writable, it is not a directory, it is not the same file as
-// an input (--weights, --input, --tokens, --arg; also through a symlink or a
-// hard link), and no two outputs are the same file. A run that would fail to
-// write, or overwrite its own input, fails before any work.
+// exists and is writable, it is a regular file if it exists, it is not the
+// same file as an input (--weights, --input, --tokens, --arg; also through
+// a symlink or a hard link), and no two outputs are the same file. A run
+// that would fail to write, or overwrite its own input, fails before any
+// work.
 //
 //===----------------------------------------------------------------------===//
 
@@ -94,9 +95,13 @@ void checkWritable(const NamedFile &file) {
   if (::access(directory.c_str(), W_OK | X_OK) != 0)
     throw RatError(file.describe() + ": cannot write to directory '" +
                    directory + "': " + std::strerror(errno));
-  if (file.exists && ::stat(path.c_str(), &status) == 0 &&
-      S_ISDIR(status.st_mode))
-    throw RatError(file.describe() + " is a directory");
+  if (file.exists && ::stat(path.c_str(), &status) == 0) {
+    if (S_ISDIR(status.st_mode))
+      throw RatError(file.describe() + " is a directory");
+    // The rename would replace a device or a pipe with a regular file.
+    if (!S_ISREG(status.st_mode))
+      throw RatError(file.describe() + " is not a regular file");
+  }
 }
 
 } // namespace
