@@ -204,7 +204,7 @@ run_err "unknown entry" "no entry 'nope' (entries: axpy, scale, halve, identity,
 run_err "result shape check" "entry 'wrong_shape': result output 'y' has shape \[4\], expected \[N\] (N = 3 from input 'x' (x3.npy))" \
   "$M" --entry wrong_shape --arg x3.npy --result ws.npy
 no_file "no output after a bad result" ws.npy
-run_err "unwritable output" "cannot write '/nonexistent-dir/z.npy'" \
+run_err "unwritable output" "--result '/nonexistent-dir/z.npy': directory '/nonexistent-dir' does not exist" \
   "$M" --weights w.safetensors --arg x.npy --arg y.npy --result /nonexistent-dir/z.npy
 run_err "unknown option" "unknown option '--bogus'" "$M" --bogus
 run_err "option of another kind" "option --tokens does not apply to a function model" \
