@@ -36,7 +36,7 @@ gen=$dev/serving
 mkdir -p $gen
 while read -r name preset opts; do
   # shellcheck disable=SC2086
-  python3 scripts/testdata/make_model.py $preset --seed 3 $opts --out $gen/gen_$name.model > /dev/null
+  ${PYTHON:-/usr/bin/python3} scripts/testdata/make_model.py $preset --seed 3 $opts --out $gen/gen_$name.model > /dev/null
   $rc --model $gen/gen_$name.model/meta.json --target cuda --max-seq-len 64 -o $gen/gen_$name
 done <<'MODELS'
 rat tiny-rat-lm
