@@ -42,8 +42,9 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 # Features from what this machine has.
 cuda_root = getattr(config, "cuda_root", "") or "/usr/local/cuda"
-if shutil.which("ptxas") or os.path.exists(os.path.join(cuda_root, "bin", "ptxas")):
-    config.available_features.add("ptxas")
+for tool in ("ptxas", "fatbinary"):
+    if shutil.which(tool) or os.path.exists(os.path.join(cuda_root, "bin", tool)):
+        config.available_features.add(tool)
 cuda_toolkit = os.environ.get("CUDA_ROOT") or os.environ.get("CUDA_HOME") or \
     os.environ.get("CUDA_PATH") or "/usr/local/cuda"
 if os.path.exists(os.path.join(cuda_toolkit, "nvvm", "libdevice", "libdevice.10.bc")):

@@ -8,15 +8,18 @@
 
 #include "rat/Compiler/Compiler.h"
 
+#include "KernelTable.h"
 #include "RuntimeInterface.h"
 
 #include "rat/InitAll.h"
 #include "rat/Pipelines/Pipelines.h"
 #include "rat/Runtime/Checkpoint.h"
 #include "rat/Target/Chip.h"
+#include "rat/Target/CudaToolkit.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -26,6 +29,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/IRBuilder.h"
@@ -49,18 +53,41 @@
 using namespace mlir;
 using namespace mlir::rat;
 
+namespace {
+struct EmitKindName {
+  const char *name;
+  EmitKind kind;
+};
+constexpr EmitKindName kEmitKinds[] = {
+    {"mlir", EmitKind::MLIR},     {"rat", EmitKind::Rat},
+    {"tiled", EmitKind::Tiled},   {"kernel", EmitKind::Kernel},
+    {"llvm", EmitKind::LLVM},     {"ptx", EmitKind::PTX},
+    {"cubin", EmitKind::Cubin},   {"fatbin", EmitKind::Fatbin},
+    {"obj", EmitKind::Obj},       {"exe", EmitKind::Exe},
+    {"shared", EmitKind::Shared}};
+} // namespace
+
 std::optional<EmitKind> mlir::rat::parseEmitKind(llvm::StringRef name) {
-  return llvm::StringSwitch<std::optional<EmitKind>>(name)
-      .Case("mlir", EmitKind::MLIR)
-      .Case("rat", EmitKind::Rat)
-      .Case("tiled", EmitKind::Tiled)
-      .Case("kernel", EmitKind::Kernel)
-      .Case("llvm", EmitKind::LLVM)
-      .Case("ptx", EmitKind::PTX)
-      .Case("obj", EmitKind::Obj)
-      .Case("exe", EmitKind::Exe)
-      .Case("shared", EmitKind::Shared)
-      .Default(std::nullopt);
+  for (const EmitKindName &kind : kEmitKinds)
+    if (name == kind.name)
+      return kind.kind;
+  return std::nullopt;
+}
+
+llvm::StringRef mlir::rat::emitKindNames() {
+  static const std::string names = [] {
+    std::string text;
+    for (const EmitKindName &kind : kEmitKinds)
+      text += (text.empty() ? "" : ", ") + std::string(kind.name);
+    return text;
+  }();
+  return names;
+}
+
+std::string mlir::rat::kernelTablePath(llvm::StringRef output) {
+  SmallString<128> path(output);
+  llvm::sys::path::replace_extension(path, "kernels.json");
+  return std::string(path);
 }
 
 void mlir::rat::registerCompilerDialects(DialectRegistry &registry) {
@@ -96,32 +123,6 @@ createHostTargetMachine(int optLevel, std::string &error) {
 //===----------------------------------------------------------------------===//
 // Driver
 //===----------------------------------------------------------------------===//
-
-/// The CUDA toolkit MLIR's NVVM target uses: $CUDA_ROOT, $CUDA_HOME,
-/// $CUDA_PATH, else /usr/local/cuda.
-static std::string cudaToolkitPath() {
-  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
-    if (const char *root = std::getenv(var))
-      return root;
-  return "/usr/local/cuda";
-}
-
-/// ptxas from $CUDA_ROOT/$CUDA_HOME/$CUDA_PATH, /usr/local/cuda or PATH: the
-/// places MLIR's NVVM target looks.
-static std::optional<std::string> findPtxas() {
-  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
-    if (const char *root = std::getenv(var)) {
-      SmallString<128> p(root);
-      llvm::sys::path::append(p, "bin", "ptxas");
-      if (llvm::sys::fs::can_execute(p))
-        return std::string(p);
-    }
-  if (llvm::sys::fs::can_execute("/usr/local/cuda/bin/ptxas"))
-    return std::string("/usr/local/cuda/bin/ptxas");
-  if (llvm::ErrorOr<std::string> p = llvm::sys::findProgramByName("ptxas"))
-    return *p;
-  return std::nullopt;
-}
 
 namespace {
 /// Prints `-v` phase lines with their durations.
@@ -275,6 +276,52 @@ static LogicalResult linkModel(StringRef object, StringRef output,
   return success();
 }
 
+/// --emit cubin/fatbin: the one gpu.binary's object (rat-merge-kernel-modules
+/// made one gpu.module) to `options.output`, and the kernel table beside it.
+static LogicalResult writeDeviceCode(ModuleOp module, KernelTable &table,
+                                     const CompileOptions &options,
+                                     ArrayRef<std::string> chips,
+                                     llvm::raw_ostream &log) {
+  SmallVector<gpu::BinaryOp> binaries(module.getOps<gpu::BinaryOp>());
+  if (binaries.empty()) {
+    emitError(module.getLoc(), "the model has no GPU kernels to write");
+    return failure();
+  }
+  if (binaries.size() != 1 || binaries.front().getObjects().size() != 1) {
+    emitError(module.getLoc(), "expected the kernels in one binary with one "
+                               "object (rat-merge-kernel-modules)");
+    return failure();
+  }
+  auto object = cast<gpu::ObjectAttr>(binaries.front().getObjects()[0]);
+  if (failed(addKernelParams(table, module)))
+    return failure();
+  bool fatbin = options.emit == EmitKind::Fatbin;
+  std::string ptxChip;
+  if (fatbin && !isArchSpecific(*lookupChip(chips.front())))
+    ptxChip = chips.front();
+  std::string tablePath = kernelTablePath(options.output);
+  std::string tableText =
+      printKernelTable(table, fatbin ? "fatbin" : "cubin",
+                       llvm::sys::path::filename(options.output), chips,
+                       ptxChip);
+  std::string error;
+  auto binary = openOutputFile(options.output, &error);
+  auto tableFile = binary ? openOutputFile(tablePath, &error) : nullptr;
+  if (!binary || !tableFile) {
+    log << "error: " << error << "\n";
+    return failure();
+  }
+  binary->os() << object.getObject().getValue();
+  tableFile->os() << tableText;
+  binary->keep();
+  tableFile->keep();
+  if (options.verbose)
+    log << "[rat-compile] wrote " << options.output << " ("
+        << object.getObject().getValue().size() << " bytes, "
+        << table.kernels.size() << " kernels) and " << tablePath << "\n";
+  return success();
+}
+
 LogicalResult mlir::rat::compileModule(ModuleOp module,
                                        const CompileOptions &options,
                                        llvm::raw_ostream &log) {
@@ -297,12 +344,25 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
     return failure();
   }
   bool gpu = options.target == Target::CUDA;
-  if (options.emit == EmitKind::PTX && !gpu) {
-    emitError(module.getLoc(), "--emit ptx needs --target cuda");
+  // --emit cubin/fatbin: the device code alone, with a kernel table.
+  bool deviceCode =
+      options.emit == EmitKind::Cubin || options.emit == EmitKind::Fatbin;
+  if ((options.emit == EmitKind::PTX || deviceCode) && !gpu) {
+    emitError(module.getLoc(), "--emit ")
+        << (options.emit == EmitKind::PTX     ? "ptx"
+            : options.emit == EmitKind::Cubin ? "cubin"
+                                              : "fatbin")
+        << " needs --target cuda";
     return failure();
   }
 
   std::string manifest;
+  // cuda: the chips, lowest first, and the kernels' format (isa, bin or
+  // fatbin).
+  SmallVector<std::string> chips;
+  std::string format;
+  // --emit cubin/fatbin: the kernel table, collected at the kernel level.
+  KernelTable kernelTable;
   RatPipelineOptions pipelineOptions;
   if (!options.pipelineOptions.empty() &&
       failed(pipelineOptions.parseFromString(options.pipelineOptions))) {
@@ -331,25 +391,72 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
           << libdevice << "' (set CUDA_ROOT to the toolkit)\n";
       return failure();
     }
-    // The driver checked the chip (rat/Target/Chip.h) and keeps chip= out
-    // of --pipeline-options.
+    // The driver checked the chip list (rat/Target/Chip.h) and keeps chip=
+    // out of --pipeline-options.
     std::string chip =
         options.chip.empty() ? defaultChip().str() : options.chip;
     pipelineOptions.chip = chip;
     if (!options.features.empty())
       pipelineOptions.features = options.features;
-    // PTX when asked for, or when there is no ptxas to make a cubin: the
-    // driver then JIT-compiles it at module load.
-    bool havePtxas = findPtxas().has_value();
-    pipelineOptions.format =
-        options.emit == EmitKind::PTX || !havePtxas ? "isa" : "bin";
-    if (options.verbose)
-      log << "[rat-compile] kernels: "
-          << (pipelineOptions.format == "bin" ? "cubin (ptxas found)"
-              : options.emit == EmitKind::PTX
-                  ? "PTX (--emit ptx)"
-                  : "PTX, JIT-compiled by the driver (no ptxas found)")
-          << " for " << chip << "\n";
+    std::string chipError;
+    for (const ChipInfo *info : parseChipList(chip, chipError))
+      chips.push_back(info->name.str());
+    if (chips.empty()) {
+      log << "error: --chip: " << chipError << "\n";
+      return failure();
+    }
+    // A fatbin (every chip's cubin and the lowest chip's PTX) where the
+    // toolkit has ptxas and fatbinary; else one chip's cubin or PTX, which
+    // the driver JIT-compiles at module load.
+    bool havePtxas = findCudaTool("ptxas").has_value();
+    bool haveFatbinary = findCudaTool("fatbinary").has_value();
+    std::string missing;
+    if (options.emit == EmitKind::PTX) {
+      format = "isa";
+    } else if (options.emit == EmitKind::Cubin) {
+      format = "bin";
+      if (!havePtxas)
+        missing = "ptxas";
+    } else if (options.emit == EmitKind::Fatbin || chips.size() > 1) {
+      format = "fatbin";
+      if (!havePtxas || !haveFatbinary)
+        missing = havePtxas ? "fatbinary" : "ptxas";
+    } else {
+      format = havePtxas && haveFatbinary ? "fatbin" : havePtxas ? "bin" : "isa";
+    }
+    if (!missing.empty()) {
+      log << "error: "
+          << (options.emit == EmitKind::Cubin    ? "--emit cubin"
+              : options.emit == EmitKind::Fatbin ? "--emit fatbin"
+                                                 : "--chip " + chip)
+          << " needs the CUDA toolkit's " << missing << " (looked in "
+          << cudaToolSearchPlaces() << ")\n";
+      return failure();
+    }
+    pipelineOptions.format = format;
+    if (options.verbose) {
+      log << "[rat-compile] kernels: ";
+      if (format == "fatbin") {
+        const ChipInfo *lowest = lookupChip(chips.front());
+        log << "fatbin with cubins for " << llvm::join(chips, ", ")
+            << (isArchSpecific(*lowest)
+                    ? " (no PTX: " + chips.front() + " code runs on no other chip)"
+                    : " and PTX for " + chips.front())
+            << "\n";
+      } else if (format == "bin") {
+        log << "cubin for " << chip
+            << (options.emit == EmitKind::Cubin
+                    ? ""
+                    : " (no fatbinary found: no PTX for newer GPUs)")
+            << "\n";
+      } else {
+        log << "PTX for " << chip
+            << (options.emit == EmitKind::PTX
+                    ? " (--emit ptx)"
+                    : ", JIT-compiled by the driver (no ptxas found)")
+            << "\n";
+      }
+    }
   }
 
   if (failed(timer.run("rat", [&] {
@@ -378,6 +485,8 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
     if ((stage.level == RatLevel::Tiled && options.emit == EmitKind::Tiled) ||
         (stage.level == RatLevel::Kernel && options.emit == EmitKind::Kernel))
       return writeText(options.output, printModule, log);
+    if (stage.level == RatLevel::Kernel && deviceCode)
+      kernelTable = collectKernelLaunches(module);
   }
   if (options.emit == EmitKind::PTX)
     return writeText(
@@ -385,12 +494,18 @@ LogicalResult mlir::rat::compileModule(ModuleOp module,
         [&](llvm::raw_ostream &os) {
           module.walk([&](gpu::BinaryOp binary) {
             for (Attribute a : binary.getObjects())
-              if (auto object = dyn_cast<gpu::ObjectAttr>(a))
-                os << "// kernels of @" << binary.getName() << "\n"
-                   << object.getObject().getValue() << "\n";
+              if (auto object = dyn_cast<gpu::ObjectAttr>(a)) {
+                os << "// kernels of @" << binary.getName();
+                if (auto target =
+                        dyn_cast<NVVM::NVVMTargetAttr>(object.getTarget()))
+                  os << " for " << target.getChip();
+                os << "\n" << object.getObject().getValue() << "\n";
+              }
           });
         },
         log);
+  if (deviceCode)
+    return writeDeviceCode(module, kernelTable, options, chips, log);
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule;

@@ -81,11 +81,8 @@ std::string checkOptions(const CompileRequest &request,
            request.target + "'";
   std::optional<EmitKind> emit = parseEmitKind(request.emit);
   if (!emit)
-    return name(Option::Emit) +
-           " must be one of mlir, rat, tiled, kernel, llvm, ptx, obj, exe, "
-           "shared; "
-           "got '" +
-           request.emit + "'";
+    return name(Option::Emit) + " must be one of " + emitKindNames().str() +
+           "; got '" + request.emit + "'";
   options.emit = *emit;
   if (request.dtype != "f32" && request.dtype != "bf16" &&
       request.dtype != "f16")
@@ -102,9 +99,10 @@ std::string checkOptions(const CompileRequest &request,
   options.output = request.output;
   if (options.output.empty()) {
     if (options.emit == EmitKind::Obj || options.emit == EmitKind::Exe ||
-        options.emit == EmitKind::Shared)
+        options.emit == EmitKind::Shared || options.emit == EmitKind::Cubin ||
+        options.emit == EmitKind::Fatbin)
       return name(Option::Output) + " is required for " + name(Option::Emit) +
-             " obj, exe and shared";
+             " obj, exe, shared, cubin and fatbin";
     options.output = "-";
   }
 
@@ -127,14 +125,26 @@ std::string checkOptions(const CompileRequest &request,
   if (request.chip && !gpu)
     return name(Option::Chip) + " needs " +
            spellValue(s, Option::Target, "cuda");
+  if (!gpu && (options.emit == EmitKind::PTX ||
+               options.emit == EmitKind::Cubin ||
+               options.emit == EmitKind::Fatbin))
+    return spellValue(s, Option::Emit, request.emit) + " needs " +
+           spellValue(s, Option::Target, "cuda");
   options.chip = request.chip.value_or(options.chip);
   if (gpu) {
     if (options.chip.empty())
       options.chip = defaultChip().str();
-    if (!lookupChip(options.chip))
-      return name(Option::Chip) + ": '" + options.chip +
-             "' is not a chip this compiler knows (supported: " +
-             knownChipNames() + ")";
+    std::string error;
+    SmallVector<const ChipInfo *, 2> chips =
+        parseChipList(options.chip, error);
+    if (chips.empty())
+      return name(Option::Chip) + ": " + error;
+    if (chips.size() > 1 && options.emit == EmitKind::Cubin)
+      return spellValue(s, Option::Emit, "cubin") +
+             " writes one chip's code; " +
+             spellValue(s, Option::Chip, options.chip) +
+             " lists several (use " + spellValue(s, Option::Emit, "fatbin") +
+             ")";
   }
 
   RatPipelineOptions pipeline;
@@ -157,8 +167,8 @@ std::string checkOptions(const CompileRequest &request,
            "not here";
   if (pipeline.format.hasValue())
     return pipelineName +
-           ": 'format' is chosen by the compiler (a cubin where ptxas is "
-           "found, else PTX), not here";
+           ": 'format' is chosen by the compiler (a fatbin where ptxas and "
+           "fatbinary are found, else a cubin or PTX), not here";
   if (pipeline.emulateGpu && gpu)
     return pipelineName + ": 'emulate-gpu' needs " +
            spellValue(s, Option::Target, "cpu");

@@ -56,10 +56,11 @@ mlir::rat::verifyRatPipelineOptions(const RatPipelineOptions &options,
       if (size < 0)
         return fail(name + " must be >= 0 (0 leaves a loop untiled), got " +
                     Twine(size));
-  if (!lookupChip(options.chip))
-    return fail("chip '" + options.chip.getValue() +
-                "' is not a chip this compiler knows (supported: " +
-                knownChipNames() + ")");
+  std::string chipError;
+  SmallVector<const ChipInfo *, 2> chips =
+      parseChipList(options.chip, chipError);
+  if (chips.empty())
+    return fail("chip " + chipError);
   if (options.blockSize < 1 || options.blockSize > 1024)
     return fail("block-size must be between 1 and 1024 (threads per block), "
                 "got " +
@@ -71,6 +72,11 @@ mlir::rat::verifyRatPipelineOptions(const RatPipelineOptions &options,
       options.format != "fatbin")
     return fail("format must be isa, bin or fatbin, got '" +
                 options.format.getValue() + "'");
+  // gpu.binary embeds one object: several chips' cubins go into one fatbin.
+  if (chips.size() > 1 && options.format == "bin")
+    return fail("chip lists several chips (" + options.chip.getValue() +
+                "): format=bin holds one chip's cubin, use format=fatbin "
+                "(a cubin per chip in one fatbin) or isa");
   if (options.mmaStages < 2)
     return fail("mma-stages must be >= 2, got " + Twine(options.mmaStages));
   for (auto [name, values] : {std::pair<StringRef, ArrayRef<int64_t>>{
@@ -288,19 +294,24 @@ void mlir::rat::buildRatLoopsToKernelsPipeline(
 void mlir::rat::buildRatKernelsToNVVMPipeline(
     OpPassManager &pm, const RatPipelineOptions &options) {
   pm.addPass(createRatExposeEntryPoints());
-  // The chip's minimum PTX version unless features are given; an unknown
-  // chip was reported by rat-select-kernels (or the driver) already.
-  std::string features = options.features;
-  if (features.empty())
-    if (const ChipInfo *chip = lookupChip(options.chip))
-      features = chip->ptxFeatures.str();
-  if (features.empty())
-    features = "+ptx80";
-  std::string target = "nvvm-attach-target{chip=" + options.chip +
-                       " features=" + features +
-                       " O=" + std::to_string(options.optLevel) + "}";
-  addPipeline(pm, "lower-affine,convert-scf-to-cf," + target +
-                      ",expand-strided-metadata,lower-affine,"
+  // One gpu.module for all kernels: one binary per model.
+  pm.addPass(createRatMergeKernelModules());
+  // One NVVM target per chip, each with the chip's minimum PTX version
+  // unless features are given. The options were verified (an unknown chip
+  // is an error before any pass runs); rat-select-kernels chose kernels
+  // every chip of the list runs.
+  std::string chipError;
+  std::string targets;
+  for (const ChipInfo *chip : parseChipList(options.chip, chipError)) {
+    std::string features = options.features.empty()
+                               ? chip->ptxFeatures.str()
+                               : options.features.getValue();
+    targets += "nvvm-attach-target{chip=" + chip->name.str() +
+               " features=" + features +
+               " O=" + std::to_string(options.optLevel) + "},";
+  }
+  addPipeline(pm, "lower-affine,convert-scf-to-cf," + targets +
+                      "expand-strided-metadata,lower-affine,"
                       "gpu.module(convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,"
                       "convert-nvvm-to-llvm,canonicalize,cse,"
                       "reconcile-unrealized-casts,rat-extern-dynamic-shared)");
@@ -313,9 +324,15 @@ void mlir::rat::buildRatKernelsToNVVMPipeline(
                   "finalize-memref-to-llvm{use-generic-functions=true},"
                   "convert-arith-to-llvm,convert-index-to-llvm,"
                   "convert-cf-to-llvm,convert-func-to-llvm,"
-                  "gpu-to-llvm,reconcile-unrealized-casts,"
-                  "gpu-module-to-binary{format=" +
-                      options.format.getValue() + "},canonicalize,cse");
+                  "gpu-to-llvm,reconcile-unrealized-casts");
+  // fatbin: every chip's cubin and the lowest chip's PTX in one object
+  // (upstream's format=fatbin makes one fatbin per target).
+  if (options.format == "fatbin")
+    pm.addPass(createRatGpuModuleToFatbin());
+  else
+    addPipeline(pm, "gpu-module-to-binary{format=" +
+                        options.format.getValue() + "}");
+  addPipeline(pm, "canonicalize,cse");
   //===--------------------------------------------------------------------===//
   // LLVM dialect host code + gpu.binary; translation emits the mgpu* calls.
   //===--------------------------------------------------------------------===//

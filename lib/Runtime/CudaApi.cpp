@@ -9,6 +9,7 @@
 
 #include "CudaState.h"
 #include "rat/Runtime/Error.h"
+#include "rat/Runtime/GpuImage.h"
 
 using namespace rat;
 using namespace rat::cu;
@@ -29,6 +30,27 @@ std::string rat::cuda::deviceDescription() {
   return std::string(name) + " (device " + std::to_string(s.deviceOrdinal) +
          ", sm_" + std::to_string(s.ccMajor) + std::to_string(s.ccMinor) +
          ", " + std::to_string(memory >> 30) + " GiB)";
+}
+
+std::string rat::cuda::kernelCodeDescription() {
+  requireContextOrThrow();
+  RuntimeState &s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  std::string text;
+  for (ModuleRecord *record : s.modules) {
+    std::vector<GpuCode> code = listGpuCode(record->image, record->imageSize);
+    const GpuCode *used = selectGpuCode(code, s.ccMajor, s.ccMinor);
+    if (!text.empty())
+      text += "; ";
+    if (!used)
+      text += "no code for this GPU";
+    else if (used->kind == GpuCode::Kind::Ptx)
+      text += used->name() + ", JIT-compiled by the driver";
+    else
+      text += used->name();
+    text += " (of " + describeGpuCode(code) + ")";
+  }
+  return text.empty() ? "" : "kernels: " + text;
 }
 
 void *rat::cuda::deviceAlloc(size_t bytes) {

@@ -58,6 +58,9 @@ public:
     cuda::checkGpu();
   }
   std::string deviceDescription() override { return cuda::deviceDescription(); }
+  std::string kernelCodeDescription() override {
+    return cuda::kernelCodeDescription();
+  }
   bool isHostMemory() const override { return false; }
   void *allocate(size_t bytes) override {
     requireContextOrThrow();

@@ -11,6 +11,7 @@
 #include "CudaState.h"
 
 #include "rat/Runtime/Error.h"
+#include "rat/Runtime/GpuImage.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -255,11 +256,26 @@ const std::string &loadModuleLocked(RuntimeState &s, ModuleRecord &record) {
   record.error = callFailed(call, result);
   if (log[0])
     record.error += "\n" + std::string(log);
-  if (result == kErrorNoBinaryForGpu || !record.isPtx)
-    record.error += "; device " + std::to_string(s.deviceOrdinal) + " is sm_" +
-                    std::to_string(s.ccMajor) + std::to_string(s.ccMinor) +
-                    " (compile for it with --chip, or embed PTX with "
-                    "format=fatbin)";
+  if (result == kErrorNoBinaryForGpu || !record.isPtx) {
+    // Say which GPU this is and which GPUs the image is for.
+    char name[256] = {0};
+    if (s.api.cuDeviceGetName(name, sizeof(name) - 1, s.device) != kSuccess)
+      std::strcpy(name, "unknown GPU");
+    std::string sm = std::to_string(s.ccMajor) + std::to_string(s.ccMinor);
+    record.error += ": device " + std::to_string(s.deviceOrdinal) + " (" +
+                    name + ") has compute capability " +
+                    std::to_string(s.ccMajor) + "." +
+                    std::to_string(s.ccMinor) + " (sm_" + sm +
+                    "); the executable's GPU code is " +
+                    describeGpuCode(listGpuCode(record.image,
+                                                record.imageSize)) +
+                    (result == kErrorNoBinaryForGpu
+                         ? ", none of which runs on it"
+                         : "") +
+                    " (rebuild with rat-compile --chip for this GPU; a "
+                    "list such as --chip sm_80,sm_90a puts several chips' "
+                    "code in one executable)";
+  }
   return record.error;
 }
 

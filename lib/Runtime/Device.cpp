@@ -47,6 +47,9 @@ void rat::logModelAndDevice(const Log &log, const Manifest &manifest,
   for (const auto &[key, value] : manifest.params)
     log.note("param " + key + " = " + value);
   log.phase("init device", begin, device.backend->deviceDescription());
+  if (std::string code = device.backend->kernelCodeDescription();
+      !code.empty())
+    log.note(code);
   if (device.execution)
     log.note("one CUDA stream, synchronised after each entry call; "
              "caching device allocator");

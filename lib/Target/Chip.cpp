@@ -8,6 +8,10 @@
 
 #include "rat/Target/Chip.h"
 
+#include "llvm/ADT/STLExtras.h"
+
+#include <algorithm>
+
 using namespace mlir::rat;
 
 namespace {
@@ -45,3 +49,64 @@ std::string mlir::rat::knownChipNames() {
 }
 
 llvm::StringRef mlir::rat::defaultChip() { return "sm_90a"; }
+
+bool mlir::rat::isArchSpecific(const ChipInfo &chip) {
+  return chip.name.ends_with("a");
+}
+
+bool mlir::rat::isLowerChip(const ChipInfo &a, const ChipInfo &b) {
+  if (a.computeCapability != b.computeCapability)
+    return a.computeCapability < b.computeCapability;
+  return !isArchSpecific(a) && isArchSpecific(b);
+}
+
+llvm::SmallVector<const ChipInfo *, 2>
+mlir::rat::parseChipList(llvm::StringRef list, std::string &error) {
+  llvm::SmallVector<const ChipInfo *, 2> chips;
+  llvm::SmallVector<llvm::StringRef> names;
+  list.split(names, ',');
+  for (llvm::StringRef name : names) {
+    name = name.trim();
+    if (name.empty()) {
+      error = "'" + list.str() + "' has an empty chip name";
+      return {};
+    }
+    const ChipInfo *chip = lookupChip(name);
+    if (!chip) {
+      error = "'" + name.str() + "' is not a chip this compiler knows " +
+              "(supported: " + knownChipNames() + ")";
+      return {};
+    }
+    if (llvm::is_contained(chips, chip)) {
+      error = "'" + name.str() + "' is listed twice";
+      return {};
+    }
+    chips.push_back(chip);
+  }
+  std::stable_sort(chips.begin(), chips.end(),
+                   [](const ChipInfo *a, const ChipInfo *b) {
+                     return isLowerChip(*a, *b);
+                   });
+  return chips;
+}
+
+ChipInfo mlir::rat::commonChipInfo(llvm::ArrayRef<const ChipInfo *> chips,
+                                   llvm::StringRef name) {
+  ChipInfo common = *chips.front();
+  common.name = name;
+  for (const ChipInfo *chip : chips.drop_front()) {
+    common.computeCapability =
+        std::min(common.computeCapability, chip->computeCapability);
+    common.smCount = std::max(common.smCount, chip->smCount);
+    common.sharedMemoryPerBlock =
+        std::min(common.sharedMemoryPerBlock, chip->sharedMemoryPerBlock);
+    common.sharedMemoryPerSM =
+        std::min(common.sharedMemoryPerSM, chip->sharedMemoryPerSM);
+    common.registersPerSM =
+        std::min(common.registersPerSM, chip->registersPerSM);
+    if (chip->mma != MmaGeneration::Wgmma)
+      common.mma = MmaGeneration::MmaSync;
+    common.hasTma = common.hasTma && chip->hasTma;
+  }
+  return common;
+}

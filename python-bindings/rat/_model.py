@@ -92,7 +92,8 @@ def compile(model, *, target="cpu", chip=None, dtype="f32",
       path to a config .json (or a graph-level .mlir) file, or MLIR text (a
       str starting with ``module``/``func`` or containing ``func.func``).
     target: "cpu" or "cuda"; chip: the GPU architecture for cuda (default
-      sm_90).
+      sm_90a), or several as a list or a comma-separated string
+      (``["sm_80", "sm_90a"]``): one executable with code for each.
     dtype: storage type of weights and activations, "f32", "bf16" or "f16".
     max_seq_len: longest sequence (prompt + generated) the decode state holds
       (model configs only; default 4096).
@@ -112,6 +113,8 @@ def compile(model, *, target="cpu", chip=None, dtype="f32",
     is_config, text, name = _read_source(model)
     def given(value, kind):
         return None if value is None else kind(value)
+    if isinstance(chip, (list, tuple)):
+        chip = ",".join(str(c) for c in chip)
     request = dict(source=text, is_config=is_config, source_name=name,
                    target=str(target), chip=given(chip, str), dtype=str(dtype),
                    max_seq_len=given(max_seq_len, int),

@@ -16,9 +16,9 @@
 
 // CHECK-NOT:     rat.
 // CHECK-LABEL: llvm.func @scan(
-// CHECK:         gpu.launch_func @scan_kernel::@scan_kernel
+// CHECK:         gpu.launch_func @kernels::@scan_kernel
 // CHECK-LABEL: llvm.func @_mlir_ciface_scan(
-// CHECK:       gpu.binary @scan_kernel
+// CHECK:       gpu.binary @kernels
 // CHECK-SAME:    #nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
 // CHECK-SAME:    .target sm_90
 // CHECK-SAME:    .visible .entry scan_kernel(

@@ -121,7 +121,7 @@ def test_ir_stages(layer):
     assert "scf.forall" in layer.ir("tiled")
     assert "define" in layer.ir("llvm")
     assert layer.ir("llvm") is layer.ir("llvm")  # cached
-    with pytest.raises(rat.CompileError, match="needs --target cuda"):
+    with pytest.raises(ValueError, match="emit='ptx' needs target='cuda'"):
         layer.ir("ptx")
     with pytest.raises(ValueError, match="stage must be one of"):
         layer.ir("exe")
@@ -297,3 +297,25 @@ def test_cuda_compile_only(monkeypatch):
                         decode=False)
     assert "target cuda" in model.manifest
     assert ".entry" in model.ir("ptx")
+
+
+@pytest.mark.skipif(
+    not os.path.exists(os.path.join(_CUDA_TOOLKIT, "nvvm", "libdevice",
+                                    "libdevice.10.bc")) or
+    not all(os.path.exists(os.path.join(_CUDA_TOOLKIT, "bin", tool))
+            for tool in ("ptxas", "fatbinary")),
+    reason="no CUDA toolkit (libdevice, ptxas, fatbinary) for a chip list")
+def test_cuda_chip_list(monkeypatch):
+    """chip takes a list: one executable with code for each chip."""
+    monkeypatch.setenv("CUDA_ROOT", _CUDA_TOOLKIT)
+    model = rat.compile(os.path.join(LAYER, "meta.json"), target="cuda",
+                        chip=["sm_80", "sm_90a"], decode=False)
+    ptx = model.ir("ptx")
+    assert ".target sm_80" in ptx and ".target sm_90a" in ptx
+    with open(model.path, "rb") as f:
+        # One fatbin: its magic, version 1 and 16-byte header (the magic
+        # alone is also in the runtime's code).
+        assert f.read().count(bytes.fromhex("50ed55ba01001000")) == 1
+    with pytest.raises(ValueError, match="'sm_99' is not a chip"):
+        rat.compile(os.path.join(LAYER, "meta.json"), target="cuda",
+                    chip="sm_80,sm_99")

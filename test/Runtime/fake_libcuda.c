@@ -34,7 +34,12 @@
 |* turns kernels without a host version into no-ops whose parameter sizes    *|
 |* come from the image (the `.entry` of PTX, the EIATTR_KPARAM_INFO records  *|
 |* of a cubin's .nv.info.<kernel> section): the host code of a real compiled *|
-|* model runs, its kernels compute nothing.                                  *|
+|* model runs, its kernels compute nothing. FAKE_CUDA_CC=M.N sets the       *|
+|* device's compute capability (default 9.0); a cubin, or a fatbin, that   *|
+|* has no code for it fails to load with CUDA_ERROR_NO_BINARY_FOR_GPU, as   *|
+|* on a real GPU (a fatbin's PTX counts as code for equal and higher        *|
+|* capabilities: the "JIT-compiled" module then uses the parameter sizes of *|
+|* one of the fatbin's cubins, since PTX entries may be compressed).        *|
 |* FAKE_CUDA_MEMORY_LIMIT=N makes cuMemAlloc of more than N bytes fail with  *|
 |* CUDA_ERROR_OUT_OF_MEMORY.                                                  *|
 |*                                                                            *|
@@ -58,6 +63,7 @@ enum {
   OK = 0,
   ERR_INVALID_VALUE = 1,
   ERR_OUT_OF_MEMORY = 2,
+  ERR_NO_BINARY_FOR_GPU = 209,
   ERR_INVALID_HANDLE = 400,
   ERR_NOT_FOUND = 500,
   ERR_ILLEGAL_ADDRESS = 700,
@@ -153,7 +159,7 @@ static struct {
   unsigned long long memoryLimit;
   /* counters for FAKE_CUDA_REPORT */
   long memAlloc, memFree, kernels, graphLaunches, graphNodesRun, syncs,
-      captures, invalidated, paramUpdates, peakLive;
+      captures, invalidated, paramUpdates, peakLive, ptxJit;
   long liveBytes, peakLiveBytes;
 } g;
 
@@ -330,6 +336,8 @@ static const struct {
     {OK, "CUDA_SUCCESS", "no error"},
     {ERR_INVALID_VALUE, "CUDA_ERROR_INVALID_VALUE", "invalid argument"},
     {ERR_OUT_OF_MEMORY, "CUDA_ERROR_OUT_OF_MEMORY", "out of memory"},
+    {ERR_NO_BINARY_FOR_GPU, "CUDA_ERROR_NO_BINARY_FOR_GPU",
+     "no kernel image is available for execution on the device"},
     {ERR_INVALID_HANDLE, "CUDA_ERROR_INVALID_HANDLE",
      "invalid resource handle"},
     {ERR_NOT_FOUND, "CUDA_ERROR_NOT_FOUND", "named symbol not found"},
@@ -370,10 +378,11 @@ static void report(void) {
   fprintf(file,
           "memAlloc %ld\nmemFree %ld\nliveAllocations %zu\nkernels %ld\n"
           "graphLaunches %ld\ngraphNodesRun %ld\nsyncs %ld\ncaptures %ld\n"
-          "invalidatedCaptures %ld\nparamUpdates %ld\npeakLiveBytes %ld\n",
+          "invalidatedCaptures %ld\nparamUpdates %ld\npeakLiveBytes %ld\n"
+          "ptxJit %ld\n",
           g.memAlloc, g.memFree, g.numAllocations, g.kernels, g.graphLaunches,
           g.graphNodesRun, g.syncs, g.captures, g.invalidated, g.paramUpdates,
-          g.peakLiveBytes);
+          g.peakLiveBytes, g.ptxJit);
   fclose(file);
 }
 
@@ -409,14 +418,27 @@ EXPORT CUresult cuDeviceGetName(char *name, int length, int device) {
   return OK;
 }
 
+/* The device's compute capability: FAKE_CUDA_CC=M.N, else 9.0. */
+static void computeCapability(int *major, int *minor) {
+  const char *cc = getenv("FAKE_CUDA_CC");
+  *major = 9;
+  *minor = 0;
+  if (cc && sscanf(cc, "%d.%d", major, minor) != 2) {
+    *major = 9;
+    *minor = 0;
+  }
+}
+
 EXPORT CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
   (void)device;
+  int major, minor;
+  computeCapability(&major, &minor);
   switch (attribute) {
   case 75: /* compute capability major */
-    *value = 9;
+    *value = major;
     return OK;
   case 76:
-    *value = 0;
+    *value = minor;
     return OK;
   case 97: /* max shared memory per block opt-in */
     *value = 232448;
@@ -465,11 +487,91 @@ typedef struct Module {
   const unsigned char *elf; /* a cubin otherwise */
 } Module;
 
+/* Whether code for architecture `arch` (80, 90; `specific` for sm_90a)
+   runs on the device, as the driver decides: a cubin of the same major and
+   an equal or lower minor version, PTX of an equal or lower version, and
+   architecture-specific code on its own version only. */
+static int runsOnDevice(unsigned arch, int ptx, int specific) {
+  int major, minor;
+  computeCapability(&major, &minor);
+  unsigned device = (unsigned)(major * 10 + minor);
+  if (specific)
+    return arch == device;
+  if (ptx)
+    return arch <= device;
+  return arch / 10 == (unsigned)major && arch % 10 <= (unsigned)minor;
+}
+
+/* A cubin's architecture: e_flags bits 8-15 from ELF ABI version 8 (CUDA
+   13's ptxas), bits 0-7 before. */
+static unsigned cubinArch(const unsigned char *elf) {
+  uint32_t flags;
+  memcpy(&flags, elf + 0x30, 4);
+  return elf[8] >= 8 ? (flags >> 8) & 0xff : flags & 0xff;
+}
+
+/* A fatbin (magic 0xBA55ED50, then entries: u16 kind (1 PTX, 2 cubin), u32
+   header size at 4, u64 payload size at 8, u32 architecture at 28, u64
+   flags at 40 with bit 20 = architecture-specific): the cubin the device
+   runs (the highest architecture), else any cubin when only the PTX fits
+   (the driver would JIT-compile it), else NULL. */
+static const unsigned char *fatbinCubin(const unsigned char *fatbin,
+                                        int *jit) {
+  uint16_t headerSize;
+  uint64_t size;
+  memcpy(&headerSize, fatbin + 6, 2);
+  memcpy(&size, fatbin + 8, 8);
+  const unsigned char *best = NULL, *anyCubin = NULL;
+  unsigned bestArch = 0;
+  int ptxFits = 0;
+  for (uint64_t offset = headerSize; offset + 48 <= headerSize + size;) {
+    uint16_t kind;
+    uint32_t entryHeader, arch;
+    uint64_t payload, flags;
+    memcpy(&kind, fatbin + offset, 2);
+    memcpy(&entryHeader, fatbin + offset + 4, 4);
+    memcpy(&payload, fatbin + offset + 8, 8);
+    memcpy(&arch, fatbin + offset + 28, 4);
+    memcpy(&flags, fatbin + offset + 40, 8);
+    int specific = (flags >> 20) & 1;
+    if (entryHeader < 48)
+      break;
+    const unsigned char *data = fatbin + offset + entryHeader;
+    if (kind == 2) {
+      anyCubin = data;
+      if (runsOnDevice(arch, 0, specific) && arch >= bestArch) {
+        best = data;
+        bestArch = arch;
+      }
+    } else if (kind == 1 && runsOnDevice(arch, 1, specific)) {
+      ptxFits = 1;
+    }
+    offset += entryHeader + payload;
+  }
+  *jit = !best && ptxFits && anyCubin;
+  return best ? best : *jit ? anyCubin : NULL;
+}
+
 EXPORT CUresult cuModuleLoadData(void **module, const void *image) {
-  Module *result = calloc(1, sizeof(Module));
   const unsigned char *bytes = (const unsigned char *)image;
-  if (bytes && memcmp(bytes, "\177ELF", 4) == 0)
-    result->elf = bytes;
+  const unsigned char *elf = NULL;
+  uint32_t magic = 0;
+  if (bytes)
+    memcpy(&magic, bytes, 4);
+  if (magic == 0xBA55ED50u) {
+    int jit = 0;
+    elf = fatbinCubin(bytes, &jit);
+    if (!elf)
+      return ERR_NO_BINARY_FOR_GPU;
+    g.ptxJit += jit;
+  } else if (bytes && memcmp(bytes, "\177ELF", 4) == 0) {
+    if (!runsOnDevice(cubinArch(bytes), 0, 0))
+      return ERR_NO_BINARY_FOR_GPU;
+    elf = bytes;
+  }
+  Module *result = calloc(1, sizeof(Module));
+  if (elf)
+    result->elf = elf;
   else
     result->ptx = (const char *)image;
   *module = result;

@@ -1,9 +1,16 @@
 // RUN: rat-opt %s --rat-select-kernels=chip=sm_90 -split-input-file -verify-diagnostics
 // RUN: not rat-opt %s --rat-select-kernels=chip=sm_99 -split-input-file 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not rat-opt %s --rat-select-kernels=mma-tile-sizes=128,128 -split-input-file 2>&1 | FileCheck %s --check-prefix=ARITY
+// RUN: not rat-opt %s --rat-select-kernels=chip=sm_80,sm_90a -split-input-file 2>&1 | FileCheck %s --check-prefix=LIST
+// RUN: not rat-opt %s --rat-select-kernels=chip=sm_80,sm_80 -split-input-file 2>&1 | FileCheck %s --check-prefix=TWICE
+// RUN: not rat-opt %s --rat-select-kernels=chip=sm_80, -split-input-file 2>&1 | FileCheck %s --check-prefix=EMPTY
 
-// CHIP: rat-select-kernels: unknown chip 'sm_99' (supported: sm_80, sm_86, sm_89, sm_90, sm_90a)
+// CHIP: rat-select-kernels: chip 'sm_99' is not a chip this compiler knows (supported: sm_80, sm_86, sm_89, sm_90, sm_90a)
 // ARITY: rat-select-kernels: mma-tile-sizes takes 3 values (M, N, K)
+// A wgmma decision cannot be honoured for a list with a chip without wgmma.
+// LIST: cannot honour rat.kernel: wgmma kernels need sm_90a, and every chip of sm_80,sm_90a runs the same kernels (compile with --chip sm_90a alone, or choose mma_sync)
+// TWICE: rat-select-kernels: chip 'sm_80' is listed twice
+// EMPTY: rat-select-kernels: chip 'sm_80,' has an empty chip name
 
 // A rat.kernel in the input that the chip or the op cannot honour is an
 // error at the op, naming the reason.

@@ -2,6 +2,9 @@
 // RUN: rat-opt %s --rat-select-kernels=chip=sm_90 -split-input-file | FileCheck %s --check-prefix=SM90
 // RUN: rat-opt %s --rat-select-kernels=chip=sm_80 -split-input-file | FileCheck %s --check-prefix=SM80
 // RUN: rat-opt %s --rat-select-kernels=tensor-cores=false -split-input-file | FileCheck %s --check-prefix=NONE
+// RUN: rat-opt %s --rat-select-kernels=chip=sm_80,sm_90a -split-input-file | FileCheck %s --check-prefix=LIST
+// RUN: rat-opt %s --rat-select-kernels=chip=sm_90a,sm_80 -split-input-file | FileCheck %s --check-prefix=LIST
+// RUN: rat-opt %s --rat-select-kernels=chip=sm_86,sm_89 -split-input-file | FileCheck %s --check-prefix=ADA
 // RUN: rat-opt %s --rat-select-kernels -split-input-file | rat-opt -split-input-file | FileCheck %s --check-prefix=SM90A
 
 // Per op, the kernel family and configuration, from the chip's target
@@ -21,6 +24,16 @@
 // SM80:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = mma_sync, tile = [128, 256, 64], warps = [2, 4], stages = 3, min_blocks = 216>, #rat.kernel<family = mma_sync, tile = [128, 128, 64], warps = [2, 4], stages = 3, min_blocks = 108>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 216>]}
 // NONE-LABEL: func.func @layer
 // NONE-NOT:     rat.kernel
+// A chip list: kernels every chip runs (mma.sync, since sm_80 has no
+// wgmma), with block thresholds for the largest SM count of the list
+// (sm_90a: 132; sm_89: 142).
+// LIST-LABEL: func.func @layer
+// LIST:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = mma_sync, tile = [128, 256, 64], warps = [2, 4], stages = 3, min_blocks = 264>, #rat.kernel<family = mma_sync, tile = [128, 128, 64], warps = [2, 4], stages = 3, min_blocks = 132>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 264>]}
+// LIST:         rat.rms_norm {{.*}} {rat.kernel = #rat.kernel<family = row>}
+// ADA-LABEL: func.func @layer
+// (sm_86 and sm_89 have 99 KiB of shared memory per block: only the small
+// tile fits.)
+// ADA:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 284>]}
 func.func @layer(%x: tensor<?x2048xbf16>, %w: tensor<6656x2048xbf16>, %e: tensor<?x6656xbf16>,
                  %xf: tensor<?x64xf32>, %wf: tensor<96x64xf32>, %ef: tensor<?x96xf32>,
                  %nw: tensor<2048xbf16>, %ne: tensor<?x2048xbf16>)

@@ -1,9 +1,10 @@
 //===- rat-compile.cpp - compile RAT models into executables --*- C++ -*-===//
 //
 // rat-compile model.mlir | --model model.json
-//             [--target cpu|cuda] [--chip sm_90a] [--dtype f32|bf16|f16]
-//             [--emit mlir|rat|tiled|kernel|llvm|ptx|obj|exe|shared] -o OUT
-//             [-v]
+//             [--target cpu|cuda] [--chip sm_90a|sm_80,sm_90a]
+//             [--dtype f32|bf16|f16]
+//             [--emit mlir|rat|tiled|kernel|llvm|ptx|cubin|fatbin|obj|exe|shared]
+//             -o OUT [-v]
 //
 // A thin main over lib/Compiler: turns the command line into a
 // CompileRequest and runs compile() (rat/Compiler/Driver.h), which checks the
@@ -68,20 +69,23 @@ static cl::opt<std::string> target("target",
                                    cl::cat(targetOptions));
 static cl::opt<std::string>
     chip("chip",
-         cl::desc("GPU architecture: sm_80, sm_86, sm_89, sm_90 or sm_90a "
+         cl::desc("GPU architecture: sm_80, sm_86, sm_89, sm_90 or sm_90a, "
+                  "or a list such as sm_80,sm_90a (one executable that runs "
+                  "on each) "
                   "(default: sm_90a)"),
-         cl::value_desc("sm_XX"), cl::init(""), cl::cat(targetOptions));
+         cl::value_desc("sm_XX[,...]"), cl::init(""), cl::cat(targetOptions));
 
 static cl::opt<std::string>
     outputFile("o",
                cl::desc("Output file (default: stdout for text phases; "
-                        "required for obj, exe and shared)"),
+                        "required for cubin, fatbin, obj, exe and shared)"),
                cl::value_desc("path"), cl::init(""), cl::cat(outputOptions));
 static cl::opt<std::string>
     emit("emit",
          cl::desc("Stop after a phase: mlir, rat, tiled, kernel, llvm, ptx, "
-                  "obj, exe, or shared (a library with the C API of "
-                  "rat/Runtime/rat_model.h) (default: exe)"),
+                  "cubin, fatbin (device code + kernel table), obj, exe, or "
+                  "shared (a library with the C API of rat/Runtime/rat_model.h) "
+                  "(default: exe)"),
          cl::value_desc("phase"), cl::init("exe"), cl::cat(outputOptions));
 
 static cl::opt<std::string>

@@ -24,17 +24,37 @@ namespace rat {
 
 enum class Target { CPU, CUDA };
 
-/// Where compilation stops; each phase writes its artifact. `Shared` is the
-/// object linked into a shared library with the C API (rat_model.h).
-enum class EmitKind { MLIR, Rat, Tiled, Kernel, LLVM, PTX, Obj, Exe, Shared };
+/// Where compilation stops; each phase writes its artifact. Cubin and Fatbin
+/// write the device code alone, with a kernel table beside it; `Shared` is
+/// the object linked into a shared library with the C API (rat_model.h).
+enum class EmitKind {
+  MLIR,
+  Rat,
+  Tiled,
+  Kernel,
+  LLVM,
+  PTX,
+  Cubin,
+  Fatbin,
+  Obj,
+  Exe,
+  Shared
+};
 
-/// Parses `mlir|rat|tiled|kernel|llvm|ptx|obj|exe|shared`.
+/// Parses `mlir|rat|tiled|kernel|llvm|ptx|cubin|fatbin|obj|exe|shared`.
 std::optional<EmitKind> parseEmitKind(llvm::StringRef name);
+
+/// "mlir, rat, ..., obj, exe": the names parseEmitKind takes, for messages.
+llvm::StringRef emitKindNames();
+
+/// Where --emit cubin/fatbin writes the kernel table of `output`:
+/// `layer.cubin` -> `layer.kernels.json` (the extension replaced).
+std::string kernelTablePath(llvm::StringRef output);
 
 struct CompileOptions {
   Target target = Target::CPU;
-  /// A chip of rat/Target/Chip.h; empty: chip= of the pipeline options, or
-  /// the default chip (sm_90a).
+  /// A chip of rat/Target/Chip.h or a comma-separated list of them (one
+  /// binary with code for each); empty: the default chip (sm_90a).
   std::string chip;
   /// PTX features; empty: the chip's minimum PTX version.
   std::string features;

@@ -66,8 +66,10 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
   // rat-to-nvvm only.
   PassOptions::Option<std::string> chip{
       *this, "chip",
-      llvm::cl::desc("GPU architecture (a chip of include/rat/Target/Chip.h; "
-                     "default sm_90a)"),
+      llvm::cl::desc("GPU architecture (a chip of include/rat/Target/Chip.h, "
+                     "or a comma-separated list: kernels every listed chip "
+                     "runs, a cubin per chip with format=fatbin; default "
+                     "sm_90a)"),
       llvm::cl::init(defaultChip().str())};
   PassOptions::Option<std::string> features{
       *this, "features",
@@ -80,7 +82,8 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("Kernel binary: isa (PTX, JIT-compiled by the driver), "
-                     "bin (cubin, needs ptxas) or fatbin"),
+                     "bin (cubin, needs ptxas) or fatbin (a cubin per chip "
+                     "and the lowest chip's PTX, needs ptxas and fatbinary)"),
       llvm::cl::init("bin")};
   PassOptions::Option<bool> mma{
       *this, "mma",
@@ -105,7 +108,8 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
 
 /// Checks the option values the pipelines cannot use, before any pass runs:
 /// negative tile sizes, a block size outside [1, 1024], an opt-level outside
-/// [0, 3], a format other than isa, bin or fatbin, mma-stages below 2. The
+/// [0, 3], a format other than isa, bin or fatbin, an unknown chip (or a
+/// chip list with format=bin), mma-stages below 2. The
 /// message names the option and its value.
 LogicalResult verifyRatPipelineOptions(const RatPipelineOptions &options,
                                        std::string &error);
@@ -138,7 +142,9 @@ void buildRatLoopsToKernelsPipeline(OpPassManager &pm,
 void buildRatLoopsToEmulatedKernelsPipeline(OpPassManager &pm,
                                             const RatPipelineOptions &options);
 
-/// Kernels -> NVVM, serialized to cubin/PTX; host code to the LLVM dialect.
+/// Kernels -> one gpu.module (rat-merge-kernel-modules) -> NVVM, serialized
+/// to PTX, a cubin or a fatbin (for every chip of `chip`); host code to the
+/// LLVM dialect.
 void buildRatKernelsToNVVMPipeline(OpPassManager &pm,
                                    const RatPipelineOptions &options);
 

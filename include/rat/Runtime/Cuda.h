@@ -87,6 +87,11 @@ void checkGpu();
 /// `NVIDIA H100 80GB HBM3 (device 0, sm_90, 79 GiB)`.
 std::string deviceDescription();
 
+/// Which GPU code of the registered images the device runs: `kernels:
+/// cubin sm_90a (of cubin sm_80, cubin sm_90a, PTX compute_80)`, or `PTX
+/// compute_80, JIT-compiled by the driver (of ...)`; "" without images.
+std::string kernelCodeDescription();
+
 void *deviceAlloc(size_t bytes);
 void deviceFree(void *pointer);
 void copyHostToDevice(void *device, const void *host, size_t bytes);

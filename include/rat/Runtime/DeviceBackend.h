@@ -44,6 +44,10 @@ public:
   /// Human-readable description of the device, for -v.
   virtual std::string deviceDescription() = 0;
 
+  /// Which of the executable's kernel code the device runs, for -v (""
+  /// where there is no choice).
+  virtual std::string kernelCodeDescription() { return ""; }
+
   /// True if device pointers can be read directly by the host.
   virtual bool isHostMemory() const = 0;
 

@@ -1,7 +1,8 @@
 //===- Chip.h - what the compiler knows about each GPU ---------*- C++ -*-===//
 //
 // The target description: one entry per chip the compiler compiles for,
-// read by the kernel-selection pass and the pipelines. No pass writes an SM
+// read by the kernel-selection pass and the pipelines, and the chip lists
+// of multi-chip binaries (--chip sm_80,sm_90a). No pass writes an SM
 // count, a shared-memory size or an MMA generation of its own.
 //
 //===----------------------------------------------------------------------===//
@@ -10,6 +11,7 @@
 #define RAT_TARGET_CHIP_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -63,6 +65,33 @@ std::string knownChipNames();
 
 /// The chip compiled for when none is given.
 llvm::StringRef defaultChip();
+
+/// Whether `chip` is an architecture-specific target (`sm_90a`): its code,
+/// PTX included, runs only on chips of exactly its compute capability.
+bool isArchSpecific(const ChipInfo &chip);
+
+/// The order of chip lists, lowest first: by compute capability, an
+/// architecture-specific chip after the plain chip of its capability.
+bool isLowerChip(const ChipInfo &a, const ChipInfo &b);
+
+/// Parses the chips of one compilation, a comma-separated list of names
+/// (`sm_80,sm_90a`; one name is a list of one). Returns them lowest first
+/// (isLowerChip), or an empty list and `error`: an unknown name
+/// (the message lists the supported chips), an empty name, or a name given
+/// twice.
+llvm::SmallVector<const ChipInfo *, 2> parseChipList(llvm::StringRef list,
+                                                     std::string &error);
+
+/// What kernel selection plans for when one binary, launched by one host
+/// code, must run on every chip of `chips` (non-empty): wgmma only if every
+/// chip has it, TMA only if every chip has it, the lowest compute
+/// capability, the smallest shared-memory and register limits, and the
+/// largest SM count (grid heuristics make enough blocks for the largest
+/// chip; a smaller one runs them in more waves). `name` (the list as given)
+/// becomes the result's name and must outlive it; part and ptxFeatures are
+/// those of the lowest chip.
+ChipInfo commonChipInfo(llvm::ArrayRef<const ChipInfo *> chips,
+                        llvm::StringRef name);
 
 } // namespace mlir::rat
 

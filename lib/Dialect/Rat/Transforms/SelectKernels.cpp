@@ -57,12 +57,19 @@ struct GemmDefaults {
   }
 };
 
-/// Whether the kernel decision `variant` is one the chip can run.
+/// Whether the kernel decision `variant` is one the chip (or every chip of
+/// a list: `chip` is then their common capabilities) can run.
 std::string chipUnsupported(KernelAttr variant, const ChipInfo &chip) {
   if (variant.getFamily() == KernelFamily::wgmma &&
-      chip.mma != MmaGeneration::Wgmma)
+      chip.mma != MmaGeneration::Wgmma) {
+    if (chip.name.contains(','))
+      return "wgmma kernels need sm_90a, and every chip of " +
+             chip.name.str() +
+             " runs the same kernels (compile with --chip sm_90a alone, or "
+             "choose mma_sync)";
     return "wgmma kernels need sm_90a; this is " + chip.name.str() +
            " (compile with --chip sm_90a, or choose mma_sync)";
+  }
   return "";
 }
 
@@ -71,12 +78,16 @@ struct RatSelectKernelsPass
   using Base::Base;
 
   void runOnOperation() override {
-    const ChipInfo *chip = lookupChip(this->chip);
-    if (!chip) {
-      getOperation().emitError("rat-select-kernels: unknown chip '")
-          << this->chip << "' (supported: " << knownChipNames() << ")";
+    // Several chips share the host code, so every one of them runs the
+    // kernels decided here: decide for what they have in common.
+    std::string error;
+    SmallVector<const ChipInfo *, 2> chips = parseChipList(this->chip, error);
+    if (chips.empty()) {
+      getOperation().emitError("rat-select-kernels: chip ") << error;
       return signalPassFailure();
     }
+    ChipInfo common = commonChipInfo(chips, this->chip);
+    const ChipInfo *chip = &common;
     if (!mmaTileSizes.empty() && mmaTileSizes.size() != 3) {
       getOperation().emitError(
           "rat-select-kernels: mma-tile-sizes takes 3 values (M, N, K)");

@@ -51,11 +51,22 @@ def RatSelectKernels : Pass<"rat-select-kernels", "func::FuncOp"> {
     A `rat.kernel` already on an op (written in the input IR) is kept when
     the op and chip support it, and is an error naming the reason when
     they do not.
+
+    `chip` may list several chips (`sm_80,sm_90a`): one binary then carries
+    code for each, launched by the same host code, so the kernels must be
+    ones every listed chip runs. The decisions are made for what the chips
+    have in common (`commonChipInfo` in `Chip.h`): wgmma only when every
+    chip is `sm_90a`, TMA only when every chip has it, the smallest
+    shared-memory limit, and the largest SM count (the grid heuristics then
+    make enough blocks to fill the largest chip; a smaller one runs them in
+    more waves). A list with `sm_80` gets mma.sync GEMMs everywhere, so the
+    fastest Hopper code needs `sm_90a` alone.
   }];
   let options = [
     Option<"chip", "chip", "std::string",
            /*default=*/"::mlir::rat::defaultChip().str()",
-           "The GPU the kernels are for (see include/rat/Target/Chip.h)">,
+           "The GPU the kernels are for, or a comma-separated list of GPUs "
+           "that must all run them (see include/rat/Target/Chip.h)">,
     Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
            "Use tensor-core and dedicated kernels (false: the generic path "
            "for everything)">,
@@ -425,6 +436,45 @@ def RatDedupKernels : Pass<"rat-dedup-kernels", "ModuleOp"> {
   let dependentDialects = ["gpu::GPUDialect"];
 }
 
+
+def RatMergeKernelModules : Pass<"rat-merge-kernel-modules", "ModuleOp"> {
+  let summary = "Move every outlined kernel into one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` makes one `gpu.module` per kernel, and each
+    becomes a binary of its own. This pass moves the contents of every
+    `gpu.module` of the module into one, named `kernels` (made unique if
+    the name is taken), and points every `gpu.launch_func` at it: a model's
+    device code is then one cubin or fatbin (what `rat-compile --emit
+    cubin|fatbin` writes and the executable embeds), loaded by one module
+    load, and compiled for several chips once per chip. Kernel names are
+    kept (`rat-name-kernels` made them unique); any other symbol whose name
+    is taken already is renamed with its uses. Run it before the modules
+    get targets (`nvvm-attach-target`): modules with different targets or
+    offloading handlers are not merged (an error).
+  }];
+  let dependentDialects = ["gpu::GPUDialect"];
+}
+
+def RatGpuModuleToFatbin : Pass<"rat-gpu-module-to-fatbin", "ModuleOp"> {
+  let summary = "Serialize each gpu.module to one fatbin: a cubin per "
+                "target and the PTX of the lowest";
+  let description = [{
+    Replaces each `gpu.module` by a `gpu.binary` with one object in the
+    `fatbin` format, made by the CUDA toolkit's `fatbinary` from a cubin
+    for every `#nvvm.target` of the module (MLIR's NVVM serialization:
+    LLVM's NVPTX back end, then `ptxas`) and the PTX of the lowest chip.
+    At run time the CUDA driver loads the cubin of the GPU's architecture,
+    or JIT-compiles the PTX for a newer GPU. The PTX is left out when the
+    lowest chip is architecture-specific (`sm_90a`): such PTX runs on no
+    other chip. `gpu-module-to-binary{format=fatbin}` instead makes one
+    fatbin per target, and `gpu.binary` embeds only one object.
+
+    `fatbinary` is found like `ptxas`: `$CUDA_ROOT`, `$CUDA_HOME`,
+    `$CUDA_PATH`, `/usr/local/cuda`, then `PATH`; without it the pass
+    fails, naming the places it looked.
+  }];
+  let dependentDialects = ["gpu::GPUDialect", "NVVM::NVVMDialect"];
+}
 
 def RatShrinkBufferLifetimes : Pass<"rat-shrink-buffer-lifetimes", "func::FuncOp"> {
   let summary = "Move each memref.dealloc to just after the buffer's last use";
