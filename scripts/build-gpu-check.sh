@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
 # Builds, here (no GPU needed), every cuda executable scripts/gpu-check.sh
 # runs on the GPU machine, into the git-ignored .device/ folder that the
-# device tool carries.
+# device tool carries. GPU_CHECK_DIR: another folder;
+# GPU_CHECK_ONLY=chips: only the multi-chip and device-code builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rc=${RAT_COMPILE:-build/bin/rat-compile}
-dev=.device
+dev=${GPU_CHECK_DIR:-.device}
 mkdir -p $dev
+# One executable for sm_80 and sm_90a GPUs, and one for sm_80 alone (which a
+# Hopper GPU runs through its PTX); the device code alone, with kernel tables.
+G=test/golden/lm_tiny_rat
+$rc --model $G/meta.json --target cuda --chip sm_80,sm_90a --max-seq-len 128 -o $dev/lm_tiny_rat.sm80_90a
+$rc --model $G/meta.json --target cuda --chip sm_80 --max-seq-len 128 -o $dev/lm_tiny_rat.sm80
+L=test/golden/rat_layer_small/meta.json
+$rc --model $L --target cuda --chip sm_80,sm_90a --emit fatbin -o $dev/layer.fatbin
+$rc --model $L --target cuda --chip sm_90a --emit cubin -o $dev/layer.sm90a.cubin
+$rc --model $L --target cuda --chip sm_80 --emit cubin -o $dev/layer.sm80.cubin
+if [ "${GPU_CHECK_ONLY:-}" = chips ]; then
+  ls -la $dev
+  exit 0
+fi
 for g in rat_layer_small rat_layer_ragged; do
   $rc --model test/golden/$g/meta.json --target cuda -o $dev/$g
   $rc --model test/golden/$g/meta.json --target cuda --intermediates -o $dev/$g.inter

@@ -5,9 +5,11 @@
 # .device/library/ where built), random paper-width layers against a float64
 # torch reference, and runs compute-sanitizer (memcheck, racecheck) on a golden.
 # Builds nothing. Prints a table; exits 1 on any failure.
+# GPU_CHECK_DIR: where the executables are (default .device);
+# GPU_CHECK_ONLY=chips: the multi-chip and device-code checks alone.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-dev=.device
+dev=${GPU_CHECK_DIR:-.device}
 out=${OUT:-/tmp/gpu-check}
 mkdir -p "$out"
 fail=0
@@ -28,6 +30,36 @@ only=${GPU_CHECK_ONLY:-}
 quick=${GPU_CHECK_QUICK:-0}
 # GPU_CHECK_RANDOM=0: no random layers (goldens, matmuls, sanitizers).
 random=${GPU_CHECK_RANDOM:-1}
+
+if [ "$only" != generation ]; then
+# Several chips in one executable (--chip sm_80,sm_90a): the driver picks the
+# sm_90a cubin here and the numbers are the golden's; an executable for
+# sm_80 alone runs on a Hopper GPU through its compute_80 PTX (JIT-compiled
+# by the driver). The runtime's -v line names the code it runs.
+G=test/golden/lm_tiny_rat
+for v in sm80_90a sm80; do
+  [ -x "$dev/lm_tiny_rat.$v" ] || continue
+  "$dev/lm_tiny_rat.$v" --weights $G/weights.safetensors --tokens $G/tokens.npy --logits $out/chips_$v.npy -v \
+    > $out/chips_$v.log 2>&1 && check "lm_tiny_rat --chip $v logits" $out/chips_$v.npy $G/logits.npy 1e-4 \
+    || { row "lm_tiny_rat --chip $v" "FAIL $(tail -2 $out/chips_$v.log)"; fail=1; }
+  row "lm_tiny_rat --chip $v code" "$(grep -m1 -o 'kernels: .*' $out/chips_$v.log || echo 'FAIL no kernels line')"
+  grep -q 'kernels: ' $out/chips_$v.log || fail=1
+done
+# The device code alone (--emit cubin/fatbin), loaded by the driver API with
+# no rat runtime and checked against its kernel table; an sm_80 cubin does
+# not load on a Hopper GPU (CUDA_ERROR_NO_BINARY_FOR_GPU).
+for f in layer.fatbin layer.sm90a.cubin "layer.sm80.cubin --expect-no-binary"; do
+  set -- $f
+  [ -f "$dev/$1" ] || continue
+  r=$($py scripts/gpu/device_code_check.py $dev/$1 ${2:-} 2>&1) && row "driver API load $1" "$r" \
+    || { row "driver API load $1" "FAIL $r"; fail=1; }
+done
+if [ "$only" = chips ]; then
+  echo "gpu-check: $([ $fail = 0 ] && echo PASS || echo FAIL)"
+  exit $fail
+fi
+
+fi
 
 if [ "$only" != generation ]; then
 for g in rat_layer_small rat_layer_ragged; do
