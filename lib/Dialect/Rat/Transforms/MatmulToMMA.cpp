@@ -479,11 +479,15 @@ struct FusedConsumer {
   unsigned productInput;
 };
 
-/// The first op after `op` that is not a buffer allocation.
-Operation *nextSkippingAllocs(Operation *op) {
-  Operation *next = op->getNextNode();
+/// The nearest op after (`forward`) or before `op` that is not a buffer
+/// allocation.
+Operation *neighbourSkippingAllocs(Operation *op, bool forward) {
+  auto step = [&](Operation *o) {
+    return forward ? o->getNextNode() : o->getPrevNode();
+  };
+  Operation *next = step(op);
   while (next && isa<memref::AllocOp>(next))
-    next = next->getNextNode();
+    next = step(next);
   return next;
 }
 
@@ -499,7 +503,8 @@ Operation *nextSkippingAllocs(Operation *op) {
 /// are deallocations, and matmuls that overwrite it each followed by their
 /// own consumer (a buffer that bufferization shares between layers).
 std::optional<FusedConsumer> findFusedConsumer(MatmulOp op) {
-  auto generic = dyn_cast_or_null<linalg::GenericOp>(nextSkippingAllocs(op));
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(
+      neighbourSkippingAllocs(op, /*forward=*/true));
   Value product = op.getInit();
   auto productType = cast<MemRefType>(product.getType());
   unsigned rank = productType.getRank();
@@ -544,10 +549,8 @@ std::optional<FusedConsumer> findFusedConsumer(MatmulOp op) {
            other.getInput() != product && other.getWeight() != product;
   };
   auto consumesOwnProduct = [&](Operation *user) {
-    Operation *prev = user->getPrevNode();
-    while (prev && isa<memref::AllocOp>(prev))
-      prev = prev->getPrevNode();
-    return isa<linalg::GenericOp>(user) && overwrites(prev);
+    return isa<linalg::GenericOp>(user) &&
+           overwrites(neighbourSkippingAllocs(user, /*forward=*/false));
   };
   if (init->get() != product)
     for (Operation *user : product.getUsers())

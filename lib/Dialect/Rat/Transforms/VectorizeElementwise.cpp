@@ -51,14 +51,6 @@ struct Plan {
   SmallVector<OperandAccess> accesses;
 };
 
-/// Whether the buffer's innermost dimension has unit stride.
-bool contiguousInnermost(MemRefType type) {
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return succeeded(type.getStridesAndOffset(strides, offset)) &&
-         !strides.empty() && strides.back() == 1;
-}
-
 /// Host code: whether every vector operand's accesses at multiples of W are
 /// aligned to their size (start address and every outer stride), i.e. the
 /// aligned vector loop may run.
@@ -152,7 +144,8 @@ FailureOr<Plan> planFor(linalg::GenericOp generic) {
     return failure();
   for (const OperandAccess &access : plan.accesses)
     if (access.vector &&
-        !contiguousInnermost(cast<MemRefType>(access.operand->get().getType())))
+        !cast<MemRefType>(access.operand->get().getType())
+             .isLastDimUnitStride())
       return failure();
   return plan;
 }
