@@ -78,6 +78,21 @@ int64_t EntrySpec::countArgs(Role role) const {
   return count;
 }
 
+std::vector<const ValueSpec *> EntrySpec::argsWithRole(Role role) const {
+  std::vector<const ValueSpec *> specs;
+  for (const ValueSpec &arg : args)
+    if (arg.role == role)
+      specs.push_back(&arg);
+  return specs;
+}
+
+std::string Manifest::entryNames() const {
+  std::string names;
+  for (const EntrySpec &entry : entries)
+    names += (names.empty() ? "" : ", ") + entry.name;
+  return names;
+}
+
 const EntrySpec *Manifest::findEntry(std::string_view name) const {
   for (const EntrySpec &entry : entries)
     if (entry.name == name)

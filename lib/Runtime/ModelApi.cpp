@@ -655,22 +655,15 @@ extern "C" rat_status rat_model_run(rat_model *model, const char *entryName,
     const Manifest &manifest = model->manifest;
     const EntrySpec *entry = entryName ? manifest.findEntry(entryName)
                                        : &manifest.entries.front();
-    if (!entry) {
-      std::string names;
-      for (const EntrySpec &candidate : manifest.entries)
-        names += (names.empty() ? "" : ", ") + candidate.name;
-      throw ApiError(RAT_ERROR_UNSUPPORTED, std::string("no entry '") +
-                                                entryName + "' (entries: " +
-                                                names + ")");
-    }
+    if (!entry)
+      throw ApiError(RAT_ERROR_UNSUPPORTED,
+                     std::string("no entry '") + entryName + "' (entries: " +
+                         manifest.entryNames() + ")");
     std::string where = "entry '" + entry->name + "': ";
-    std::vector<const ValueSpec *> inputSpecs, indexSpecs;
-    for (const ValueSpec &arg : entry->args) {
-      if (arg.role == Role::Input)
-        inputSpecs.push_back(&arg);
-      else if (arg.role == Role::Index)
-        indexSpecs.push_back(&arg);
-    }
+    std::vector<const ValueSpec *> inputSpecs =
+        entry->argsWithRole(Role::Input);
+    std::vector<const ValueSpec *> indexSpecs =
+        entry->argsWithRole(Role::Index);
     if (numInputs != static_cast<int32_t>(inputSpecs.size()) ||
         (numInputs > 0 && !inputs))
       invalid(where + "takes " + std::to_string(inputSpecs.size()) +

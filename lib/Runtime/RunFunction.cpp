@@ -18,20 +18,11 @@ void rat::runFunction(Session &session, const CommandLineOptions &options) {
   const EntrySpec *entry = options.entry.empty()
                                ? &manifest.entries.front()
                                : manifest.findEntry(options.entry);
-  if (!entry) {
-    std::string names;
-    for (const EntrySpec &candidate : manifest.entries)
-      names += (names.empty() ? "" : ", ") + candidate.name;
+  if (!entry)
     throw RatError("--entry: no entry '" + options.entry +
-                   "' (entries: " + names + ")");
-  }
-  std::vector<const ValueSpec *> inputSpecs, indexSpecs;
-  for (const ValueSpec &arg : entry->args) {
-    if (arg.role == Role::Input)
-      inputSpecs.push_back(&arg);
-    else if (arg.role == Role::Index)
-      indexSpecs.push_back(&arg);
-  }
+                   "' (entries: " + manifest.entryNames() + ")");
+  std::vector<const ValueSpec *> inputSpecs = entry->argsWithRole(Role::Input);
+  std::vector<const ValueSpec *> indexSpecs = entry->argsWithRole(Role::Index);
   auto names = [](const std::vector<const ValueSpec *> &specs) {
     std::string text;
     for (const ValueSpec *spec : specs)

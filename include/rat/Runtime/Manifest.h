@@ -80,6 +80,8 @@ struct EntrySpec {
   int64_t findResult(Role role, std::string_view name = {}) const;
   /// Number of args with `role`.
   int64_t countArgs(Role role) const;
+  /// The args with `role`, in order.
+  std::vector<const ValueSpec *> argsWithRole(Role role) const;
 };
 
 /// A parsed and verified manifest.
@@ -94,6 +96,8 @@ struct Manifest {
 
   /// The entry named `name`, or nullptr.
   const EntrySpec *findEntry(std::string_view name) const;
+  /// The entries' names, comma-separated (for "no entry ..." errors).
+  std::string entryNames() const;
   /// The value of `param key`, or nullptr.
   const std::string *findParam(std::string_view key) const;
   /// The value of `param key` as an integer; throws RatError if it is present
