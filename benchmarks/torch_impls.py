@@ -18,6 +18,16 @@ as the float64/float32 reference) and adds:
                       (SDPA over the cache).
   lm_forward          float32 forward of a whole RAT / RAT-SWA LM (spec 6),
                       the reference of the LM correctness guard.
+  lm_prefill_flex     the prompt phase of a whole RAT LM in bf16 (embedding,
+                      rat_ffn_block_flex per block: rat_layer_flex_state +
+                      feed-forward, final norm, head of the last token),
+                      returning each layer's decode state; the block is
+                      meant for torch.compile (one compile, every layer).
+  RatLMDecoder        one decode step of a whole RAT LM in bf16 (embedding,
+                      RAT step + feed-forward per block, norm, head, argmax)
+                      as an nn.Module: eager with an int position, or
+                      torch.compile(mode="reduce-overhead") with a tensor
+                      position (one CUDA graph per step, as gpt-fast).
 """
 import math
 import os
@@ -126,6 +136,13 @@ def flex_with_lse(q, k, v, block_mask, scale):
 def rat_layer_flex(x, w_norm, w_in, gate_bias, w_out, cos, sin, block_mask, cfg):
     """The RAT layer (spec 4) for x [B,T,D] in bf16; cos/sin [T, Dh] at the
     chunk index; block_mask from chunk_block_mask(T, L)."""
+    return rat_layer_flex_state(x, w_norm, w_in, gate_bias, w_out, cos, sin, block_mask, cfg)[0]
+
+
+def rat_layer_flex_state(x, w_norm, w_in, gate_bias, w_out, cos, sin, block_mask, cfg):
+    """rat_layer_flex that also returns the decode state a prompt leaves
+    (spec 5): (y, chunk cache of rope'd keys [B,H,C,Dh], of values
+    [B,H,C,Dh], last scanned v [B,D], last scanned k [B,D])."""
     D, H, Dh, G, L, eps, _ = _cfg(cfg)
     B, T, _ = x.shape
     a = rms_norm(x, w_norm, eps)
@@ -139,8 +156,8 @@ def rat_layer_flex(x, w_norm, w_in, gate_bias, w_out, cos, sin, block_mask, cfg)
     heads = lambda t: t.view(B, T, H, Dh).transpose(1, 2)
     qh, kh, vh = apply_rope(heads(q), cos, sin), apply_rope(heads(ks), cos, sin), heads(vs)
     scale = 1.0 / math.sqrt(Dh)
-    kc, vc = kh[:, :, L - 1::L], vh[:, :, L - 1::L]          # chunk-final states
-    inter, lse = flex_with_lse(qh, kc.contiguous(), vc.contiguous(), block_mask, scale)
+    kc, vc = kh[:, :, L - 1::L].contiguous(), vh[:, :, L - 1::L].contiguous()  # chunk-final states
+    inter, lse = flex_with_lse(qh, kc, vc, block_mask, scale)
     own = (qh.float() * kh.float()).sum(-1) * scale           # each token's own key
     lse = lse.float()
     m = torch.maximum(lse, own)
@@ -148,7 +165,8 @@ def rat_layer_flex(x, w_norm, w_in, gate_bias, w_out, cos, sin, block_mask, cfg)
     inter = torch.where((wi > 0)[..., None], inter.float(), 0.0)
     o = (inter * wi[..., None] + vh.float() * wo[..., None]) / (wi + wo)[..., None]
     o = o.to(x.dtype).transpose(1, 2).reshape(B, T, D)
-    return x + (torch.sigmoid(z.float()).to(x.dtype) * o) @ w_out.t()
+    y = x + (torch.sigmoid(z.float()).to(x.dtype) * o) @ w_out.t()
+    return y, kc, vc, vs[:, -1], ks[:, -1]
 
 
 def rat_layer_flex_args(x, w, cfg):
@@ -318,3 +336,164 @@ def lm_forward(tokens, w, cfg):
         x = ffn_ref(x, sub, cfg)
     x = rms_norm(x, w["backbone.ln.weight"], cfg.get("rms_eps", 1e-6))
     return x @ w["head.lm_head.weight"].t()
+
+
+# ---------------------------------------------------------------------------
+# Whole RAT LM in bf16: prompt phase (torch.compile per block) and decode step
+# ---------------------------------------------------------------------------
+
+_BLOCK_NAMES = (("norm", "seq_layer.input_norm.weight"), ("w_in", "seq_layer.in_proj.weight"),
+                ("gate_bias", "seq_layer.gate_bias"), ("w_out", "seq_layer.out_proj.weight"),
+                ("ffn_ln", "hidden_layer.ln.weight"), ("fc1", "hidden_layer.fc1.weight"),
+                ("fc2", "hidden_layer.fc2.weight"))
+
+
+def _rat_only(cfg):
+    pattern = cfg.get("layer_pattern", ["rat"])
+    if any(k != "rat" for k in pattern):
+        raise ValueError("the torch LM of the benchmark is RAT-only (layer_pattern %s)" % pattern)
+
+
+def rat_ffn_block_flex(x, norm, w_in, gate_bias, w_out, ffn_ln, fc1, fc2, cos, sin, block_mask, cfg):
+    """One block of the LM (spec 6) over a prompt: the RAT layer
+    (rat_layer_flex_state) then the feed-forward layer. Returns (x_out, the
+    layer's decode state: chunk caches k, v [B,H,C,Dh], last scanned v, k)."""
+    eps = cfg.get("rms_eps", 1e-6)
+    y, kc, vc, sv, sk = rat_layer_flex_state(x, norm, w_in, gate_bias, w_out, cos, sin, block_mask, cfg)
+    a = rms_norm(y, ffn_ln, eps)
+    return y + F.gelu(a @ fc1.t(), approximate="none") @ fc2.t(), kc, vc, sv, sk
+
+
+def lm_prefill_flex(tokens, w, cfg, block=rat_ffn_block_flex, all_logits=False):
+    """The prompt phase of a RAT LM in the weights' dtype: tokens [B, T]
+    (T % L == 0) -> (logits of the last token [B, V] (all_logits: [B, T, V]),
+    the decode state of every layer [(kc, vc, sv, sk)]). `block` is
+    rat_ffn_block_flex or its torch.compile (one compile serves every layer:
+    the weights are arguments)."""
+    global _FLEX_API
+    if _FLEX_API is None:
+        _FLEX_API = _flex_lse_api()
+    _rat_only(cfg)
+    D, H, Dh, G, L, eps, base = _cfg(cfg)
+    T = tokens.shape[1]
+    pos = torch.arange(T, device=tokens.device) // L
+    cos, sin = rope_tables(pos, Dh, base, torch.float32)
+    bm = chunk_block_mask(T, L, tokens.device)
+    x = F.embedding(tokens, w["embedding.wte.weight"])
+    states = []
+    for i in range(cfg["num_layers"]):
+        pre = "backbone.layers.%d." % i
+        x, *st = block(x, *(w[pre + n] for _, n in _BLOCK_NAMES), cos, sin, bm, cfg)
+        states.append(st)
+    h = x if all_logits else x[:, -1]
+    return rms_norm(h, w["backbone.ln.weight"], eps) @ w["head.lm_head.weight"].t(), states
+
+
+class RatLMDecoder(torch.nn.Module):
+    """One decode step of a whole RAT LM (spec 5 and 6): embedding, each
+    block's RAT step (scan state, chunk cache of Cmax = ceil(max_len / L)
+    rows) and feed-forward layer, final norm, head and the greedy argmax.
+    Weights are parameters (shared with the dict, not copied) and the state
+    is buffers, so that torch.compile(mode="reduce-overhead") replays the
+    whole step as one CUDA graph with the state updated in place (the
+    gpt-fast recipe).
+
+    forward(tok [B] int64, pos) -> (next token [B], logits [B, V]):
+      pos an int      eager: the cache rows [0, pos // L] are sliced;
+      pos a 0-d int64 tensor on the device: the compiled step, every
+                      position in one graph: the attention reads all Cmax
+                      rows with rows > pos // L masked (size max_len to the
+                      context, as gpt-fast sizes its KV cache)."""
+
+    def __init__(self, w, cfg, B, max_len, device="cuda", dtype=torch.bfloat16):
+        super().__init__()
+        _rat_only(cfg)
+        D, H, Dh, G, L, eps, base = _cfg(cfg)
+        self.dims = (D, H, Dh, G, L, eps)
+        self.Cmax = -(-max_len // L)
+        par = lambda t: torch.nn.Parameter(t, requires_grad=False)
+        self.wte = par(w["embedding.wte.weight"])
+        self.lnf = par(w["backbone.ln.weight"])
+        self.head = par(w["head.lm_head.weight"])
+        self.blocks = torch.nn.ModuleList()
+        for i in range(cfg["num_layers"]):
+            pre = "backbone.layers.%d." % i
+            m = torch.nn.Module()
+            for attr, name in _BLOCK_NAMES:
+                setattr(m, attr, par(w[pre + name]))
+            m.register_buffer("sv", torch.zeros(B, D, device=device))
+            m.register_buffer("sk", torch.zeros(B, D, device=device))
+            m.register_buffer("kc", torch.zeros(B, H, self.Cmax, Dh, device=device, dtype=dtype))
+            m.register_buffer("vc", torch.zeros(B, H, self.Cmax, Dh, device=device, dtype=dtype))
+            self.blocks.append(m)
+        cos, sin = rope_tables(torch.arange(self.Cmax, device=device), Dh, base, torch.float32)
+        self.register_buffer("cos", cos)
+        self.register_buffer("sin", sin)
+        self.register_buffer("rows", torch.arange(self.Cmax, device=device))
+
+    def state_bytes(self):
+        return sum(b.numel() * b.element_size() for m in self.blocks for b in m.buffers())
+
+    def mark_static(self):
+        """Marks the state buffers as static addresses (CUDA graphs may then
+        update them in place)."""
+        mark = getattr(torch._dynamo, "mark_static_address", None)
+        if mark is not None:
+            for m in self.blocks:
+                for b in m.buffers():
+                    mark(b)
+
+    def fill_random(self, upto_chunk, gen=None):
+        """Cache rows [0, upto_chunk) and the scan states at random (a
+        context to time a step at)."""
+        for m in self.blocks:
+            m.kc[:, :, :upto_chunk].normal_(generator=gen)
+            m.vc[:, :, :upto_chunk].normal_(generator=gen)
+            m.sv.normal_(generator=gen)
+            m.sk.normal_(generator=gen)
+
+    def save_state(self):
+        return [[b.clone() for b in m.buffers()] for m in self.blocks]
+
+    def load_state(self, saved):
+        for m, bs in zip(self.blocks, saved):
+            for b, s in zip(m.buffers(), bs):
+                b.copy_(s)
+
+    def forward(self, tok, pos):
+        D, H, Dh, G, L, eps = self.dims
+        B = tok.shape[0]
+        x = F.embedding(tok, self.wte)
+        c = pos // L
+        cos, sin = self.cos[c], self.sin[c]
+        if isinstance(pos, int):
+            keep = 0.0 if pos % L == 0 else 1.0
+            mask = None
+        else:
+            keep = (pos % L != 0).float()
+            mask = (self.rows <= c).view(1, 1, 1, -1)
+        for m in self.blocks:
+            a = rms_norm(x, m.norm, eps)
+            z, v, g, q, k = torch.split(a @ m.w_in.t(), [D, D, D, G * Dh, G * Dh], -1)
+            gate = torch.sigmoid(g.float() + m.gate_bias.float())
+            sv = gate * m.sv * keep + (1 - gate) * v.float()
+            sk = gate * m.sk * keep + (1 - gate) * k.float().repeat(1, H // G)
+            m.sv.copy_(sv)
+            m.sk.copy_(sk)
+            kr = apply_rope(sk.view(B, H, 1, Dh), cos, sin).to(m.kc.dtype)
+            qr = apply_rope(q.float().repeat(1, H // G).view(B, H, 1, Dh), cos, sin).to(m.kc.dtype)
+            vr = sv.view(B, H, 1, Dh).to(m.vc.dtype)
+            if mask is None:
+                m.kc[:, :, c:c + 1] = kr
+                m.vc[:, :, c:c + 1] = vr
+                kc, vc = m.kc[:, :, :c + 1], m.vc[:, :, :c + 1]
+            else:
+                m.kc.index_copy_(2, c.reshape(1), kr)
+                m.vc.index_copy_(2, c.reshape(1), vr)
+                kc, vc = m.kc, m.vc
+            o = F.scaled_dot_product_attention(qr, kc, vc, attn_mask=mask).reshape(B, D)
+            x = x + (torch.sigmoid(z.float()) * o.float()).to(x.dtype) @ m.w_out.t()
+            a = rms_norm(x, m.ffn_ln, eps)
+            x = x + F.gelu(a @ m.fc1.t(), approximate="none") @ m.fc2.t()
+        logits = rms_norm(x, self.lnf, eps) @ self.head.t()
+        return logits.argmax(-1), logits
