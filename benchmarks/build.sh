@@ -7,6 +7,11 @@
 #   benchmarks/build.sh            # CUDA bf16 executables (.device/bench/)
 #   benchmarks/build.sh --cpu      # tiny CPU executables for a dry run of
 #                                  # bench.py here (.device/bench-cpu/)
+#   benchmarks/build.sh [--cpu] [--no-kernel-map] [NAME...]
+#                                  # only the named executables (e.g.
+#                                  # lm_rat_1p3b for the serving, peers and
+#                                  # lmprefill sections); --no-kernel-map
+#                                  # skips the `--emit kernel` pass
 #
 # Beside each executable NAME: NAME.config.json (the model config it was
 # compiled from; bench.py reads the shapes there), NAME.compile.log and, for
@@ -20,7 +25,16 @@ rc=${RAT_COMPILE:-build/bin/rat-compile}
 py=${PYTHON:-/usr/bin/python3}
 cfg=benchmarks/configs
 mode=cuda
-[ "${1:-}" = "--cpu" ] && mode=cpu
+kernel_map=1
+only=()
+for arg in "$@"; do
+  case $arg in
+    --cpu) mode=cpu ;;
+    --no-kernel-map) kernel_map=0 ;;
+    -*) echo "build.sh: unknown option $arg" >&2; exit 2 ;;
+    *) only+=("$arg") ;;
+  esac
+done
 if [ ! -x "$rc" ]; then
   echo "build.sh: $rc not found (build the compiler first)" >&2
   exit 1
@@ -32,6 +46,9 @@ summary=()
 build() {
   local name=$1 config=$2
   shift 2
+  if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $name "* ]]; then
+    return 0
+  fi
   local out=$dev/$name log=$dev/$name.compile.log
   local t0 t1 secs
   t0=$(date +%s.%N)
@@ -46,7 +63,7 @@ build() {
     summary+=("$(printf '%-22s %7s s  %s' "$name" "$secs" "$size")")
     [[ $config == *.mlir ]] || cp "$config" "$out.config.json"
     # Kernel IR and the kernel -> class map for the ncu breakdown (cuda only).
-    if [ "$mode" = cuda ]; then
+    if [ "$mode" = cuda ] && [ "$kernel_map" = 1 ]; then
       # The IR stays out of .device/bench (the device tool carries 64 MiB).
       local ir=$dev-ir/$name.kernel.mlir
       mkdir -p "$dev-ir"
@@ -83,6 +100,9 @@ if [ "$mode" = cuda ]; then
   mkdir -p "$dev-ir"
   for nk in 6656x2048 2048x2048 8192x2048 2048x8192 32000x2048; do
     n=${nk%x*} k=${nk#*x}
+    if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" gemm_${n}_${k} "* ]]; then
+      continue
+    fi
     sed -e 's/2048/@K@/g; s/6656/@N@/g' -e "s/@K@/$k/g; s/@N@/$n/g" \
       scripts/gpu/matmul.mlir > "$dev-ir/gemm_${n}_${k}.mlir"
     build "gemm_${n}_${k}" "$dev-ir/gemm_${n}_${k}.mlir" --target cuda
