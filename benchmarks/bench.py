@@ -25,6 +25,19 @@ measures, side by side (see benchmarks/README.md for what each number means):
   lm         1.3B RAT and RAT-SWA (random seeded weights): generation
              throughput, 3072-token prompt + 1024 new tokens, at the largest
              batch that fits
+  serving    1.3B RAT decode steps at B 256 and 1 after a 3072-token prompt,
+             four ways: uniform greedy, ragged prompts (--prompt-lens),
+             sampling (--temperature/--top-k/--top-p), both; the cost of
+             each against uniform greedy, and the outputs checked
+  peers      1.3B RAT decode step at a 3072-token context: ours beside the
+             PyTorch LM step of the spec, eager at the largest batch that
+             fits and at B 1, 64, and torch.compile(mode="reduce-overhead")
+             (one CUDA graph per step) at B 1, 64
+  lmprefill  1.3B RAT prompt phase (B x 3072 tokens): ours beside the spec's
+             LM in torch.compile (flex_attention), tokens/s and peak memory
+(serving, peers and lmprefill are not in the default list: name them in
+--sections; they share one weights file and one check of the 1.3B RAT,
+ours and the torch LM against float32, before any timing.)
 
 Prints one table at the end and writes $OUT/bench.md and $OUT/bench.json
 (rewritten after every measurement, so a run that is cut short still leaves
@@ -75,13 +88,25 @@ SIZES = {
     "full": dict(prefill=[(16, 16384), (2, 131072)], decode=[(64, 4096), (16, 16384)],
                  lm_prompt=3072, lm_new=1024,
                  lm_batches=[1024, 768, 512, 384, 256, 192, 128, 96, 64, 48, 32, 16, 8, 4, 2, 1],
-                 guard_layer=(2, 512), guard_decode=(2, 100), guard_lm_tokens=1040, budget=500),
+                 guard_layer=(2, 512), guard_decode=(2, 100), guard_lm_tokens=1040, budget=500,
+                 serving_batches=[256, 1], serving_prompt=3072, serving_new=256,
+                 peers_prompt=3072, peers_steps=32, peers_batches=[1, 64],
+                 peers_max=[2048, 1536, 1024, 768, 512, 256, 128], peers_max_len=4096,
+                 lmprefill=[(32, 3072)], lm_check_tokens=96),
     "quick": dict(prefill=[(2, 2048), (1, 8192)], decode=[(8, 512), (4, 2048)], gemm_rows=(64, 16384),
                   lm_prompt=256, lm_new=64, lm_batches=[16, 8, 4, 2, 1],
-                  guard_layer=(2, 512), guard_decode=(2, 100), guard_lm_tokens=1040, budget=300),
+                  guard_layer=(2, 512), guard_decode=(2, 100), guard_lm_tokens=1040, budget=300,
+                  serving_batches=[16, 1], serving_prompt=512, serving_new=64,
+                  peers_prompt=512, peers_steps=16, peers_batches=[1, 8],
+                  peers_max=[64, 32, 16], peers_max_len=1024,
+                  lmprefill=[(4, 512)], lm_check_tokens=96),
     "cpu": dict(prefill=[(2, 64), (1, 256)], decode=[(2, 32), (1, 64)],
                 lm_prompt=96, lm_new=32, lm_batches=[16, 8, 4, 2, 1],
-                guard_layer=(2, 64), guard_decode=(2, 40), guard_lm_tokens=80, budget=150),
+                guard_layer=(2, 64), guard_decode=(2, 40), guard_lm_tokens=80, budget=150,
+                serving_batches=[8, 1], serving_prompt=96, serving_new=32,
+                peers_prompt=96, peers_steps=16, peers_batches=[1, 4],
+                peers_max=[8], peers_max_len=160,
+                lmprefill=[(4, 96)], lm_check_tokens=48),
 }
 
 EXES = {
@@ -174,6 +199,63 @@ def floor_ms(flops, nbytes, tflops, gbps):
 
 
 # ===========================================================================
+# Checks of generated tokens (pure Python + numpy; unit-run by --selftest)
+# ===========================================================================
+
+SAMPLING = ["--temperature", "0.8", "--top-k", "50", "--top-p", "0.9", "--seed", "1"]
+
+
+def ragged_lengths(B, P, seed):
+    """Prompt lengths uniform over [P/2, P], the first one P (so that row 0
+    of a ragged run can be compared with the uniform run's row 0)."""
+    import numpy as np
+    lens = np.random.default_rng(seed).integers(max(1, P // 2), P + 1, B).astype(np.int32)
+    lens[0] = P
+    return lens
+
+
+def generation_problems(out, tokens, lens, N, V, limit=3):
+    """What is wrong with an executable's --output of a generation: [B,
+    max(L) + N] int32 where row b is its prompt tokens[b, :L[b]] copied back,
+    N generated ids in [0, V), then -1 (lens None: every row L = P, the width
+    of tokens). Returns a list of problems (at most `limit`), empty if sane."""
+    import numpy as np
+    B, P = tokens.shape
+    L = np.full(B, P) if lens is None else np.asarray(lens)
+    want = (B, int(L.max()) + N)
+    if tuple(out.shape) != want:
+        return ["output shape %s, expected %s" % (tuple(out.shape), want)]
+    probs = []
+    for b in range(B):
+        l = int(L[b])
+        if not np.array_equal(out[b, :l], tokens[b, :l]):
+            probs.append("row %d: its %d prompt tokens not copied back unchanged" % (b, l))
+        gen = out[b, l:l + N]
+        if gen.size and (gen.min() < 0 or gen.max() >= V):
+            probs.append("row %d: a generated id outside [0, %d)" % (b, V))
+        if (out[b, l + N:] != -1).any():
+            probs.append("row %d: not -1 after its prompt and %d tokens" % (b, N))
+        if len(probs) >= limit:
+            break
+    return probs
+
+
+def generated_part(out, lens, P, N):
+    """[B, N] generated tokens of a generation output (lens None: uniform P)."""
+    import numpy as np
+    L = np.full(out.shape[0], P) if lens is None else np.asarray(lens)
+    return np.stack([out[b, int(L[b]):int(L[b]) + N] for b in range(out.shape[0])])
+
+
+def relative_costs(steps, base="uniform greedy"):
+    """{label: ms/step} -> [(label, step / base step - 1)] for every label but
+    the base, in the dict's order (empty without the base)."""
+    if not steps.get(base):
+        return []
+    return [(k, v / steps[base] - 1) for k, v in steps.items() if k != base]
+
+
+# ===========================================================================
 # Report: rows, the text table, bench.md, bench.json (pure Python)
 # ===========================================================================
 
@@ -185,6 +267,9 @@ SECTION_TITLES = {
     "decode": "Decode step of one layer (bf16)",
     "lm": "Whole model generation (bf16, random weights)",
     "gemm": "GEMMs: our rat.matmul kernels beside torch.matmul (bf16)",
+    "serving": "Serving: ragged prompts and sampling against uniform greedy decode (1.3B RAT, bf16)",
+    "peers": "Decode step of the whole 1.3B RAT LM beside PyTorch (bf16)",
+    "lmprefill": "Prompt phase of the whole 1.3B RAT LM beside torch.compile (bf16)",
 }
 
 
@@ -257,7 +342,7 @@ class Report:
             return "%.0f tok/s" % v
         return str(v)
 
-    SPEEDUP_SECTIONS = ("prefill", "decode", "lm", "gemm")
+    SPEEDUP_SECTIONS = ("prefill", "decode", "lm", "gemm", "peers", "lmprefill")
 
     def speedup(self, r):
         if r["value"] is None or r["kind"] not in ("time", "tput") or r["section"] not in self.SPEEDUP_SECTIONS:
@@ -562,13 +647,18 @@ class Bench:
 
     # Steps in run order, the --sections name each belongs to, and the share
     # of the budget kept for it while earlier steps run.
+    # A step whose section is a tuple runs when any of them is enabled.
     STEPS = [("guard", "guard", 0.06), ("prefill", "prefill", 0.40), ("decode", "decode", 0.18),
              ("mm", "breakdown", 0.02), ("lm", "lm", 0.28), ("ncu", "breakdown", 0.06),
-             ("gemm", "gemm", 0.08)]
+             ("gemm", "gemm", 0.08), ("lmcheck", ("serving", "peers", "lmprefill"), 0.06),
+             ("serving", "serving", 0.24), ("lmprefill", "lmprefill", 0.12), ("peers", "peers", 0.40)]
+
+    def enabled(self, sec):
+        return any(x in self.sections for x in ((sec,) if isinstance(sec, str) else sec))
 
     def reserve_after(self, step):
         """Seconds kept for the enabled steps after `step`."""
-        order = [(k, share) for k, sec, share in self.STEPS if sec in self.sections]
+        order = [(k, share) for k, sec, share in self.STEPS if self.enabled(sec)]
         keys = [k for k, _ in order]
         later = order[keys.index(step) + 1:] if step in keys else []
         return sum(share for _, share in later) * self.budget.total
@@ -1174,10 +1264,10 @@ class Bench:
             self.free_gpu()
             self.report.save()
 
-    def lm_weights(self, key, cfg):
+    def lm_weights(self, key, cfg, path=None):
         """Writes the seeded random weights; returns (path, reference weights
-        (torch float32 on the GPU, or numpy), bytes on disk)."""
-        path = os.path.join(self.work, EXES[key] + ".safetensors")
+        (torch bf16 on the GPU, or numpy), bytes on disk)."""
+        path = path or os.path.join(self.work, EXES[key] + ".safetensors")
         seed = self.args.seed + (11 if key == "lm_rat" else 12)
         if self.torch is not None:
             from safetensors.torch import save_file
@@ -1189,7 +1279,7 @@ class Bench:
         ratref.write_safetensors(path, w)
         return path, w, sum(v.size * 2 for v in w.values())
 
-    def lm_guard(self, key, cfg, wpath, w):
+    def lm_guard(self, key, cfg, wpath, w, step="lm"):
         import numpy as np
         exe = self.exe(key)
         T = self.S["guard_lm_tokens"]
@@ -1199,7 +1289,7 @@ class Bench:
         tp, lp = os.path.join(self.work, "gt.npy"), os.path.join(self.work, "gl.npy")
         np.save(tp, tokens)
         res = run_exe([exe, "--weights", wpath, "--tokens", tp, "--logits", lp, "-v"],
-                      self.allow("lm", 150), log_path=self.logp("guard_" + EXES[key]))
+                      self.allow(step, 150), log_path=self.logp("guard_" + EXES[key]))
         if res["rc"] != 0:
             self.report.add("guard", case, impl, status="FAIL", note=exe_error(res))
             return False
@@ -1353,6 +1443,579 @@ class Bench:
                                  "largest batch; not measured here")
         os.remove(wpath)
 
+    # -- the 1.3B RAT LM: shared weights and checks (serving, peers, lmprefill) --
+    def lm_rat_weights(self):
+        """(path, weights, bytes) of the 1.3B RAT's seeded random weights
+        (the lm section's seed), written once for serving, peers and
+        lmprefill; the weights stay on the GPU (bf16) for the torch rows."""
+        if getattr(self, "_lm_rat", None) is None:
+            cfg = self.config("lm_rat")
+            log("lm_rat weights")
+            self._lm_rat = self.lm_weights("lm_rat", cfg, os.path.join(self.work, "shared_lm_rat.safetensors"))
+        return self._lm_rat
+
+    def lm_name(self):
+        return "toy rat" if self.mode == "cpu" else ("1.3B RAT" if self.mode == "full" else "1.3B RAT (quick)")
+
+    def lm_check(self):
+        """Before any row of serving, peers or lmprefill: our 1.3B RAT logits
+        against the float32 reference (the lm guard), and the torch LM of
+        torch_impls (decode step, eager with an int position and with a
+        tensor position, the path torch.compile runs; prompt phase) against
+        the same reference on a short prompt, same bf16 weights."""
+        key, cfg = "lm_rat", self.config("lm_rat")
+        wpath, w, _ = self.lm_rat_weights()
+        if self.exe(key):
+            log("lmcheck: ours vs the f32 reference")
+            try:
+                self.guard_ok[key] = self.lm_guard(key, cfg, wpath, w, step="lmcheck")
+            except Exception as e:
+                self.guard_ok[key] = False
+                self.report.add("guard", "-", "ours %s logits vs f32 reference" % EXES[key], status="error",
+                                note=short_error(e))
+        else:
+            self.guard_ok[key] = False
+            self.report.add("guard", "-", "ours %s" % EXES[key], status="skipped", note="not built")
+        self.report.save()
+        if self.torch is None:
+            return
+        import numpy as np
+        torch, ti = self.torch, self.ti
+        T = self.S["lm_check_tokens"]
+        case = "B=1 T=%d" % T
+        tokens = np.random.default_rng(self.args.seed + 22).integers(0, cfg["vocab_size"], (1, T))
+        log("lmcheck: the torch LM (decode step, prompt phase) vs the f32 reference")
+        try:
+            with TimeLimit(self.allow("lmcheck", 180)), torch.no_grad():
+                tok = torch.from_numpy(tokens).long().cuda()
+                w32 = {k: v.float() for k, v in w.items()}
+                ref = ti.lm_forward(tok, w32, cfg).float().cpu().numpy()
+                del w32
+                self.free_gpu()
+                checks = []
+                for mode in ("int", "tensor"):
+                    dec = ti.RatLMDecoder(w, cfg, 1, T, "cuda", torch.bfloat16)
+                    pos = (lambda p: p) if mode == "int" else (lambda p: torch.tensor(p, device="cuda"))
+                    got = torch.stack([dec(tok[:, p], pos(p))[1] for p in range(T)], 1).float().cpu().numpy()
+                    del dec
+                    checks.append(("torch RatLMDecoder steps (eager, %s position) vs f32" % mode, got,
+                                   "torch_lm_step"))
+                got, _ = ti.lm_prefill_flex(tok, w, cfg, all_logits=True)
+                checks.append(("torch lm_prefill_flex (eager) vs f32", got.float().cpu().numpy(),
+                               "torch_lm_prefill"))
+                for impl, got, gkey in checks:
+                    err = rel_err(got, ref)
+                    top1 = float((got.argmax(-1) == ref.argmax(-1)).mean())
+                    ok = err < self.args.lm_rtol
+                    self.guard_ok[gkey] = self.guard_ok.get(gkey, True) and ok
+                    self.report.add("guard", case, impl, value="rel err %.2e" % err, kind="info",
+                                    status="ok" if ok else "FAIL",
+                                    note="logits at every position, bf16 weights; tolerance %.0e; top-1 "
+                                         "agreement %.1f%%" % (self.args.lm_rtol, 100 * top1))
+        except Exception as e:
+            self.report.add("guard", case, "torch LM checks", status="error", note=short_error(e))
+        self.report.save()
+
+    def lm_tokens(self, B, P, seed):
+        import numpy as np
+        cfg = self.config("lm_rat")
+        tokens = np.random.default_rng(seed).integers(0, cfg["vocab_size"], (B, P)).astype(np.int32)
+        path = os.path.join(self.work, "tokens_%d_%d.npy" % (B, P))
+        np.save(path, tokens)
+        return tokens, path
+
+    @staticmethod
+    def graph_note(res):
+        m = re.search(r"^bench: decode .*\((CUDA graph replays|eager steps)\)", res.get("stdout") or "", re.M)
+        return m.group(1) if m else None
+
+    # -- serving: ragged prompts and sampling against uniform greedy --------
+    def serving(self):
+        """Issue 17's throughput row: the same executable at the same batch
+        four ways, decode steps only (--bench medians), the cost of each
+        against uniform greedy, and the outputs checked."""
+        exe, cfg = self.exe("lm_rat"), self.config("lm_rat")
+        P, N = self.S["serving_prompt"], self.S["serving_new"]
+        batches = self.S["serving_batches"]
+        if not exe:
+            self.report.add("serving", "-", "ours", status="skipped", note="not built")
+            return
+        if not self.can_time("lm_rat"):
+            self.report.add("serving", "-", "ours", status="FAIL", note="correctness guard failed; not timed")
+            return
+        wpath = self.lm_rat_weights()[0]
+        self.serving_prefill = {}
+        for i, B in enumerate(batches):
+            avail = self.budget.left() - self.reserve_after("serving")
+            share = 0.75 if (i == 0 and len(batches) > 1) else 1.0
+            try:
+                self.serving_batch(exe, cfg, wpath, B, P, N, avail * share)
+            except Exception as e:
+                traceback.print_exc()
+                self.report.add("serving", "B=%d" % B, "ours", status="error", note=short_error(e))
+            self.report.save()
+
+    def serving_batch(self, exe, cfg, wpath, B, P, N, allowance):
+        import numpy as np
+        V = cfg["vocab_size"]
+        case = "%s B=%d P=%d N=%d" % (self.lm_name(), B, P, N)
+        log("serving %s" % case)
+        start = time.time()
+        left = lambda: self.allow("serving", allowance - (time.time() - start))
+        tokens, tp = self.lm_tokens(B, P, self.args.seed + 500 + B)
+        lens = ragged_lengths(B, P, self.args.seed + 501 + B)
+        lp = os.path.join(self.work, "lens_%d.npy" % B)
+        np.save(lp, lens)
+        gp = os.path.join(self.work, "serving_out.npy")
+        variants = [("uniform greedy", False, []), ("ragged greedy", True, []),
+                    ("uniform sampled", False, SAMPLING), ("ragged sampled", True, SAMPLING)]
+        steps, outs, walls = {}, {}, {}
+        for label, ragged, extra in variants:
+            cmd = [exe, "--weights", wpath, "--tokens", tp, "--generate", str(N), "--output", gp, "-v",
+                   "--bench", "1", "--warmup", "0"] + (["--prompt-lens", lp] if ragged else
+                                                       ["--prompt-len", str(P)]) + extra
+            impl = "ours, " + label
+            res = run_exe(cmd, left(), self.torch, self.logp("serving_B%d_%s" % (B, label.replace(" ", "_"))))
+            walls[label] = res["wall_s"]
+            if res["rc"] != 0:
+                self.report.add("serving", case, impl, status="timeout" if res["timed_out"] else "error",
+                                note=exe_error(res))
+                continue
+            out = np.load(gp)
+            os.remove(gp)
+            probs = generation_problems(out, tokens, lens if ragged else None, N, V)
+            outs[label] = generated_part(out, lens if ragged else None, P, N)
+            b, pre = res["bench"].get("decode"), res["bench"].get("prefill")
+            if not b:
+                self.report.add("serving", case, impl, status="error", note="no bench: decode line")
+                continue
+            steps[label] = b["ms"]
+            if pre and label == "uniform greedy":
+                self.serving_prefill[B] = pre["ms"]
+            lens_note = ("prompt lengths %d..%d (mean %.0f), uniform over [P/2, P], row 0 = P; " % (
+                lens.min(), lens.max(), lens.mean())) if ragged else ""
+            self.report.add(
+                "serving", case, impl, b["ms"], mem=mem_of(res), status="FAIL" if probs else "ok",
+                note="median of %d decode steps (--bench%s), %.0f tok/s (B / step); %sprefill %s (not in "
+                     "the step); %s%s" % (
+                         b["count"], ", " + self.graph_note(res) if self.graph_note(res) else "",
+                         B / (b["ms"] * 1e-3), lens_note, fmt_ms(pre["ms"]) if pre else "n/a",
+                         ("sampling " + " ".join(extra) + "; ") if extra else "",
+                         "output checked: prompts copied back, ids in [0, %d), -1 after" % V if not probs
+                         else "BAD OUTPUT: " + "; ".join(probs)))
+            self.report.save()
+        costs = relative_costs(steps)
+        if costs:
+            worst = max(c for _, c in costs)
+            self.report.add("serving", case, "cost vs uniform greedy (target <= +5%)",
+                            value=", ".join("%s %+.1f%%" % (k, 100 * c) for k, c in costs), kind="info",
+                            status="ok" if worst <= 0.05 else "over 5%",
+                            note="ms/step of each run / ms/step of uniform greedy - 1 (decode steps only)")
+        g, rg = outs.get("uniform greedy"), outs.get("ragged greedy")
+        if g is not None and rg is not None:
+            same = int((g[0] == rg[0]).sum())
+            self.report.add("serving", case, "check: ragged row 0 (L = P) = uniform row 0",
+                            value="%d of %d tokens equal" % (same, N), kind="info",
+                            status="ok" if same == N else "differs",
+                            note="the same prompt at the same position in a batch of other lengths")
+        s = outs.get("uniform sampled")
+        if g is not None and s is not None:
+            self.report.add("serving", case, "check: sampled vs greedy tokens",
+                            value="%.1f%% equal" % (100 * float((g == s).mean())), kind="info",
+                            status="ok" if not np.array_equal(g, s) else "differs",
+                            note="sampling must change some tokens (T 0.8, top-k 50, top-p 0.9, seed 1)")
+        # T = 0 with the sampling options must be greedy bit for bit.
+        if g is not None and left() > walls.get("uniform greedy", 0) * 0.75 + 5:
+            cmd = [exe, "--weights", wpath, "--tokens", tp, "--prompt-len", str(P), "--generate", str(N),
+                   "--output", gp, "-v", "--temperature", "0", "--top-k", "50", "--top-p", "0.9", "--seed", "1"]
+            res = run_exe(cmd, left(), self.torch, self.logp("serving_B%d_T0" % B))
+            if res["rc"] == 0:
+                t0 = generated_part(np.load(gp), None, P, N)
+                os.remove(gp)
+                self.report.add("serving", case, "check: --temperature 0 (top-k 50, top-p 0.9) = greedy",
+                                value="%s" % ("identical" if np.array_equal(t0, g) else "%d of %d tokens differ" % (
+                                    int((t0 != g).sum()), t0.size)), kind="info",
+                                status="ok" if np.array_equal(t0, g) else "FAIL")
+            else:
+                self.report.add("serving", case, "check: --temperature 0 = greedy",
+                                status="timeout" if res["timed_out"] else "error", note=exe_error(res))
+        for p in (tp, lp):
+            if os.path.exists(p):
+                os.remove(p)
+
+    # -- peers: the whole LM's decode step beside PyTorch ---------------------
+    def ours_steps(self, exe, wpath, B, P, n, bench, timeout, tag):
+        """Our executable after a P-token prompt, n decode steps (positions
+        P .. P+n-1). Returns (res, ms/step or None, source)."""
+        tokens, tp = self.lm_tokens(B, P, self.args.seed + 700 + B)
+        del tokens
+        gp = os.path.join(self.work, "steps_out.npy")
+        cmd = [exe, "--weights", wpath, "--tokens", tp, "--prompt-len", str(P), "--generate", str(n),
+               "--output", gp, "-v"] + (["--bench", "1", "--warmup", "0"] if bench else [])
+        res = run_exe(cmd, timeout, self.torch, self.logp("%s_B%d" % (tag, B)))
+        for p in (tp, gp):
+            if os.path.exists(p):
+                os.remove(p)
+        if res["rc"] != 0:
+            return res, None, exe_error(res)
+        b = res["bench"].get("decode")
+        if b:
+            g = self.graph_note(res)
+            return res, b["ms"], "median of %d steps at positions %d..%d (--bench%s)" % (
+                b["count"], P, P + n - 1, ", " + g if g else "")
+        vs = decode_steps_from_verbose(res["verbose"])
+        if vs:
+            return res, vs[1] / vs[0], ("mean wall clock of %d steps at positions %d..%d (-v; includes the "
+                                        "first step's CUDA graph capture)" % (vs[0], P, P + n - 1))
+        return res, None, "no decode timing in the output"
+
+    def peers(self):
+        """Issue 20's peers: the whole 1.3B RAT decode step at a P-token
+        context. Ours (P-token prompt, then n steps) and the torch LM step of
+        torch_impls.RatLMDecoder (chunk caches filled with random rows up to
+        P, then n steps from position P): eager at the largest batch that
+        fits and at the small batches, torch.compile(mode="reduce-overhead")
+        at the small batches."""
+        exe, cfg = self.exe("lm_rat"), self.config("lm_rat")
+        P, n = self.S["peers_prompt"], self.S["peers_steps"]
+        batches = self.S["peers_batches"]
+        wpath, w, wbytes = self.lm_rat_weights()
+        ours_ok = bool(exe) and self.can_time("lm_rat")
+        case = lambda B: "%s B=%d ctx=%d" % (self.lm_name(), B, P)
+        self.peers_ours_runs = {}
+        for B in batches:
+            self.peers_ours(exe, wpath, B, P, n, ours_ok, case(B), 0.08)
+        bmax = None
+        if self.torch is not None:
+            bmax = self.peers_torch_eager(cfg, w, P, n, batches, case)
+            self.peers_torch_compiled(cfg, w, P, n, batches, case)
+            try:
+                self.torch._dynamo.reset()    # drops the CUDA graphs' memory pools
+            except Exception:
+                pass
+        else:
+            for B in batches:
+                self.report.add("peers", case(B), "torch rows", status="skipped", note="no torch here")
+        if bmax and bmax not in batches:
+            self.peers_ours(exe, wpath, bmax, P, n, ours_ok, case(bmax), 1.0, big=True)
+
+    def peers_ours(self, exe, wpath, B, P, n, ours_ok, case, share, big=False):
+        impl = "ours (rat-compile executable)"
+        if not exe:
+            self.report.add("peers", case, impl, status="skipped", note="not built")
+            return
+        if not ours_ok:
+            self.report.add("peers", case, impl, status="FAIL", note="correctness guard failed; not timed")
+            return
+        avail = self.allow("peers", (self.budget.left() - self.reserve_after("peers")) * share)
+        bench = True
+        if big:
+            # One run prefills B x P tokens; --bench doubles that. Predict from
+            # the largest batch timed so far (prefill per sequence, start-up).
+            known = [(b, r) for b, r in self.peers_ours_runs.items() if r["bench"].get("prefill")]
+            if known:
+                b0, r0 = max(known)
+                pre_s = r0["bench"]["prefill"]["ms"] / b0 * B / 1e3
+                step_s = (r0["bench"].get("decode") or {}).get("ms", 0) / 1e3 * max(B / b0, 1)
+                fixed = max(r0["wall_s"] - 2 * (r0["bench"]["prefill"]["ms"] / 1e3), 5)
+                one = fixed + pre_s + n * step_s
+                if 2 * one + pre_s * 0.2 > avail:
+                    bench = False
+                    if one * 1.2 > avail:
+                        self.report.add("peers", case, impl, status="skipped",
+                                        note="no time left: one run predicted %.0f s (prefill of %d x %d tokens), "
+                                             "%.0f s left" % (one, B, P, avail))
+                        return
+        log("peers: ours at B=%d (%s)" % (B, "--bench" if bench else "-v only"))
+        self.free_gpu()
+        res, ms, src = self.ours_steps(exe, wpath, B, P, n, bench, avail, "peers_ours")
+        if ms is None:
+            self.report.add("peers", case, impl, status="timeout" if res["timed_out"] else "error", note=src)
+            return
+        self.peers_ours_runs[B] = res
+        self.report.add("peers", case, impl, ms, mem=mem_of(res),
+                        note="%s; %.0f tok/s (B / step); after a real %d-token prompt" % (
+                            src, B / (ms * 1e-3), P))
+
+    def peers_time_steps(self, dec, B, P, reps, limit, step=None, pos_tensor=False):
+        """Median ms of decode steps from position P on (each step feeds its
+        argmax back), CUDA events around each step."""
+        torch = self.torch
+        cfg = self.config("lm_rat")
+        g = torch.Generator(device="cuda").manual_seed(self.args.seed + 600 + B)
+        tok = torch.randint(0, cfg["vocab_size"], (B,), device="cuda", generator=g)
+        st = {"tok": tok, "p": P, "pos": torch.tensor(P, device="cuda")}
+        mark = getattr(getattr(torch, "compiler", None), "cudagraph_mark_step_begin", None)
+
+        def one():
+            if step is None:
+                st["tok"] = dec(st["tok"], st["p"])[0]
+            else:
+                if mark:
+                    mark()
+                nxt = step(st["tok"], st["pos"])[0]
+                st["tok"] = nxt.clone()
+                st["pos"].add_(1)
+            st["p"] += 1
+        return self.cuda_time(one, warmup=3, reps=reps, max_s=limit)
+
+    def peers_torch_eager(self, cfg, w, P, n, batches, case):
+        """The eager step at the largest batch that fits (caches of
+        peers_max_len positions, as the authors' 4096-token benchmark), then
+        at the small batches. Returns the largest batch that ran."""
+        torch = self.torch
+        D, H, Dh, G, L = layer_dims(cfg)
+        max_len = self.S["peers_max_len"]
+        Cmax = -(-max_len // L)
+        per_seq = cfg["num_layers"] * (2 * H * Cmax * Dh * 2 + 2 * D * 4) + cfg["vocab_size"] * 6 + 32 * D * 4
+        cap = self.args.peers_max_batch
+        cands = [b for b in self.S["peers_max"] if not cap or b <= cap]
+        impl = "torch spec LM step, eager" + ("" if self.guard_ok.get("torch_lm_step", True) else " (check FAILED)")
+        note = lambda B, cnt, ms: (
+            "median of %d steps from position %d (after 3 warm-up steps); chunk caches of %d rows (%d positions) "
+            "filled with random states up to position %d, not a real prompt; %.0f tok/s (B / step)" % (
+                cnt, P + 3, Cmax, max_len, P, B / (ms * 1e-3)))
+        bmax, skipped = None, []
+        for Bc in cands:
+            self.free_gpu()
+            free = torch.cuda.mem_get_info()[0]
+            if Bc * per_seq > 0.92 * free:
+                skipped.append("%d (predicted %.0f GiB, %.0f GiB free)" % (
+                    Bc, Bc * per_seq / 1024 ** 3, free / 1024 ** 3))
+                continue
+            try:
+                ms, cnt, peak = self.peers_eager_one(cfg, w, Bc, P, n, max_len)
+            except torch.cuda.OutOfMemoryError:
+                skipped.append("%d (OOM)" % Bc)
+                continue
+            except TimeoutError as e:
+                self.report.add("peers", case(Bc), impl, status="timeout", note=str(e))
+                break
+            except Exception as e:
+                traceback.print_exc()
+                self.report.add("peers", case(Bc), impl, status="error", note=short_error(e))
+                break
+            finally:
+                self.free_gpu()
+            bmax = Bc
+            self.report.add("peers", case(Bc), impl, ms, mem=peak,
+                            note=note(Bc, cnt, ms) + "; the largest batch that fits of %s%s" % (
+                                ", ".join(str(b) for b in cands),
+                                " (larger: %s)" % "; ".join(skipped) if skipped else ""))
+            self.report.save()
+            break
+        if bmax is None and skipped:
+            self.report.add("peers", "-", impl + " at the largest batch", status="skipped",
+                            note="none fits: " + "; ".join(skipped))
+        for B in batches:
+            if B == bmax:
+                continue
+            try:
+                ms, cnt, peak = self.peers_eager_one(cfg, w, B, P, n, max_len)
+                self.report.add("peers", case(B), impl, ms, mem=peak, note=note(B, cnt, ms))
+            except torch.cuda.OutOfMemoryError as e:
+                self.report.add("peers", case(B), impl, status="OOM", note=short_error(e)[:120])
+            except TimeoutError as e:
+                self.report.add("peers", case(B), impl, status="timeout", note=str(e))
+            except Exception as e:
+                traceback.print_exc()
+                self.report.add("peers", case(B), impl, status="error", note=short_error(e))
+            finally:
+                self.free_gpu()
+            self.report.save()
+        return bmax
+
+    def peers_eager_one(self, cfg, w, B, P, n, max_len):
+        """(median ms, steps, peak bytes) of the eager torch LM step at B."""
+        torch, ti = self.torch, self.ti
+        L = cfg.get("chunk_size", 16)
+        limit = self.allow("peers", max(20.0, (self.budget.left() - self.reserve_after("peers")) * 0.12))
+        log("peers: torch eager step at B=%d (limit %.0f s)" % (B, limit))
+        dec = None
+        try:
+            with TimeLimit(limit), torch.no_grad():
+                dec = ti.RatLMDecoder(w, cfg, B, max_len, "cuda", torch.bfloat16)
+                dec.fill_random(P // L, torch.Generator(device="cuda").manual_seed(self.args.seed + 601))
+                torch.cuda.reset_peak_memory_stats()
+                ms, cnt = self.peers_time_steps(dec, B, P, n, limit * 0.6)
+                peak = torch.cuda.max_memory_allocated()
+            return ms, cnt, peak
+        finally:
+            dec = None
+
+    def peers_torch_compiled(self, cfg, w, P, n, batches, case):
+        """torch.compile(mode="reduce-overhead", fullgraph=True) of the whole
+        step at each small batch: one CUDA graph per step, the position a
+        device tensor, the caches sized to the context (gpt-fast's recipe).
+        Checked against the eager step on the same state first."""
+        torch, ti = self.torch, self.ti
+        D, H, Dh, G, L = layer_dims(cfg)
+        impl = 'torch spec LM step, torch.compile(mode="reduce-overhead")' + (
+            "" if self.guard_ok.get("torch_lm_step", True) else " (check FAILED)")
+        counters = None
+        try:
+            from torch._dynamo.utils import counters
+        except Exception:
+            pass
+        for i, B in enumerate(batches):
+            limit = self.allow("peers", (self.budget.left() - self.reserve_after("peers")) * (0.45 if i == 0 else 0.65))
+            max_len = P + n + 16 + L
+            Cmax = -(-max_len // L)
+            dec = step = None
+            try:
+                log("peers: torch.compile(mode=reduce-overhead) step at B=%d" % B)
+                skips0 = counters["inductor"].get("cudagraph_skips", 0) if counters else None
+                with TimeLimit(limit), torch.no_grad():
+                    dec = ti.RatLMDecoder(w, cfg, B, max_len, "cuda", torch.bfloat16)
+                    dec.fill_random(P // L, torch.Generator(device="cuda").manual_seed(self.args.seed + 602))
+                    dec.mark_static()
+                    g = torch.Generator(device="cuda").manual_seed(self.args.seed + 603)
+                    tok = torch.randint(0, cfg["vocab_size"], (B,), device="cuda", generator=g)
+                    saved = dec.save_state()
+                    ref = dec(tok, P)[1].float()
+                    dec.load_state(saved)
+                    t = time.time()
+                    fullgraph = True
+                    try:
+                        step = torch.compile(dec, mode="reduce-overhead", fullgraph=True, dynamic=False)
+                        got = step(tok, torch.tensor(P, device="cuda"))[1].float()
+                    except (TimeoutError, torch.cuda.OutOfMemoryError):
+                        raise
+                    except Exception as e:
+                        # a graph break: compile the pieces (then it is not one graph per step)
+                        fullgraph = "fullgraph=True failed (%s); compiled with graph breaks" % short_error(e)[:150]
+                        log("peers: " + fullgraph)
+                        dec.load_state(saved)
+                        step = torch.compile(dec, mode="reduce-overhead", dynamic=False)
+                        got = step(tok, torch.tensor(P, device="cuda"))[1].float()
+                    del saved
+                    torch.cuda.synchronize()
+                    compile_s = time.time() - t
+                    err = float((got - ref).norm() / ref.norm())
+                    del got, ref
+                    # the state advanced to P + 1: time from there
+                    ms, cnt = self.peers_time_steps(dec, B, P + 1, n, max(limit - (time.time() - t), 5) * 0.5,
+                                                    step=step)
+                skips = (counters["inductor"].get("cudagraph_skips", 0) - skips0) if counters else None
+                self.report.add("peers", case(B), impl, ms,
+                                status="ok" if err < self.args.lm_rtol else "FAIL",
+                                note="median of %d steps from position %d (after 3 warm-up steps: CUDA graph "
+                                     "recorded); %.0f tok/s (B / step); caches of %d rows filled at random up to "
+                                     "position %d; compile + first call %.0f s; logits vs the eager step on the "
+                                     "same state: rel err %.1e%s" % (
+                                         cnt, P + 4, B / (ms * 1e-3), Cmax, P, compile_s, err,
+                                         "" if skips is None else "; cudagraph skips: %d" % skips)
+                                + ("" if fullgraph is True else "; " + fullgraph))
+            except torch.cuda.OutOfMemoryError as e:
+                self.report.add("peers", case(B), impl, status="OOM", note=short_error(e)[:120])
+            except TimeoutError as e:
+                self.report.add("peers", case(B), impl, status="timeout", note=str(e))
+            except Exception as e:
+                traceback.print_exc()
+                self.report.add("peers", case(B), impl, status="error", note=short_error(e))
+            finally:
+                dec = step = None
+                self.free_gpu()
+            self.report.save()
+
+    # -- lmprefill: the whole LM's prompt phase beside torch.compile ----------
+    def lmprefill(self):
+        """Issue 14's whole-model prefill row: B x T prompt tokens through the
+        1.3B RAT. Ours: the prompt entry (--bench median of the prefill
+        phase; it also fills the decode state). torch: lm_prefill_flex with
+        its block compiled once (last-token logits and every layer's decode
+        state), checked against the float32 reference on sequence 0."""
+        exe, cfg = self.exe("lm_rat"), self.config("lm_rat")
+        cases = self.S["lmprefill"]
+        for i, (B, T) in enumerate(cases):
+            case = "%s B=%d T=%d" % (self.lm_name(), B, T)
+            avail = (self.budget.left() - self.reserve_after("lmprefill")) / (len(cases) - i)
+            start = time.time()
+            tokens, tp = self.lm_tokens(B, T, self.args.seed + 800 + B)
+            impl = "ours (prompt entry, --bench)"
+            if not exe:
+                self.report.add("lmprefill", case, impl, status="skipped", note="not built")
+            elif not self.can_time("lm_rat"):
+                self.report.add("lmprefill", case, impl, status="FAIL", note="correctness guard failed; not timed")
+            else:
+                log("lmprefill: ours %s" % case)
+                wpath = self.lm_rat_weights()[0]
+                gp = os.path.join(self.work, "prefill_out.npy")
+                cmd = [exe, "--weights", wpath, "--tokens", tp, "--prompt-len", str(T), "--generate", "1",
+                       "--output", gp, "-v", "--bench", "3", "--warmup", "1"]
+                self.free_gpu()
+                res = run_exe(cmd, self.allow("lmprefill", avail * 0.4), self.torch, self.logp("lmprefill_ours_B%d" % B))
+                if os.path.exists(gp):
+                    os.remove(gp)
+                b = res["bench"].get("prefill")
+                slices = re.search(r"prefill in slices of (\d+) sequence", res.get("stderr") or "")
+                if res["rc"] == 0 and b:
+                    self.report.add("lmprefill", case, impl, B * T / (b["ms"] * 1e-3), kind="tput", mem=mem_of(res),
+                                    note="median of %d prefills: %s; %s; peak = the runtime's device memory in use "
+                                         "(weights, the decode state of %d sequences at the executable's "
+                                         "max_seq_len, activations)" % (
+                                             b["count"], fmt_ms(b["ms"]),
+                                             "in slices of %s sequences (--prefill-rows default)" % slices.group(1)
+                                             if slices else "the whole batch in one call", B))
+                else:
+                    self.report.add("lmprefill", case, impl, status="timeout" if res["timed_out"] else "error",
+                                    note=exe_error(res))
+            if self.torch is not None:
+                self.lmprefill_torch(cfg, tokens, B, T, case, avail - (time.time() - start))
+            else:
+                self.report.add("lmprefill", case, "torch rows", status="skipped", note="no torch here")
+            if os.path.exists(tp):
+                os.remove(tp)
+            self.report.save()
+
+    def lmprefill_torch(self, cfg, tokens, B, T, case, allowance):
+        torch, ti = self.torch, self.ti
+        impl = "torch spec LM, torch.compile per block + flex_attention" + (
+            "" if self.guard_ok.get("torch_lm_prefill", True) else " (check FAILED)")
+        w = self.lm_rat_weights()[1]
+        limit = self.allow("lmprefill", allowance)
+        try:
+            log("lmprefill: torch.compile LM %s" % case)
+            with TimeLimit(limit), torch.no_grad():
+                if not hasattr(self, "compiled_block"):
+                    self.compiled_block = torch.compile(self.ti.rat_ffn_block_flex, dynamic=False)
+                tt = torch.from_numpy(tokens).long().cuda()
+                fn = lambda: ti.lm_prefill_flex(tt, w, cfg, self.compiled_block)
+                t = time.time()
+                logits, states = fn()
+                torch.cuda.synchronize()
+                compile_s = time.time() - t
+                # sequence 0's last-token logits against the float32 reference
+                last = logits[0].float().cpu().numpy()
+                del logits, states
+                w32 = {k: v.float() for k, v in w.items()}
+                ref = ti.lm_forward(tt[:1], w32, cfg)[0, -1].float().cpu().numpy()
+                del w32
+                self.free_gpu()
+                err = rel_err(last, ref)
+                one, _ = self.cuda_time(fn, warmup=1, reps=1)
+                reps = int(max(3, min(10, (limit - (time.time() - t)) * 0.3 / max(one * 1e-3, 1e-4))))
+                ms, cnt = self.cuda_time(fn, warmup=0, reps=reps, max_s=max(limit - (time.time() - t) - 10, 1) * 0.5)
+                torch.cuda.reset_peak_memory_stats()
+                out = fn()
+                torch.cuda.synchronize()
+                peak = torch.cuda.max_memory_allocated()
+                del out
+            self.report.add("lmprefill", case, impl, B * T / (ms * 1e-3), kind="tput", mem=peak,
+                            status="ok" if err < self.args.lm_rtol else "FAIL",
+                            note="median of %d: %s; compile + first call %.0f s; returns the last token's logits "
+                                 "and every layer's decode state (chunk caches, last scan states); the whole batch "
+                                 "at once; peak = torch.cuda.max_memory_allocated (weights included); sequence 0's "
+                                 "logits vs f32 reference: rel err %.2e" % (cnt, fmt_ms(ms), compile_s, err))
+        except torch.cuda.OutOfMemoryError as e:
+            self.report.add("lmprefill", case, impl, status="OOM", note=short_error(e)[:120])
+        except TimeoutError as e:
+            self.report.add("lmprefill", case, impl, status="timeout", note=str(e))
+        except Exception as e:
+            traceback.print_exc()
+            self.report.add("lmprefill", case, impl, status="error", note=short_error(e))
+        self.free_gpu()
+
     # -- gemm -----------------------------------------------------------------
     GEMM_ROWS = (1, 64, 1024, 16384, 262144)
 
@@ -1403,22 +2066,25 @@ class Bench:
         self.report.save()
         fns = {"guard": self.guard, "prefill": self.prefill, "decode": self.decode,
                "mm": self.breakdown_torch, "lm": self.lm, "ncu": self.breakdown_ncu,
-               "gemm": self.gemm}
+               "gemm": self.gemm, "lmcheck": self.lm_check, "serving": self.serving,
+               "lmprefill": self.lmprefill, "peers": self.peers}
         for step, sec, _ in self.STEPS:
             fn = fns[step]
-            if sec not in self.sections:
+            if not self.enabled(sec):
                 continue
+            secname = sec if isinstance(sec, str) else "guard"
             if sec != "guard" and "guard" not in self.sections and not self.guard_ok:
                 # timing without the guard: trust the executables
                 self.guard_ok = {k: True for k in EXES}
             if self.budget.left() < 5:
-                self.report.add(sec, "-", fn.__name__, status="skipped", note="time budget spent")
+                self.report.add(secname, "-", fn.__name__, status="skipped", note="time budget spent")
                 continue
             try:
                 fn()
             except Exception as e:
                 traceback.print_exc()
-                self.report.add(sec, "-", fn.__name__, status="error", note=short_error(e))
+                self.report.add(secname, "-", fn.__name__, status="error", note=short_error(e))
+            self.free_gpu()
             self.report.save()
         self.report.save()
         print("\n" + self.report.text_table(), flush=True)
@@ -1514,6 +2180,14 @@ def selftest():
         check("json rows", len(js["rows"]) == 6 and js["meta"]["machine"] == "test")
         t = r.text_table()
         check("text table", "== Layer prefill" in t and "2.50x" in t, t)
+    # generation outputs (serving section)
+    check("generation checks", _generation_checks_ok())
+    costs = relative_costs({"uniform greedy": 10.0, "ragged greedy": 10.3, "uniform sampled": 9.9})
+    check("relative costs", [(k, round(v, 6)) for k, v in costs] == [("ragged greedy", 0.03),
+                                                                     ("uniform sampled", -0.01)], costs)
+    check("relative costs no base", relative_costs({"ragged greedy": 1.0}) == [])
+    check("serving sections", Bench.STEPS[-4][1] == ("serving", "peers", "lmprefill")
+          and all(k in SECTION_TITLES for k in ("serving", "peers", "lmprefill")))
     # the LSE merge torch_impls.rat_layer_flex uses, in numpy, vs ratref
     check("lse merge", _lse_merge_ok())
     # kernel map on a real --emit kernel output, if build.sh left one
@@ -1526,6 +2200,39 @@ def selftest():
         check("kernel map", {"gemm", "scan", "attention", "rmsnorm"} <= classes, classes)
     print("%d passed, %d failed" % (passed[0], failed[0]))
     return 1 if failed[0] else 0
+
+
+def _generation_checks_ok():
+    """generation_problems, ragged_lengths and generated_part on made-up
+    outputs: a good uniform and ragged output pass; a changed prompt token,
+    an id out of range, a missing -1 and a wrong shape are each found."""
+    import numpy as np
+    B, P, N, V = 4, 10, 3, 50
+    rng = np.random.default_rng(1)
+    tokens = rng.integers(0, V, (B, P)).astype(np.int32)
+    lens = ragged_lengths(B, P, 5)
+    if lens[0] != P or lens.min() < P // 2 or lens.max() > P:
+        return False
+    lens[1] = P // 2                         # a row shorter than the others
+    gen = rng.integers(0, V, (B, N)).astype(np.int32)
+    uni = np.concatenate([tokens, gen], 1)
+    rag = np.full((B, P + N), -1, np.int32)
+    for b in range(B):
+        rag[b, :lens[b]] = tokens[b, :lens[b]]
+        rag[b, lens[b]:lens[b] + N] = gen[b]
+    ok = generation_problems(uni, tokens, None, N, V) == [] and generation_problems(rag, tokens, lens, N, V) == []
+    ok &= np.array_equal(generated_part(rag, lens, P, N), gen) and np.array_equal(generated_part(uni, None, P, N), gen)
+    bad = rag.copy()
+    bad[1, 0] += 1
+    ok &= "prompt" in " ".join(generation_problems(bad, tokens, lens, N, V))
+    bad = rag.copy()
+    bad[2, lens[2]] = V
+    ok &= "outside" in " ".join(generation_problems(bad, tokens, lens, N, V))
+    bad = rag.copy()
+    bad[1, lens[1] + N] = 0
+    ok &= "-1 after" in " ".join(generation_problems(bad, tokens, lens, N, V))
+    ok &= "shape" in " ".join(generation_problems(uni[:, :-1], tokens, None, N, V))
+    return bool(ok)
 
 
 def _bf16_ok():
@@ -1577,7 +2284,11 @@ def main():
     ap.add_argument("--out", help="results folder (default $OUT, else /tmp/rat-bench-out)")
     ap.add_argument("--work", help="big temporary files (default /tmp/rat-bench-work)")
     ap.add_argument("--budget", type=float, help="seconds for the whole run (default 500 full, 300 quick)")
-    ap.add_argument("--sections", help="comma-separated subset of guard,prefill,decode,lm,breakdown,gemm")
+    ap.add_argument("--sections", help="comma-separated subset of guard,prefill,decode,lm,breakdown,gemm "
+                    "(the default list) and serving,peers,lmprefill (run only when named)")
+    ap.add_argument("--peers-max-batch", type=int,
+                    help="largest batch the peers section tries for the eager PyTorch step (and ours beside "
+                         "it); default: the first of 2048, 1536, 1024, ... that fits")
     ap.add_argument("--time-failing", action="store_true", help="time executables that failed the guard too")
     ap.add_argument("--lm-rtol", type=float, default=BF16_RTOL,
                     help="tolerance of the LM logits guard (default 2e-2; a 24-layer bf16 CPU build at "
