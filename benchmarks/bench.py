@@ -1516,6 +1516,17 @@ class Bench:
             self.report.add("guard", case, "torch LM checks", status="error", note=short_error(e))
         self.report.save()
 
+    def torch_failure(self, section, case, impl, e):
+        """The row of a torch measurement that raised: OOM, timeout or error."""
+        if isinstance(e, self.torch.cuda.OutOfMemoryError):
+            status, note = "OOM", short_error(e)[:120]
+        elif isinstance(e, TimeoutError):
+            status, note = "timeout", str(e)
+        else:
+            traceback.print_exc()
+            status, note = "error", short_error(e)
+        self.report.add(section, case, impl, status=status, note=note)
+
     def lm_tokens(self, B, P, seed):
         import numpy as np
         cfg = self.config("lm_rat")
@@ -1813,13 +1824,8 @@ class Bench:
             try:
                 ms, cnt, peak = self.peers_eager_one(cfg, w, B, P, n, max_len)
                 self.report.add("peers", case(B), impl, ms, mem=peak, note=note(B, cnt, ms))
-            except torch.cuda.OutOfMemoryError as e:
-                self.report.add("peers", case(B), impl, status="OOM", note=short_error(e)[:120])
-            except TimeoutError as e:
-                self.report.add("peers", case(B), impl, status="timeout", note=str(e))
             except Exception as e:
-                traceback.print_exc()
-                self.report.add("peers", case(B), impl, status="error", note=short_error(e))
+                self.torch_failure("peers", case(B), impl, e)
             finally:
                 self.free_gpu()
             self.report.save()
@@ -1906,13 +1912,8 @@ class Bench:
                                          cnt, P + 4, B / (ms * 1e-3), Cmax, P, compile_s, err,
                                          "" if skips is None else "; cudagraph skips: %d" % skips)
                                 + ("" if fullgraph is True else "; " + fullgraph))
-            except torch.cuda.OutOfMemoryError as e:
-                self.report.add("peers", case(B), impl, status="OOM", note=short_error(e)[:120])
-            except TimeoutError as e:
-                self.report.add("peers", case(B), impl, status="timeout", note=str(e))
             except Exception as e:
-                traceback.print_exc()
-                self.report.add("peers", case(B), impl, status="error", note=short_error(e))
+                self.torch_failure("peers", case(B), impl, e)
             finally:
                 dec = step = None
                 self.free_gpu()
@@ -2007,13 +2008,8 @@ class Bench:
                                  "and every layer's decode state (chunk caches, last scan states); the whole batch "
                                  "at once; peak = torch.cuda.max_memory_allocated (weights included); sequence 0's "
                                  "logits vs f32 reference: rel err %.2e" % (cnt, fmt_ms(ms), compile_s, err))
-        except torch.cuda.OutOfMemoryError as e:
-            self.report.add("lmprefill", case, impl, status="OOM", note=short_error(e)[:120])
-        except TimeoutError as e:
-            self.report.add("lmprefill", case, impl, status="timeout", note=str(e))
         except Exception as e:
-            traceback.print_exc()
-            self.report.add("lmprefill", case, impl, status="error", note=short_error(e))
+            self.torch_failure("lmprefill", case, impl, e)
         self.free_gpu()
 
     # -- gemm -----------------------------------------------------------------
