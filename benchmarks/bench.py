@@ -1852,8 +1852,9 @@ class Bench:
     def peers_torch_compiled(self, cfg, w, P, n, batches, case):
         """torch.compile(mode="reduce-overhead", fullgraph=True) of the whole
         step at each small batch: one CUDA graph per step, the position a
-        device tensor, the caches sized to the context (gpt-fast's recipe).
-        Checked against the eager step on the same state first."""
+        device tensor, the caches sized to the context (rows rounded up to
+        a multiple of 16; gpt-fast's recipe). Checked against the eager
+        step on the same state first."""
         torch, ti = self.torch, self.ti
         D, H, Dh, G, L = layer_dims(cfg)
         impl = 'torch spec LM step, torch.compile(mode="reduce-overhead")' + (
@@ -1865,8 +1866,11 @@ class Bench:
             pass
         for i, B in enumerate(batches):
             limit = self.allow("peers", (self.budget.left() - self.reserve_after("peers")) * (0.45 if i == 0 else 0.65))
-            max_len = P + n + 16 + L
-            Cmax = -(-max_len // L)
+            # rows for the context, a multiple of 16 (SDPA's memory-efficient
+            # kernel wants its mask's rows aligned; gpt-fast rounds to 8)
+            rows = -(-(P + n + 16) // L)
+            Cmax = -(-rows // 16) * 16
+            max_len = Cmax * L
             dec = step = None
             try:
                 log("peers: torch.compile(mode=reduce-overhead) step at B=%d" % B)
