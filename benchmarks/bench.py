@@ -91,7 +91,7 @@ SIZES = {
                  guard_layer=(2, 512), guard_decode=(2, 100), guard_lm_tokens=1040, budget=500,
                  serving_batches=[256, 1], serving_prompt=3072, serving_new=256,
                  peers_prompt=3072, peers_steps=32, peers_batches=[1, 64],
-                 peers_max=[2048, 1536, 1024, 768, 512, 256, 128], peers_max_len=4096,
+                 peers_max=[2560, 2048, 1536, 1024, 768, 512, 256, 128], peers_max_len=4096,
                  lmprefill=[(32, 3072)], lm_check_tokens=128),
     "quick": dict(prefill=[(2, 2048), (1, 8192)], decode=[(8, 512), (4, 2048)], gemm_rows=(64, 16384),
                   lm_prompt=256, lm_new=64, lm_batches=[16, 8, 4, 2, 1],
@@ -203,6 +203,7 @@ def floor_ms(flops, nbytes, tflops, gbps):
 # ===========================================================================
 
 SAMPLING = ["--temperature", "0.8", "--top-k", "50", "--top-p", "0.9", "--seed", "1"]
+DIAGNOSTIC = "uniform, temperature only (diagnostic)"
 
 
 def ragged_lengths(B, P, seed):
@@ -1579,7 +1580,8 @@ class Bench:
         np.save(lp, lens)
         gp = os.path.join(self.work, "serving_out.npy")
         variants = [("uniform greedy", False, []), ("ragged greedy", True, []),
-                    ("uniform sampled", False, SAMPLING), ("ragged sampled", True, SAMPLING)]
+                    ("uniform sampled", False, SAMPLING), ("ragged sampled", True, SAMPLING),
+                    (DIAGNOSTIC, False, SAMPLING[:2] + SAMPLING[-2:])]
         steps, outs, walls = {}, {}, {}
         for label, ragged, extra in variants:
             cmd = [exe, "--weights", wpath, "--tokens", tp, "--generate", str(N), "--output", gp, "-v",
@@ -1616,12 +1618,15 @@ class Bench:
                          else "BAD OUTPUT: " + "; ".join(probs)))
             self.report.save()
         costs = relative_costs(steps)
+        required = [c for k, c in costs if k != DIAGNOSTIC]
         if costs:
-            worst = max(c for _, c in costs)
+            worst = max(required or [0.0])
             self.report.add("serving", case, "cost vs uniform greedy (target <= +5%)",
                             value=", ".join("%s %+.1f%%" % (k, 100 * c) for k, c in costs), kind="info",
                             status="ok" if worst <= 0.05 else "over 5%",
-                            note="ms/step of each run / ms/step of uniform greedy - 1 (decode steps only)")
+                            note="ms/step of each run / ms/step of uniform greedy - 1 (decode steps only); the "
+                                 "target applies to the three runs the issue names, not to the diagnostic one "
+                                 "(temperature without top-k / top-p)")
         g, rg = outs.get("uniform greedy"), outs.get("ragged greedy")
         if g is not None and rg is not None:
             same = int((g[0] == rg[0]).sum())
@@ -1744,9 +1749,10 @@ class Bench:
             self.report.add("peers", case, impl, status="timeout" if res["timed_out"] else "error", note=src)
             return
         self.peers_ours_runs[B] = res
+        pre = (res["bench"].get("prefill") or {}).get("ms") or res["verbose"]["phases"].get("prefill", {}).get("ms")
         self.report.add("peers", case, impl, ms, mem=mem_of(res),
-                        note="%s; %.0f tok/s (B / step); after a real %d-token prompt" % (
-                            src, B / (ms * 1e-3), P))
+                        note="%s; %.0f tok/s (B / step); after a real %d-token prompt (prefill %s, not in the "
+                             "step)" % (src, B / (ms * 1e-3), P, fmt_ms(pre)))
 
     def peers_time_steps(self, dec, B, P, reps, limit, step=None, pos_tensor=False):
         """Median ms of decode steps from position P on (each step feeds its
@@ -1882,8 +1888,17 @@ class Bench:
                     g = torch.Generator(device="cuda").manual_seed(self.args.seed + 603)
                     tok = torch.randint(0, cfg["vocab_size"], (B,), device="cuda", generator=g)
                     saved = dec.save_state()
-                    ref = dec(tok, P)[1].float()
+                    eager = dec(tok, P)[1].float()
                     dec.load_state(saved)
+                    # the reference of both: an f32 step (f32 weights) on the same state
+                    w32 = {k: v.float() for k, v in w.items()}
+                    d32 = ti.RatLMDecoder(w32, cfg, B, max_len, "cuda", torch.float32)
+                    d32.load_state(saved)
+                    ref = d32(tok, P)[1].float()
+                    d32 = w32 = None
+                    self.free_gpu()
+                    err_eager = float((eager - ref).norm() / ref.norm())
+                    del eager
                     t = time.time()
                     fullgraph = True
                     try:
@@ -1911,9 +1926,9 @@ class Bench:
                                 status="ok" if err < self.args.lm_rtol else "FAIL",
                                 note="median of %d steps from position %d (after 3 warm-up steps: CUDA graph "
                                      "recorded); %.0f tok/s (B / step); caches of %d rows filled at random up to "
-                                     "position %d; compile + first call %.0f s; logits vs the eager step on the "
-                                     "same state: rel err %.1e%s" % (
-                                         cnt, P + 4, B / (ms * 1e-3), Cmax, P, compile_s, err,
+                                     "position %d; compile + first call %.0f s; first step's logits vs an f32 "
+                                     "step on the same state: rel err %.1e (the eager bf16 step: %.1e)%s" % (
+                                         cnt, P + 4, B / (ms * 1e-3), Cmax, P, compile_s, err, err_eager,
                                          "" if skips is None else "; cudagraph skips: %d" % skips)
                                 + ("" if fullgraph is True else "; " + fullgraph))
             except Exception as e:
@@ -2288,7 +2303,7 @@ def main():
                     "(the default list) and serving,peers,lmprefill (run only when named)")
     ap.add_argument("--peers-max-batch", type=int,
                     help="largest batch the peers section tries for the eager PyTorch step (and ours beside "
-                         "it); default: the first of 2048, 1536, 1024, ... that fits")
+                         "it); default: the first of 2560, 2048, 1536, 1024, ... that fits")
     ap.add_argument("--time-failing", action="store_true", help="time executables that failed the guard too")
     ap.add_argument("--lm-rtol", type=float, default=BF16_RTOL,
                     help="tolerance of the LM logits guard (default 2e-2; a 24-layer bf16 CPU build at "

@@ -465,11 +465,14 @@ class RatLMDecoder(torch.nn.Module):
         B = tok.shape[0]
         x = F.embedding(tok, self.wte)
         c = pos // L
-        cos, sin = self.cos[c], self.sin[c]
         if isinstance(pos, int):
+            cos, sin = self.cos[c], self.sin[c]
             keep = 0.0 if pos % L == 0 else 1.0
             mask = None
         else:
+            # index_select, not cos[c]: indexing with a 0-d tensor is an
+            # .item() to dynamo (a graph break)
+            cos, sin = self.cos.index_select(0, c.reshape(1)), self.sin.index_select(0, c.reshape(1))
             keep = (pos % L != 0).float()
             mask = (self.rows <= c).view(1, 1, 1, -1)
         for m in self.blocks:
