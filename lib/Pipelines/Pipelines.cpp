@@ -285,6 +285,7 @@ void mlir::rat::buildRatLoopsToKernelsPipeline(
   addPipeline(pm, "canonicalize,cse,gpu-launch-sink-index-computations,"
                   "gpu-kernel-outlining");
   pm.addPass(createRatNameKernels());
+  pm.addPass(createRatApplyLaunchBounds());
   pm.addPass(createRatDedupKernels());
   //===--------------------------------------------------------------------===//
   // Outlined kernels in gpu.module, host code launching them.

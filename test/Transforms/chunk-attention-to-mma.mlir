@@ -1,24 +1,39 @@
 // RUN: rat-opt %s --rat-select-kernels --rat-chunk-attention-to-mma -split-input-file | FileCheck %s
 
 // bf16 chunk attention on buffers: one launch, blocks of 128 threads over
-// (query tiles of 64, heads, batch), keys and values staged with cp.async
-// in two groups, Q K^T and P V on mma.sync, ldmatrix.trans for V, quad
-// shuffles for the online softmax, exp2 with the scale folded in.
+// (query tiles of 64, heads, batch); Q, keys and values in shared memory
+// (cp.async groups), Q K^T and P V on mma.sync, ldmatrix.trans for V, quad
+// shuffles for the online softmax, exp2 with the scale folded into an fma.
+// Software pipeline: Q and the first step's keys and values are staged
+// before the loop; each step stages the next step's keys once Q K^T is done
+// and its values once P V is done. The loop asks for 3 blocks per SM.
 // CHECK-LABEL: func.func @attention
 // CHECK:         gpu.launch
 // CHECK-SAME:      threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c128
-// CHECK-SAME:      workgroup(%{{.+}} : memref<64x136xbf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<64x136xbf16, #gpu.address_space<workgroup>>)
-// CHECK:           nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = false}
+// CHECK-SAME:      workgroup(%{{.+}} : memref<64x136xbf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<64x136xbf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<64x136xbf16, #gpu.address_space<workgroup>>)
+// CHECK-COUNT-3:   nvgpu.device_async_create_group
 // CHECK:           scf.for
-// CHECK:             nvgpu.device_async_create_group
-// CHECK:             nvgpu.device_async_create_group
 // CHECK:             nvgpu.device_async_wait %{{.+}} {numGroups = 1 : i32}
+// CHECK:             nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = false}
 // CHECK:             nvvm.mma.sync
+// CHECK:             gpu.barrier
+// CHECK:             nvgpu.device_async_create_group
 // CHECK:             gpu.shuffle  xor
+// CHECK:             math.fma
 // CHECK:             math.exp2
-// CHECK:             nvgpu.device_async_wait %{{.+}} {numGroups = 0 : i32}
+// CHECK:             nvgpu.device_async_wait %{{.+}} {numGroups = 1 : i32}
 // CHECK:             nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = true}
 // CHECK:             nvvm.mma.sync
+// CHECK:             gpu.barrier
+// CHECK:             nvgpu.device_async_create_group
+// CHECK:             scf.yield
+// CHECK:           } {rat.min_blocks_per_sm = 3 : i64}
+// The own-token step stages nothing more; its values' wait drains all.
+// CHECK:           nvgpu.device_async_wait %{{.+}} {numGroups = 1 : i32}
+// CHECK:           nvvm.mma.sync
+// CHECK-NOT:       nvgpu.device_async_create_group
+// CHECK:           nvgpu.device_async_wait %{{.+}} {numGroups = 0 : i32}
+// CHECK:           nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = true}
 // CHECK:           vector.store
 // CHECK-NOT:     rat.chunk_attention
 func.func @attention(%q: memref<?x2x?x128xbf16>, %k: memref<?x16x?x128xbf16>, %v: memref<?x16x?x128xbf16>, %o: memref<?x16x?x128xbf16>) {

@@ -7,19 +7,25 @@
 // Query s (global position) attends to the chunk-final states
 // k[jL + L - 1] for j < s / L, and to its own k[s]. One block of 4 warps
 // takes 64 consecutive queries of one (batch, head); warp w owns query rows
-// [16w, 16w + 16). Per step of 64 chunk states:
-//   - the 64 key rows and 64 value rows (gathered at stride L tokens) are
-//     staged in shared memory by cp.async, keys and values in two groups,
-//     so the values load while the scores are computed;
-//   - S = Q K^T on mma.sync m16n8k16 (Q fragments stay in registers for the
-//     whole kernel), masked where j >= s / L, then an online softmax in f32
-//     (row maxima and sums reduced over the 4 lanes of a quad by shuffles);
+// [16w, 16w + 16). The Q tile stays in shared memory (each step reads its
+// A fragments with ldmatrix: registers go to the accumulators). Per step of
+// 64 chunk states:
+//   - the 64 key rows and 64 value rows (gathered at stride L tokens) were
+//     staged in shared memory by cp.async before the step, as two groups;
+//   - S = Q K^T on mma.sync m16n8k16; then (keys no longer needed) the next
+//     step's keys start loading;
+//   - masked where j >= s / L, an online softmax in f32 (row maxima and
+//     sums reduced over the 4 lanes of a quad by shuffles; the scale folded
+//     into exp2's argument);
 //   - the probabilities are rounded to the input type and reused in
-//     registers as the A operand of O += P V (V read with ldmatrix.trans).
+//     registers as the A operand of O += P V (V read with ldmatrix.trans);
+//     then the next step's values start loading.
+// So every step's copies are in flight during the previous step's math.
 // The own-token term is one more step of the same kind over the tile's own
-// 64 keys (copied like the states), masked to its diagonal; then O / l is
-// stored. Blocks run the query tiles with the most
-// states first.
+// 64 keys (staged like the states by the last state step), masked to its
+// diagonal; then O / l is stored. Blocks run the query tiles with the most
+// states first. The kernel asks for kMinBlocksPerSM blocks per SM
+// (rat-apply-launch-bounds): with two it is latency-bound.
 //
 // rat.window_attention takes the same kernel with consecutive key rows
 // (from the tile's first window start, 64-aligned, to its last query), a
@@ -51,6 +57,7 @@ namespace {
 constexpr int64_t kQueries = 64, kStates = 64, kWarps = 4;
 constexpr int64_t kThreads = 32 * kWarps;
 constexpr int64_t kPad = 8;
+constexpr int64_t kMinBlocksPerSM = 3;
 } // namespace
 
 /// The shared operand checks of both attention kinds.
@@ -180,14 +187,16 @@ struct KernelBuilder {
     auto guard = scf::IfOp::create(b, loc, nonEmpty, false);
     b.setInsertionPointToStart(&guard.getThenRegion().front());
     Value one = h.c(1);
+    auto qType = mma::sharedBuffer({kQueries, dh + kPad}, et);
     auto kType = mma::sharedBuffer({kStates, dh + kPad}, et);
     auto vType = mma::sharedBuffer({kStates, dv + kPad}, et);
     auto launch = gpu::LaunchOp::create(b, loc, tiles, heads, batches,
                                         h.c(kThreads), one, one, nullptr,
-                                        nullptr, {}, TypeRange{kType, vType});
+                                        nullptr, {}, TypeRange{kType, vType, qType});
     b.setInsertionPointToStart(&launch.getBody().front());
     Value smK = launch.getWorkgroupAttributions()[0];
     Value smV = launch.getWorkgroupAttributions()[1];
+    Value smQ = launch.getWorkgroupAttributions()[2];
     Value tid = launch.getThreadIds().x;
     Value lane = h.rem(tid, 32), warp = h.div(tid, 32);
     // Heaviest query tiles (most states) first.
@@ -198,21 +207,16 @@ struct KernelBuilder {
     Value headK = arith::RemUIOp::create(b, loc, head, hk);
     Value zero = h.c(0);
 
-    // Q tile -> shared (through the key buffer) -> registers.
+    // The Q tile stays in shared memory; each step reads its A fragments
+    // (16 rows per warp) with ldmatrix, which leaves the registers to the
+    // accumulators. Its copies are the first cp.async group, waited for
+    // with the first step's keys.
     Value qToken = stage(
-        tid, q, batch, headQ, smK, dh,
+        tid, q, batch, headQ, smQ, dh,
         [&](Value r) { return h.add(t0, r); },
         [&](Value r) { return h.lt(h.add(t0, r), tq); });
-    nvgpu::DeviceAsyncWaitOp::create(b, loc, qToken, b.getI32IntegerAttr(0));
-    gpu::BarrierOp::create(b, loc);
     Value aRow = h.add(h.mul(warp, 16), h.rem(lane, 16));
     Value aCol = h.mul(h.div(lane, 16), 8);
-    SmallVector<SmallVector<Value>> qFrag;
-    for (int64_t ks = 0; ks < dh / 16; ++ks)
-      qFrag.push_back(mma::loadMatrixX4(b, loc, smK,
-                                        ValueRange{aRow, h.add(aCol, ks * 16)},
-                                        /*transpose=*/false));
-    gpu::BarrierOp::create(b, loc);
 
     // This thread's two query rows (tile rows r0 and r0 + 8).
     Value r0 = h.add(h.mul(warp, 16), h.div(lane, 4));
@@ -247,27 +251,68 @@ struct KernelBuilder {
     Value bRow = h.add(h.rem(lane, 8), h.mul(h.div(lane, 16), 8));
     Value bCol = h.mul(h.rem(h.div(lane, 8), 2), 8);
     Value scale2v = fconst(scale2);
+    bool foldScale = scale2 > 0;
+    Value negScale2v = fconst(-scale2);
 
-    // One step of kStates keys: rows keyRow(r) of k and v (zero-filled
-    // where !keyValid(r)) staged in shared memory, S = Q K^T, scores where
-    // !visible(j, i) masked (key j = j0 + column, query row i of the two this
-    // thread holds), the online-softmax update of (o, m, l), O += P V.
-    // Returns the updated o..., m0, m1, l0, l1.
-    using RowFn = function_ref<Value(Value)>;
-    auto emitStep = [&](Value j0, ValueRange carried, RowFn keyRow,
-                        RowFn keyValid,
-                        function_ref<Value(Value, int64_t)> visible) {
+    // Key rows of a step: step j0 < numStates covers the states (window:
+    // keys) [j0, j0 + kStates); chunk attention ends with one more step over
+    // the tile's own keys (positions offset + t0 + r).
+    auto stateRow = [&](Value j0, Value r) {
+      return spec.window ? h.add(j0, r) : h.add(h.mul(h.add(j0, r), L), L - 1);
+    };
+    auto stateValid = [&](Value j0, Value r) {
+      return h.lt(h.add(j0, r), numStates);
+    };
+    auto ownRow = [&](Value r) { return h.add(offset, h.add(t0, r)); };
+    auto ownValid = [&](Value r) { return h.lt(h.add(t0, r), tq); };
+    // The copies of step j0's keys (which = k) or values (which = v) into
+    // their shared buffer, as one cp.async group. A step at or past
+    // numStates is the own-token step (chunk attention) or nothing to load
+    // (window attention: zero-filled, never read).
+    auto stageStep = [&](Value which, Value smem, Value headOf, int64_t width,
+                         Value j0) {
+      Value isState = h.lt(j0, numStates);
+      auto row = [&](Value r) {
+        if (spec.window)
+          return stateRow(j0, r);
+        return h.select(isState, stateRow(j0, r), ownRow(r));
+      };
+      auto valid = [&](Value r) {
+        if (spec.window)
+          return stateValid(j0, r);
+        return h.select(isState, stateValid(j0, r), ownValid(r));
+      };
+      stage(tid, which, batch, headOf, smem, width, row, valid);
+    };
+    auto waitGroups = [&](int64_t pending) {
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, qToken,
+                                       b.getI32IntegerAttr(pending));
+    };
+
+    // One step of kStates keys, software-pipelined: the keys and values of
+    // this step were staged before it (keys and values as two cp.async
+    // groups); S = Q K^T; then the keys of the next step are staged while
+    // the scores are masked where !visible(j, i) (key j = j0 + column, query
+    // row i of the two this thread holds) and the online softmax updates
+    // (o, m, l); O += P V; then the values of the next step are staged.
+    // `next` issues the next step's copies of k (argument true) or v, or
+    // nothing (then `hasNext` is false). Returns the updated o..., m0, m1, l0, l1.
+    auto emitStep = [&](Value j0, ValueRange carried,
+                        function_ref<Value(Value, int64_t)> visible,
+                        function_ref<void(bool)> next, bool hasNext) {
       SmallVector<Value> o(carried.take_front(oTiles * 4));
       SmallVector<Value> m{carried[oTiles * 4], carried[oTiles * 4 + 1]};
       SmallVector<Value> l{carried[oTiles * 4 + 2], carried[oTiles * 4 + 3]};
-      Value kToken = stage(tid, k, batch, headK, smK, dh, keyRow, keyValid);
-      stage(tid, v, batch, head, smV, dv, keyRow, keyValid);
-      nvgpu::DeviceAsyncWaitOp::create(b, loc, kToken, b.getI32IntegerAttr(1));
+      // This step's keys have landed (its values may still be in flight).
+      waitGroups(1);
       gpu::BarrierOp::create(b, loc);
 
       // S = Q K^T (16 x 64 per warp).
       SmallVector<Value> s(sTiles * 4, fzero);
-      for (int64_t ks = 0; ks < dh / 16; ++ks)
+      for (int64_t ks = 0; ks < dh / 16; ++ks) {
+        SmallVector<Value> qFrag = mma::loadMatrixX4(
+            b, loc, smQ, ValueRange{aRow, h.add(aCol, ks * 16)},
+            /*transpose=*/false);
         for (int64_t np = 0; np < sTiles / 2; ++np) {
           SmallVector<Value> regs = mma::loadMatrixX4(
               b, loc, smK,
@@ -275,17 +320,25 @@ struct KernelBuilder {
           for (int64_t half = 0; half < 2; ++half) {
             int64_t base = (2 * np + half) * 4;
             SmallVector<Value> next = mma::mmaSync(
-                b, loc, et, qFrag[ks], {regs[2 * half], regs[2 * half + 1]},
+                b, loc, et, qFrag, {regs[2 * half], regs[2 * half + 1]},
                 ArrayRef<Value>(s.data() + base, 4));
             std::copy(next.begin(), next.end(), s.begin() + base);
           }
         }
-      // Scale (log2 domain) and mask.
+      }
+      // Every warp is done with the keys: the next step's keys load while
+      // this step's softmax and P V run.
+      gpu::BarrierOp::create(b, loc);
+      next(/*keys=*/true);
+      // Mask. The softmax runs on unscaled scores (scale > 0 keeps the
+      // maximum), folding the scale into exp2's argument: one fma each.
       for (int64_t nt = 0; nt < sTiles; ++nt)
         for (int64_t e = 0; e < 4; ++e) {
           Value j = h.add(j0, h.add(colInFrag, nt * 8 + e % 2));
-          Value scaled = fmul(s[nt * 4 + e], scale2v);
-          s[nt * 4 + e] = h.select(visible(j, e / 2), scaled, negInf);
+          Value raw = s[nt * 4 + e];
+          if (!foldScale)
+            raw = fmul(raw, scale2v);
+          s[nt * 4 + e] = h.select(visible(j, e / 2), raw, negInf);
         }
       // Online softmax per row.
       for (int64_t i = 0; i < 2; ++i) {
@@ -298,11 +351,22 @@ struct KernelBuilder {
         Value isInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
                                             mNew, negInf);
         Value mUse = h.select(isInf, fzero, mNew);
-        Value alpha = exp2(fsub(m[i], mUse));
+        Value alpha, negBias;
+        if (foldScale) {
+          alpha = exp2(fmul(fsub(m[i], mUse), scale2v));
+          negBias = fmul(mUse, negScale2v);
+        } else {
+          alpha = exp2(fsub(m[i], mUse));
+          negBias = arith::NegFOp::create(b, loc, mUse);
+        }
         Value sum = fzero;
         for (int64_t nt = 0; nt < sTiles; ++nt)
           for (int64_t e = 2 * i; e < 2 * i + 2; ++e) {
-            Value p = exp2(fsub(s[nt * 4 + e], mUse));
+            Value arg = foldScale ? math::FmaOp::create(b, loc, s[nt * 4 + e],
+                                                        scale2v, negBias)
+                                         .getResult()
+                                  : fadd(s[nt * 4 + e], negBias);
+            Value p = exp2(arg);
             s[nt * 4 + e] = p;
             sum = fadd(sum, p);
           }
@@ -322,7 +386,9 @@ struct KernelBuilder {
                          mma::packPair(b, loc, hi[0], hi[1], et),
                          mma::packPair(b, loc, hi[2], hi[3], et)});
       }
-      nvgpu::DeviceAsyncWaitOp::create(b, loc, kToken, b.getI32IntegerAttr(0));
+      // This step's values have landed (the next step's keys may still be
+      // in flight).
+      waitGroups(hasNext ? 1 : 0);
       gpu::BarrierOp::create(b, loc);
       // O += P V.
       Value vRow = h.rem(lane, 16), vCol = h.mul(h.div(lane, 16), 8);
@@ -340,8 +406,9 @@ struct KernelBuilder {
             std::copy(next.begin(), next.end(), o.begin() + base);
           }
         }
-      // The next step's copies overwrite both buffers.
+      // Every warp is done with the values: the next step's load.
       gpu::BarrierOp::create(b, loc);
+      next(/*keys=*/false);
       SmallVector<Value> results = o;
       results.append({m[0], m[1], l[0], l[1]});
       return results;
@@ -358,34 +425,45 @@ struct KernelBuilder {
         visible = h.andI(visible, h.lt(lim, h.add(j, h.c(W + 1))));
       return visible;
     };
+    // The first step's keys and values (the own-token step when the tile
+    // has no states).
+    stageStep(k, smK, headK, dh, first);
+    stageStep(v, smV, head, dv, first);
     auto loop = scf::ForOp::create(b, loc, first, numStates, h.c(kStates),
                                    inits);
+    // The kernel is latency-bound with two blocks per SM (each step waits on
+    // shared-memory and exp2 results): ask ptxas for a register budget that
+    // lets kMinBlocksPerSM run (the gpu.launch's own attributes do not
+    // survive outlining; rat-apply-launch-bounds moves this onto the kernel).
+    loop->setAttr(kMinBlocksPerSMAttrName, b.getI64IntegerAttr(kMinBlocksPerSM));
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
       Value j0 = loop.getInductionVar();
-      auto stateRow = [&](Value r) {
-        return spec.window ? h.add(j0, r)
-                           : h.add(h.mul(h.add(j0, r), L), L - 1);
+      Value jNext = h.add(j0, kStates);
+      auto next = [&](bool keys) {
+        if (keys)
+          stageStep(k, smK, headK, dh, jNext);
+        else
+          stageStep(v, smV, head, dv, jNext);
       };
-      auto stateValid = [&](Value r) { return h.lt(h.add(j0, r), numStates); };
-      scf::YieldOp::create(b, loc,
-                           emitStep(j0, loop.getRegionIterArgs(), stateRow,
-                                    stateValid, visibleState));
+      scf::YieldOp::create(
+          b, loc, emitStep(j0, loop.getRegionIterArgs(), visibleState, next,
+                   /*hasNext=*/true));
     }
     SmallVector<Value> final(loop.getResults());
     if (!spec.window) {
-      // The own-token term as one more step over the tile's own keys
-      // (positions offset + t0 + r, coalesced copies like the states), each
-      // query seeing only its own: the diagonal of a 64 x 64 score tile.
-      auto ownRow = [&](Value r) { return h.add(offset, h.add(t0, r)); };
-      auto ownValid = [&](Value r) { return h.lt(h.add(t0, r), tq); };
+      // The own-token term as one more step over the tile's own keys (staged
+      // by the last state step, or before the loop), each query seeing only
+      // its own: the diagonal of a 64 x 64 score tile.
       auto diagonal = [&](Value j, int64_t i) {
         return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, j,
                                      token[i]);
       };
-      final = emitStep(t0, final, ownRow, ownValid, diagonal);
+      final = emitStep(t0, final, diagonal, [](bool) {}, /*hasNext=*/false);
     }
+    // No copy may still be in flight when the block exits.
+    waitGroups(0);
     // Every query sees its own key: l > 0. Normalise and store.
     for (int64_t i = 0; i < 2; ++i) {
       Value inv = arith::DivFOp::create(b, loc, fconst(1.0),

@@ -61,6 +61,12 @@ bool canLowerRowOpToGPU(Operation *op);
 /// contiguous buffers).
 bool canLowerStepOpToGPU(Operation *op);
 
+/// The discardable attribute by which a kernel generator asks for at least
+/// N blocks per SM (an integer) on an op inside its gpu.launch; applied to
+/// the outlined kernel by rat-apply-launch-bounds.
+inline constexpr llvm::StringLiteral kMinBlocksPerSMAttrName =
+    "rat.min_blocks_per_sm";
+
 #define GEN_PASS_REGISTRATION
 #include "rat/Dialect/Rat/Transforms/Passes.h.inc"
 

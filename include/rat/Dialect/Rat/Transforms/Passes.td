@@ -244,6 +244,22 @@ def RatNameKernels : Pass<"rat-name-kernels", "ModuleOp"> {
 }
 
 
+def RatApplyLaunchBounds : Pass<"rat-apply-launch-bounds", "ModuleOp"> {
+  let summary = "Give outlined kernels the occupancy their generator asked for";
+  let description = [{
+    A kernel generator that needs several blocks per SM to hide latency
+    (the tensor-core chunk attention) marks an op inside its `gpu.launch`
+    with `rat.min_blocks_per_sm = N` (`gpu-kernel-outlining` does not carry
+    the launch's own attributes over). This pass, run after outlining,
+    moves the request onto the kernel: `nvvm.minctasm = N` and
+    `nvvm.maxntid` from the kernel's `known_block_size`, which become the
+    PTX `.minnctapersm` / `.maxntid` directives, so that ptxas keeps the
+    registers per thread within what N blocks allow. A marked kernel
+    without a known block size is an error.
+  }];
+  let dependentDialects = ["gpu::GPUDialect", "NVVM::NVVMDialect"];
+}
+
 def RatFormMatmul : Pass<"rat-form-matmul", "func::FuncOp"> {
   let summary = "Turn fill + contraction (+ cast) linalg ops into rat.matmul";
   let description = [{
@@ -307,13 +323,17 @@ def RatChunkAttentionToMMA : Pass<"rat-chunk-attention-to-mma", "func::FuncOp"> 
     Replaces every `rat.chunk_attention` on contiguous bf16/f16 memrefs with
     static head sizes `Dh`, `Dv` (multiples of 16, at most 128) by a
     `gpu.launch` of a FlashAttention-style kernel: a block of 4 warps per 64
-    queries of one (batch, head); per step, 64 chunk-final key and value
-    states (rows `jL + L - 1`) are staged in shared memory with `cp.async`
-    (values in a second group that loads while the scores are computed),
-    scores `Q K^T` and `P V` run on `mma.sync` m16n8k16 with f32
+    queries of one (batch, head), the Q tile in shared memory; per step, 64
+    chunk-final key and value states (rows `jL + L - 1`) are in shared
+    memory, staged with `cp.async` during the previous step (the next keys
+    once `Q K^T` is done, the next values once `P V` is done: a software
+    pipeline), scores `Q K^T` and `P V` run on `mma.sync` m16n8k16 with f32
     accumulators, states `j >= s / L` are masked, and the softmax is online
-    (f32 row maxima and sums, quad shuffles). The own-token key and value
-    are merged last. Query tiles with the most states are scheduled first.
+    (f32 row maxima and sums, quad shuffles, the scale folded into exp2's
+    argument). The own-token key and value are one more step, masked to
+    the diagonal. Query tiles with the most states are scheduled first.
+    The kernel asks for 3 blocks per SM (`rat.min_blocks_per_sm`, applied
+    by `rat-apply-launch-bounds`).
 
     `rat.window_attention` under the same conditions takes the same kernel
     with consecutive key rows: a tile of queries at positions `s0 .. s1`
