@@ -161,22 +161,31 @@ struct SampleBuilder {
 
   Value build() {
     // 1. Greedy: the first maximum.
-    std::pair<Value, Value> first = argmax([](Value, Value x) { return x; });
+    std::pair<Value, Value> first = firstMax();
     Value max = first.first, greedy = first.second;
     Value t = row.temperature;
     Value sampled = cmpF(arith::CmpFPredicate::OGT, t, f(0.0));
-    return ifElse(sampled, i32, [&] { return draw(max, t); },
+    return ifElse(sampled, i32, [&] { return draw(max); },
                   [&] { return greedy; });
   }
 
-  /// Steps 2-4 of Sampling.h for a row with maximum `max`, temperature `t`.
-  Value draw(Value max, Value t) {
+  std::pair<Value, Value> firstMax() {
+    return argmax([](Value, Value x) { return x; });
+  }
+
+  Value scaled(Value x, Value max, Value t) {
+    return arith::DivFOp::create(b, loc, arith::SubFOp::create(b, loc, x, max),
+                                 t)
+        .getResult();
+  }
+
+  Value weight(Value x, Value max, Value t) {
+    return math::ExpOp::create(b, loc, scaled(x, max, t));
+  }
+
+  /// Steps 2-4 of Sampling.h for a row with maximum `max`.
+  Value draw(Value max) {
     Value vocab = arith::IndexCastOp::create(b, loc, i32, row.vocab);
-    auto scaled = [&](Value x) {
-      return arith::DivFOp::create(b, loc,
-                                   arith::SubFOp::create(b, loc, x, max), t)
-          .getResult();
-    };
     // 2. Top-k: the key of the k-th largest logit.
     Value k = row.topK;
     Value useK = andI(cmpI(arith::CmpIPredicate::sgt, k, u32(0)),
@@ -195,6 +204,14 @@ struct SampleBuilder {
         },
         [&] { return u32(0); });
     // 3. Top-p: the nucleus of the top-k set.
+    Value tau = nucleus(max, tauK);
+    // 4. Gumbel-max over the allowed logits.
+    return gumbelMax(max, tau);
+  }
+
+  /// Step 3: the smallest allowed key, at least `tauK`.
+  Value nucleus(Value max, Value tauK) {
+    Value t = row.temperature;
     Value p = row.topP;
     Value useP = andI(cmpF(arith::CmpFPredicate::OGT, p, f(0.0)),
                       cmpF(arith::CmpFPredicate::OLT, p, f(1.0)));
@@ -202,7 +219,7 @@ struct SampleBuilder {
       return sum(f(0.0), [&](Value x, Value kx) {
         Value in =
             andI(notNaN(x), cmpI(arith::CmpIPredicate::uge, kx, threshold));
-        return select(in, math::ExpOp::create(b, loc, scaled(x)), f(0.0));
+        return select(in, weight(x, max, t), f(0.0));
       });
     };
     Value tau = ifElse(
@@ -216,36 +233,51 @@ struct SampleBuilder {
           });
         },
         [&] { return tauK; });
-    tau = arith::MaxUIOp::create(b, loc, tau, tauK);
-    // 4. Gumbel-max over the allowed logits.
-    Value seed = row.seed;
+    return arith::MaxUIOp::create(b, loc, tau, tauK);
+  }
+
+  std::pair<Value, Value> stream(Value seed, Value position) {
     Value seedLo = arith::TruncIOp::create(b, loc, i32, seed);
     Value seedHi = arith::TruncIOp::create(
         b, loc, i32,
         arith::ShRUIOp::create(
             b, loc, seed,
             arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(32))));
-    Value position = arith::IndexCastOp::create(b, loc, i32, row.position);
+    Value pos = arith::IndexCastOp::create(b, loc, i32, position);
     Value h1 = mix(xorI(mix(xorI(seedLo, u32(0x9e3779b9u))), seedHi));
-    Value h2 = mix(xorI(h1, position));
+    Value h2 = mix(xorI(h1, pos));
+    return {h1, h2};
+  }
+
+  /// The score of step 4 of logit `x` in column `v` (i32).
+  Value score(Value x, Value v, Value max, Value t, Value tau,
+              std::pair<Value, Value> hashes) {
+    auto [h1, h2] = hashes;
+    Value bits =
+        mix(arith::AddIOp::create(b, loc, mix(xorI(v, h2)), h1).getResult());
+    Value u = arith::AddFOp::create(
+        b, loc, arith::UIToFPOp::create(b, loc, f32, shr(bits, 8)), f(0.5));
+    u = arith::MulFOp::create(b, loc, u, f(1.0 / 16777216.0));
+    Value e = arith::NegFOp::create(b, loc, math::LogOp::create(b, loc, u));
+    Value gumbel =
+        arith::NegFOp::create(b, loc, math::LogOp::create(b, loc, e));
+    Value allowed =
+        andI(notNaN(x), cmpI(arith::CmpIPredicate::uge, key(x), tau));
     Value negInf = f(-std::numeric_limits<double>::infinity());
-    Value token = argmax([&](Value col, Value x) {
-      Value v = arith::IndexCastOp::create(b, loc, i32, col);
-      Value bits =
-          mix(arith::AddIOp::create(b, loc, mix(xorI(v, h2)), h1).getResult());
-      Value u = arith::AddFOp::create(
-          b, loc, arith::UIToFPOp::create(b, loc, f32, shr(bits, 8)), f(0.5));
-      u = arith::MulFOp::create(b, loc, u, f(1.0 / 16777216.0));
-      Value e = arith::NegFOp::create(b, loc, math::LogOp::create(b, loc, u));
-      Value gumbel =
-          arith::NegFOp::create(b, loc, math::LogOp::create(b, loc, e));
-      Value allowed =
-          andI(notNaN(x), cmpI(arith::CmpIPredicate::uge, key(x), tau));
-      return select(allowed,
-                    arith::AddFOp::create(b, loc, scaled(x), gumbel).getResult(),
-                    negInf);
-    }).second;
-    return token;
+    return select(
+        allowed,
+        arith::AddFOp::create(b, loc, scaled(x, max, t), gumbel).getResult(),
+        negInf);
+  }
+
+  /// Step 4: the Gumbel-max draw over the logits with key >= `tau`.
+  Value gumbelMax(Value max, Value tau) {
+    std::pair<Value, Value> hashes = stream(row.seed, row.position);
+    return argmax([&](Value col, Value x) {
+             Value v = arith::IndexCastOp::create(b, loc, i32, col);
+             return score(x, v, max, row.temperature, tau, hashes);
+           })
+        .second;
   }
 };
 } // namespace
@@ -254,4 +286,46 @@ Value mlir::rat::buildSampleRow(OpBuilder &b, Location loc,
                                 const SampleRow &row,
                                 const RowThreads &threads) {
   return SampleBuilder(b, loc, row, threads).build();
+}
+
+std::pair<Value, Value> mlir::rat::buildSampleFirstMax(
+    OpBuilder &b, Location loc, const SampleRow &row,
+    const RowThreads &threads) {
+  return SampleBuilder(b, loc, row, threads).firstMax();
+}
+
+Value mlir::rat::buildSampleNucleus(OpBuilder &b, Location loc,
+                                    const SampleRow &row,
+                                    const RowThreads &threads, Value max,
+                                    Value tauK) {
+  return SampleBuilder(b, loc, row, threads).nucleus(max, tauK);
+}
+
+Value mlir::rat::buildSampleGumbelMax(OpBuilder &b, Location loc,
+                                      const SampleRow &row,
+                                      const RowThreads &threads, Value max,
+                                      Value tau) {
+  return SampleBuilder(b, loc, row, threads).gumbelMax(max, tau);
+}
+
+Value mlir::rat::buildSampleKey(OpBuilder &b, Location loc, Value x) {
+  return SampleBuilder(b, loc, SampleRow(), RowThreads()).key(x);
+}
+
+Value mlir::rat::buildSampleWeight(OpBuilder &b, Location loc, Value x,
+                                   Value max, Value temperature) {
+  return SampleBuilder(b, loc, SampleRow(), RowThreads()).weight(x, max, temperature);
+}
+
+std::pair<Value, Value> mlir::rat::buildSampleStream(OpBuilder &b,
+                                                     Location loc, Value seed,
+                                                     Value position) {
+  return SampleBuilder(b, loc, SampleRow(), RowThreads()).stream(seed, position);
+}
+
+Value mlir::rat::buildSampleScore(OpBuilder &b, Location loc, Value x,
+                                  Value column, Value max, Value temperature,
+                                  Value tau, std::pair<Value, Value> stream) {
+  return SampleBuilder(b, loc, SampleRow(), RowThreads())
+      .score(x, column, max, temperature, tau, stream);
 }

@@ -10,10 +10,8 @@
 //     all loads in flight at once, the values kept for the scaling.
 //   - rope: one thread per rotated pair (row, i), i < Dh/2; per-sequence
 //     positions are read from device memory;
-//   - sample: one block of 8 warps per row of logits; the threads walk the
-//     row with a stride of the block (coalesced) and combine their partial
-//     maxima, counts and sums with butterfly shuffles inside each warp and
-//     shared memory across warps (Sampling.h has the algorithm).
+//   - sample: one block of 32 warps per row of logits, few passes over the
+//     row (SampleKernel.cpp).
 // The generic lowering (one thread per row, looping over the row) is left
 // for other buffers.
 //
@@ -21,9 +19,8 @@
 
 #include "rat/Dialect/Rat/IR/RatOps.h"
 #include "rat/Dialect/Rat/Transforms/Passes.h"
-#include "rat/Dialect/Rat/Utils/Sampling.h"
-
 #include "MMAUtils.h"
+#include "SampleKernel.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -273,136 +270,6 @@ struct RowKernels {
   }
 };
 
-/// The rat.sample kernel: one block of kSampleWarps warps per row.
-struct SampleKernel {
-  static constexpr int64_t kWarps = 8, kThreads = 32 * kWarps;
-  RewriterBase &b;
-  Location loc;
-  IndexMath h;
-  Value lane, warp, sharedF, sharedI;
-
-  SampleKernel(RewriterBase &b, Location loc) : b(b), loc(loc), h{b, loc} {}
-
-  Value shuffle(Value v, int32_t offset) {
-    return gpu::ShuffleOp::create(b, loc, v, offset, 32, gpu::ShuffleMode::XOR)
-        .getShuffleResult();
-  }
-
-  /// Every warp's lane 0 publishes `values` (one per shared buffer), then
-  /// every thread folds the kWarps entries with `combine`.
-  SmallVector<Value>
-  acrossWarps(ArrayRef<Value> values,
-              function_ref<SmallVector<Value>(ArrayRef<Value>, ArrayRef<Value>)>
-                  combine) {
-    SmallVector<Value> buffers = {sharedF, sharedI};
-    auto pick = [&](Value v) {
-      return isa<FloatType>(v.getType()) ? sharedF : sharedI;
-    };
-    auto lane0 = scf::IfOp::create(b, loc, h.lt(lane, h.c(1)), false);
-    {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(&lane0.getThenRegion().front());
-      // At most one value per buffer.
-      for (Value v : values)
-        memref::StoreOp::create(b, loc, v, pick(v), ValueRange{warp});
-    }
-    gpu::BarrierOp::create(b, loc);
-    auto read = [&](int64_t w) {
-      SmallVector<Value> out;
-      for (Value v : values)
-        out.push_back(
-            memref::LoadOp::create(b, loc, pick(v), ValueRange{h.c(w)}));
-      return out;
-    };
-    SmallVector<Value> acc = read(0);
-    for (int64_t w = 1; w < kWarps; ++w)
-      acc = combine(acc, read(w));
-    // The buffers are written again by the next reduction.
-    gpu::BarrierOp::create(b, loc);
-    return acc;
-  }
-
-  SmallVector<Value> argmaxPair(ArrayRef<Value> x, ArrayRef<Value> y) {
-    Value greater =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y[0], x[0]);
-    Value equal =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, y[0], x[0]);
-    Value earlier =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y[1], x[1]);
-    Value better = arith::OrIOp::create(
-        b, loc, greater, arith::AndIOp::create(b, loc, equal, earlier));
-    return {arith::SelectOp::create(b, loc, better, y[0], x[0]),
-            arith::SelectOp::create(b, loc, better, y[1], x[1])};
-  }
-
-  Value add(Value x, Value y) {
-    if (isa<FloatType>(x.getType()))
-      return arith::AddFOp::create(b, loc, x, y);
-    return arith::AddIOp::create(b, loc, x, y);
-  }
-
-  void build(SampleOp op) {
-    b.setInsertionPoint(op);
-    Value logits = op.getLogits();
-    Value rows = memref::DimOp::create(b, loc, logits, 0);
-    Value vocab = memref::DimOp::create(b, loc, logits, 1);
-    auto guard = scf::IfOp::create(b, loc, h.lt(h.c(0), rows), false);
-    b.setInsertionPointToStart(&guard.getThenRegion().front());
-    Value one = h.c(1);
-    Type f32 = b.getF32Type(), i32 = b.getI32Type();
-    auto launch = gpu::LaunchOp::create(
-        b, loc, rows, one, one, h.c(kThreads), one, one, nullptr, nullptr, {},
-        TypeRange{mma::sharedBuffer({kWarps}, f32),
-                  mma::sharedBuffer({kWarps}, i32)});
-    b.setInsertionPointToStart(&launch.getBody().front());
-    sharedF = launch.getWorkgroupAttributions()[0];
-    sharedI = launch.getWorkgroupAttributions()[1];
-    Value row = launch.getBlockIds().x, tid = launch.getThreadIds().x;
-    lane = h.rem(tid, 32);
-    warp = h.div(tid, 32);
-    auto at = [&](Value v) {
-      return memref::LoadOp::create(b, loc, v, ValueRange{row}).getResult();
-    };
-    SampleRow sample;
-    sample.vocab = vocab;
-    sample.logit = [&](Value col) -> Value {
-      Value x = memref::LoadOp::create(b, loc, logits, ValueRange{row, col});
-      return x.getType() == f32 ? x : arith::ExtFOp::create(b, loc, f32, x);
-    };
-    sample.temperature = at(op.getTemperature());
-    sample.topK = at(op.getTopK());
-    sample.topP = at(op.getTopP());
-    sample.seed = at(op.getSeed());
-    sample.position = loadPosition(b, loc, op.getPosition(), row);
-    RowThreads threads;
-    threads.first = tid;
-    threads.stride = h.c(kThreads);
-    threads.argmax = [&](Value v, Value i) -> std::pair<Value, Value> {
-      SmallVector<Value> pair = {v, i};
-      for (int32_t offset : {16, 8, 4, 2, 1})
-        pair = argmaxPair(pair, {shuffle(pair[0], offset),
-                                 shuffle(pair[1], offset)});
-      pair = acrossWarps(pair, [&](ArrayRef<Value> x, ArrayRef<Value> y) {
-        return argmaxPair(x, y);
-      });
-      return {pair[0], pair[1]};
-    };
-    threads.sum = [&](Value v) {
-      for (int32_t offset : {16, 8, 4, 2, 1})
-        v = add(v, shuffle(v, offset));
-      return acrossWarps({v}, [&](ArrayRef<Value> x, ArrayRef<Value> y) {
-        return SmallVector<Value>{add(x[0], y[0])};
-      })[0];
-    };
-    Value token = buildSampleRow(b, loc, sample, threads);
-    auto first = scf::IfOp::create(b, loc, h.lt(tid, one), false);
-    b.setInsertionPointToStart(&first.getThenRegion().front());
-    memref::StoreOp::create(b, loc, token, op.getInit(), ValueRange{row});
-    b.setInsertionPointToEnd(&launch.getBody().front());
-    gpu::TerminatorOp::create(b, loc);
-  }
-};
-
 struct RatRowOpsToGPUPass
     : rat::impl::RatRowOpsToGPUBase<RatRowOpsToGPUPass> {
   void runOnOperation() override {
@@ -421,7 +288,7 @@ struct RatRowOpsToGPUPass
       if (auto norm = dyn_cast<RmsNormOp>(op))
         k.rmsNorm(norm);
       else if (auto sample = dyn_cast<SampleOp>(op))
-        SampleKernel(rewriter, op->getLoc()).build(sample);
+        buildSampleKernel(rewriter, sample);
       else
         k.rope(cast<RopeOp>(op));
       rewriter.eraseOp(op);

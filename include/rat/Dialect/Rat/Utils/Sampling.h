@@ -62,6 +62,38 @@ struct SampleRow {
 Value buildSampleRow(OpBuilder &b, Location loc, const SampleRow &row,
                      const RowThreads &threads);
 
+// The steps and per-logit values of buildSampleRow, for kernels that organise
+// the row themselves (the rat.sample kernel of rat-row-ops-to-gpu): built by
+// the same code, so they choose the same tokens.
+
+/// Step 1: the first maximum of the row and its column (f32, i32).
+std::pair<Value, Value> buildSampleFirstMax(OpBuilder &b, Location loc,
+                                            const SampleRow &row,
+                                            const RowThreads &threads);
+/// Step 3 by bisection over the row: the smallest allowed key (i32), at
+/// least `tauK` (the top-k key of step 2, 0 without top-k); `tauK` when
+/// top-p is off. `max` is the row's maximum of step 1.
+Value buildSampleNucleus(OpBuilder &b, Location loc, const SampleRow &row,
+                         const RowThreads &threads, Value max, Value tauK);
+/// Step 4 over the row: the allowed column (key >= `tau`) of the Gumbel-max
+/// draw (i32).
+Value buildSampleGumbelMax(OpBuilder &b, Location loc, const SampleRow &row,
+                           const RowThreads &threads, Value max, Value tau);
+/// The order-preserving unsigned key (i32) of an f32 logit.
+Value buildSampleKey(OpBuilder &b, Location loc, Value x);
+/// The probability weight exp((x - max) / temperature) of a logit (f32).
+Value buildSampleWeight(OpBuilder &b, Location loc, Value x, Value max,
+                        Value temperature);
+/// The random stream of a row: (h1, h2) of Sampling.cpp from the row's seed
+/// (i64) and position (index).
+std::pair<Value, Value> buildSampleStream(OpBuilder &b, Location loc,
+                                          Value seed, Value position);
+/// The Gumbel-max score of step 4 of the logit `x` in `column` (i32): the
+/// perturbed scaled logit when allowed (not NaN, key >= `tau`), else -inf.
+Value buildSampleScore(OpBuilder &b, Location loc, Value x, Value column,
+                       Value max, Value temperature, Value tau,
+                       std::pair<Value, Value> stream);
+
 /// The 32-bit mixer of the random stream (Wellons' lowbias32), on the host:
 /// what buildSampleRow emits, for tests and reference implementations.
 inline uint32_t sampleMix(uint32_t x) {
