@@ -82,3 +82,43 @@ func.func @nested(%x: memref<4x64xf32>, %w: memref<64xf32>, %y: memref<4x64xf32>
   }
   return
 }
+
+// -----
+
+// sample: a block of 1024 threads per row, 8 loads in flight per thread.
+// Step 1, the first maximum: one pass, butterfly shuffles. Step 2, the top-k
+// key by radix select: 4 passes counting into a shared 256-bin histogram,
+// each followed by one warp's suffix scan (shuffles down). Step 3: the
+// candidates gathered with a shared counter, sorted by column, top-p and the
+// Gumbel-max over them; Sampling.h's bisection over the row (32 steps) only
+// when they do not fit.
+// CHECK-LABEL: func.func @sample
+// CHECK:         gpu.launch
+// CHECK-SAME:      threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c1024
+// CHECK-SAME:      memref<256xi32, #gpu.address_space<workgroup>>
+// CHECK:           scf.for %{{.+}} step %c8192 iter_args
+// CHECK-COUNT-8:     memref.load %{{.+}} : memref<?x32000xbf16>
+// CHECK:           gpu.shuffle  xor
+// CHECK:           gpu.barrier
+// CHECK-COUNT-8:   memref.atomic_rmw addi {{.+}} memref<256xi32, #gpu.address_space<workgroup>>
+// CHECK:           gpu.shuffle  down
+// CHECK-COUNT-8:   memref.atomic_rmw addi {{.+}} memref<256xi32, #gpu.address_space<workgroup>>
+// CHECK:           gpu.shuffle  down
+// CHECK-COUNT-8:   memref.atomic_rmw addi {{.+}} memref<256xi32, #gpu.address_space<workgroup>>
+// CHECK:           gpu.shuffle  down
+// CHECK-COUNT-8:   memref.atomic_rmw addi {{.+}} memref<256xi32, #gpu.address_space<workgroup>>
+// CHECK:           gpu.shuffle  down
+// CHECK-NOT:       memref<256xi32
+// CHECK-COUNT-8:   memref.atomic_rmw addi {{.+}} memref<9xi32, #gpu.address_space<workgroup>>
+// CHECK:           scf.for
+// CHECK:           math.exp
+// CHECK:           scf.for
+// CHECK:           math.log
+// CHECK:           scf.for %{{.+}} = %{{.+}} to %c32{{(_[0-9]+)?}} step
+// CHECK:           math.log
+// CHECK:         gpu.terminator
+// CHECK-NOT:     rat.sample
+func.func @sample(%logits: memref<?x32000xbf16>, %t: memref<?xf32>, %k: memref<?xi32>, %p: memref<?xf32>, %seed: memref<?xi64>, %pos: memref<?xi32>, %out: memref<?xi32>) {
+  rat.sample ins(%logits, %t, %k, %p, %seed, %pos : memref<?x32000xbf16>, memref<?xf32>, memref<?xi32>, memref<?xf32>, memref<?xi64>, memref<?xi32>) outs(%out : memref<?xi32>)
+  return
+}

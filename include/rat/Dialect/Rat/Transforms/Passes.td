@@ -350,8 +350,8 @@ def RatChunkAttentionToMMA : Pass<"rat-chunk-attention-to-mma", "func::FuncOp"> 
 
 
 def RatRowOpsToGPU : Pass<"rat-row-ops-to-gpu", "func::FuncOp"> {
-  let summary = "Lower rat.rms_norm and rat.rope on buffers to row-parallel "
-                "GPU kernels";
+  let summary = "Lower rat.rms_norm, rat.rope and rat.sample on buffers to "
+                "row-parallel GPU kernels";
   let description = [{
     Replaces `rat.rms_norm` and `rat.rope` on contiguous memrefs with a
     static last dimension by `gpu.launch` ops in which neighbouring threads
@@ -360,7 +360,16 @@ def RatRowOpsToGPU : Pass<"rat-row-ops-to-gpu", "func::FuncOp"> {
     vector loads where the row allows, butterfly shuffles reduce, lanes
     scale their slice; a row of at most 16 vector loads per lane is
     unrolled, its loads issued together and kept in registers for the
-    scaling), `rope` one thread per rotated pair. Other buffers keep the loop lowering.
+    scaling), `rope` one thread per rotated pair. `rat.sample` takes one
+    block of 1024 threads per row (`SampleKernel.cpp`) and makes the choice
+    of `Sampling.h` in few passes over the row: the first maximum in one,
+    the top-k key by radix select (four passes counting 8-bit digits into a
+    shared histogram instead of 32 bisection passes), then the candidates
+    (the top-k set) gathered into shared memory, where top-p and the
+    Gumbel-max draw run over them alone; the bisection over the row is
+    kept for what does not fit (no top-k over more than 1024 logits, or
+    ties that leave more than 1024 candidates). Other buffers keep the loop
+    lowering.
   }];
   let dependentDialects = ["gpu::GPUDialect", "vector::VectorDialect",
                            "scf::SCFDialect", "math::MathDialect",

@@ -2,11 +2,14 @@
 //
 // The per-row algorithm of rat.sample, built once for every level: the
 // scalar loops of the tiling interface (one thread walks the row; the CPU
-// and the generic GPU path) and the row kernel of rat-row-ops-to-gpu (a
-// block of threads shares the row and combines partial results). Only the
-// split of the row among threads and the combination of partial results
-// differ (RowThreads), so every level chooses the same tokens; sums of
-// probabilities (top-p) may round differently with the thread count.
+// and the generic GPU path) split the row among threads and combine partial
+// results (RowThreads). The row kernel of rat-row-ops-to-gpu
+// (SampleKernel.cpp) builds its per-logit values (keys, weights, Gumbel
+// scores) and its fallback steps with the functions below, and finds the
+// same top-k key and nucleus key with fewer passes (radix select, then the
+// candidates alone), so every level chooses the same tokens; sums of
+// probabilities (top-p) may round differently where the threads split them
+// (the kernel's candidate path adds in column order, as one thread does).
 //
 // Per row, with T = temperature, x = the logits:
 //   1. the first maximum m of x (NaN never a maximum) and its index: the
