@@ -314,13 +314,15 @@ Value mlir::rat::buildSampleKey(OpBuilder &b, Location loc, Value x) {
 
 Value mlir::rat::buildSampleWeight(OpBuilder &b, Location loc, Value x,
                                    Value max, Value temperature) {
-  return SampleBuilder(b, loc, SampleRow(), RowThreads()).weight(x, max, temperature);
+  return SampleBuilder(b, loc, SampleRow(), RowThreads())
+      .weight(x, max, temperature);
 }
 
 std::pair<Value, Value> mlir::rat::buildSampleStream(OpBuilder &b,
                                                      Location loc, Value seed,
                                                      Value position) {
-  return SampleBuilder(b, loc, SampleRow(), RowThreads()).stream(seed, position);
+  return SampleBuilder(b, loc, SampleRow(), RowThreads())
+      .stream(seed, position);
 }
 
 Value mlir::rat::buildSampleScore(OpBuilder &b, Location loc, Value x,

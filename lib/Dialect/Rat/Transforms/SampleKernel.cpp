@@ -63,8 +63,7 @@ struct SampleKernel {
   Value tid, lane, warp;
   // Shared buffers: cross-warp reductions, the radix histogram, small
   // state, the candidates as appended and sorted by column.
-  Value redF, redI, hist, state, candCol, candX, sortCol, sortX, sortKey,
-      sortW;
+  Value redF, redI, hist, state, candCol, candX, sortCol, sortX, sortKey, sortW;
   Value logits, row, vocab;
 
   SampleKernel(RewriterBase &b, Location loc)
@@ -83,10 +82,6 @@ struct SampleKernel {
   Value cmpF(arith::CmpFPredicate p, Value x, Value y) {
     return arith::CmpFOp::create(b, loc, p, x, y);
   }
-  Value select(Value c, Value x, Value y) {
-    return arith::SelectOp::create(b, loc, c, x, y);
-  }
-  Value andI(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
   Value toI32(Value index) {
     return arith::IndexCastOp::create(b, loc, i32, index);
   }
@@ -139,8 +134,9 @@ struct SampleKernel {
     Value greater = cmpF(arith::CmpFPredicate::OGT, y[0], x[0]);
     Value equal = cmpF(arith::CmpFPredicate::OEQ, y[0], x[0]);
     Value earlier = cmpI(arith::CmpIPredicate::slt, y[1], x[1]);
-    Value better = arith::OrIOp::create(b, loc, greater, andI(equal, earlier));
-    return {select(better, y[0], x[0]), select(better, y[1], x[1])};
+    Value better =
+        arith::OrIOp::create(b, loc, greater, h.andI(equal, earlier));
+    return {h.select(better, y[0], x[0]), h.select(better, y[1], x[1])};
   }
 
   /// Combines one value (or pair) per thread over the block with `combine`
@@ -204,10 +200,9 @@ struct SampleKernel {
   /// loads issued before their uses; `body` gets the column (index), whether
   /// it is in the row (i1; a column past the row reads the last logit), the
   /// logit and the carried values and returns the next.
-  SmallVector<Value>
-  walkRow(ValueRange inits,
-          function_ref<SmallVector<Value>(Value, Value, Value, ValueRange)>
-              body) {
+  SmallVector<Value> walkRow(
+      ValueRange inits,
+      function_ref<SmallVector<Value>(Value, Value, Value, ValueRange)> body) {
     auto loop = scf::ForOp::create(
         b, loc, tid, vocab, h.c(kThreads * kUnroll), inits,
         [&](OpBuilder &, Location, Value base, ValueRange carried) {
@@ -230,13 +225,13 @@ struct SampleKernel {
 
   /// Step 1: this thread's first maximum, then the block's.
   std::pair<Value, Value> firstMax() {
-    SmallVector<Value> best = walkRow(
-        {negInf(), ci(0)},
-        [&](Value col, Value valid, Value x, ValueRange carried) {
+    SmallVector<Value> best =
+        walkRow({negInf(), ci(0)}, [&](Value col, Value valid, Value x,
+                                       ValueRange carried) {
           Value better =
-              andI(valid, cmpF(arith::CmpFPredicate::OGT, x, carried[0]));
-          return SmallVector<Value>{select(better, x, carried[0]),
-                                    select(better, toI32(col), carried[1])};
+              h.andI(valid, cmpF(arith::CmpFPredicate::OGT, x, carried[0]));
+          return SmallVector<Value>{h.select(better, x, carried[0]),
+                                    h.select(better, toI32(col), carried[1])};
         });
     return blockArgmax(best[0], best[1]);
   }
@@ -247,8 +242,7 @@ struct SampleKernel {
     Value prefix = ci(0), remaining = k, found;
     for (int64_t pass = 0; pass < 32 / kDigitBits; ++pass) {
       int64_t shift = 32 - kDigitBits * (pass + 1);
-      uint32_t highMask =
-          pass == 0 ? 0u : ~uint32_t(0) << (shift + kDigitBits);
+      uint32_t highMask = pass == 0 ? 0u : ~uint32_t(0) << (shift + kDigitBits);
       Value binSlot = h.c(2 * pass), remainingSlot = h.c(2 * pass + 1);
       ifThen(h.lt(tid, h.c(kBins)), [&] { store(ci(0), hist, tid); });
       ifThen(h.lt(tid, h.c(1)), [&] { store(ci(-1), state, binSlot); });
@@ -256,15 +250,14 @@ struct SampleKernel {
       walkRow({}, [&](Value, Value valid, Value x, ValueRange) {
         Value key = buildSampleKey(b, loc, x);
         Value high = arith::AndIOp::create(b, loc, key, ci(highMask));
-        Value counted =
-            andI(andI(valid, notNaN(x)),
-                 cmpI(arith::CmpIPredicate::eq, high, prefix));
+        Value counted = h.andI(h.andI(valid, notNaN(x)),
+                               cmpI(arith::CmpIPredicate::eq, high, prefix));
         ifThen(counted, [&] {
           Value bin = arith::AndIOp::create(
               b, loc, arith::ShRUIOp::create(b, loc, key, ci(shift)),
               ci(kBins - 1));
-          memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addi,
-                                      ci(1), hist, ValueRange{toIndex(bin)});
+          memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addi, ci(1),
+                                      hist, ValueRange{toIndex(bin)});
         });
         return SmallVector<Value>{};
       });
@@ -275,8 +268,7 @@ struct SampleKernel {
         SmallVector<Value> counts;
         Value sum = ci(0);
         for (int64_t j = 0; j < kBinsPerLane; ++j) {
-          counts.push_back(
-              load(hist, h.add(h.mul(lane, kBinsPerLane), j)));
+          counts.push_back(load(hist, h.add(h.mul(lane, kBinsPerLane), j)));
           sum = arith::AddIOp::create(b, loc, sum, counts.back());
         }
         Value suffix = sum;
@@ -285,15 +277,15 @@ struct SampleKernel {
                                              gpu::ShuffleMode::DOWN);
           suffix = arith::AddIOp::create(
               b, loc, suffix,
-              select(down.getValid(), down.getShuffleResult(), ci(0)));
+              h.select(down.getValid(), down.getShuffleResult(), ci(0)));
         }
         // above: the count in the bins above the current one.
         Value above = arith::SubIOp::create(b, loc, suffix, sum);
         for (int64_t j = kBinsPerLane - 1; j >= 0; --j) {
           Value through = arith::AddIOp::create(b, loc, above, counts[j]);
           Value hit =
-              andI(cmpI(arith::CmpIPredicate::slt, above, remaining),
-                   cmpI(arith::CmpIPredicate::sle, remaining, through));
+              h.andI(cmpI(arith::CmpIPredicate::slt, above, remaining),
+                     cmpI(arith::CmpIPredicate::sle, remaining, through));
           Value bin = h.add(h.mul(lane, kBinsPerLane), j);
           Value aboveHere = above;
           ifThen(hit, [&] {
@@ -308,12 +300,12 @@ struct SampleKernel {
       Value bin = load(state, binSlot);
       if (pass == 0)
         found = cmpI(arith::CmpIPredicate::sge, bin, ci(0));
-      Value digit = select(found, bin, ci(0));
+      Value digit = h.select(found, bin, ci(0));
       prefix = arith::OrIOp::create(
           b, loc, prefix, arith::ShLIOp::create(b, loc, digit, ci(shift)));
       remaining = load(state, remainingSlot);
     }
-    return select(found, prefix, ci(0));
+    return h.select(found, prefix, ci(0));
   }
 
   /// Step 3: appends the candidates (not NaN, key >= `tauK`) to candCol /
@@ -321,18 +313,17 @@ struct SampleKernel {
   Value gatherCandidates(Value tauK) {
     Value counter = h.c(kCounterSlot);
     walkRow({}, [&](Value col, Value valid, Value x, ValueRange) {
-      Value in = andI(andI(valid, notNaN(x)),
-                      cmpI(arith::CmpIPredicate::uge,
-                           buildSampleKey(b, loc, x), tauK));
+      Value in = h.andI(
+          h.andI(valid, notNaN(x)),
+          cmpI(arith::CmpIPredicate::uge, buildSampleKey(b, loc, x), tauK));
       ifThen(in, [&] {
-        Value slot = memref::AtomicRMWOp::create(
-            b, loc, arith::AtomicRMWKind::addi, ci(1), state,
-            ValueRange{counter});
-        ifThen(cmpI(arith::CmpIPredicate::slt, slot, ci(kMaxCandidates)),
-               [&] {
-                 store(toI32(col), candCol, toIndex(slot));
-                 store(x, candX, toIndex(slot));
-               });
+        Value slot =
+            memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addi,
+                                        ci(1), state, ValueRange{counter});
+        ifThen(cmpI(arith::CmpIPredicate::slt, slot, ci(kMaxCandidates)), [&] {
+          store(toI32(col), candCol, toIndex(slot));
+          store(x, candX, toIndex(slot));
+        });
       });
       return SmallVector<Value>{};
     });
@@ -341,8 +332,8 @@ struct SampleKernel {
   }
 
   /// Steps 3 and 4 over `n` <= kMaxCandidates gathered candidates.
-  Value drawFromCandidates(Value n, Value tauK, Value max, Value t,
-                           Value topP, Value seed, Value position) {
+  Value drawFromCandidates(Value n, Value tauK, Value max, Value t, Value topP,
+                           Value seed, Value position) {
     Value nIndex = toIndex(n);
     Value mine = h.lt(tid, nIndex);
     // Sorted by column (columns are distinct): a candidate's place is the
@@ -357,7 +348,8 @@ struct SampleKernel {
                 cmpI(arith::CmpIPredicate::slt, load(candCol, j), col);
             scf::YieldOp::create(
                 b, loc,
-                ValueRange{select(smaller, h.add(carried[0], 1), carried[0])});
+                ValueRange{
+                    h.select(smaller, h.add(carried[0], 1), carried[0])});
           });
       Value place = count.getResult(0);
       store(col, sortCol, place);
@@ -370,9 +362,9 @@ struct SampleKernel {
     // (candidates with key >= max(t, tauK)) reaches p times the mass of all
     // candidates; the mass only changes at candidate keys, so t is the
     // largest candidate key that qualifies (0 when none does).
-    Value useP =
-        andI(cmpF(arith::CmpFPredicate::OGT, topP, mma::f32Constant(b, loc, 0)),
-             cmpF(arith::CmpFPredicate::OLT, topP, mma::f32Constant(b, loc, 1)));
+    Value useP = h.andI(
+        cmpF(arith::CmpFPredicate::OGT, topP, mma::f32Constant(b, loc, 0)),
+        cmpF(arith::CmpFPredicate::OLT, topP, mma::f32Constant(b, loc, 1)));
     Value tau = ifElse1(
         useP, i32,
         [&] {
@@ -395,13 +387,13 @@ struct SampleKernel {
                           ValueRange{
                               arith::AddFOp::create(b, loc, carried[0], w),
                               arith::AddFOp::create(b, loc, carried[1],
-                                                    select(above, w, zero))});
+                                                    h.select(above, w, zero))});
                     });
                 Value target =
                     arith::MulFOp::create(b, loc, topP, sums.getResult(0));
-                Value reaches = cmpF(arith::CmpFPredicate::OGE,
-                                     sums.getResult(1), target);
-                return select(reaches, key, ci(0));
+                Value reaches =
+                    cmpF(arith::CmpFPredicate::OGE, sums.getResult(1), target);
+                return h.select(reaches, key, ci(0));
               },
               [&] { return ci(0); });
           return blockMaxUI(qualifying);
@@ -415,13 +407,15 @@ struct SampleKernel {
         mine, TypeRange{f32, i32},
         [&] {
           Value col = load(sortCol, tid);
-          Value score = buildSampleScore(b, loc, load(sortX, tid), col, max,
-                                         t, tau, stream);
+          Value score = buildSampleScore(b, loc, load(sortX, tid), col, max, t,
+                                         tau, stream);
           Value better = cmpF(arith::CmpFPredicate::OGT, score, negInf());
-          return SmallVector<Value>{select(better, score, negInf()),
-                                    select(better, col, ci(0))};
+          return SmallVector<Value>{h.select(better, score, negInf()),
+                                    h.select(better, col, ci(0))};
         },
-        [&] { return SmallVector<Value>{negInf(), ci(0)}; });
+        [&] {
+          return SmallVector<Value>{negInf(), ci(0)};
+        });
     return blockArgmax(pair[0], pair[1]).second;
   }
 
@@ -480,8 +474,8 @@ struct SampleKernel {
         sampled, i32,
         [&] {
           Value vocabI32 = toI32(vocab);
-          Value useK = andI(cmpI(arith::CmpIPredicate::sgt, topK, ci(0)),
-                            cmpI(arith::CmpIPredicate::slt, topK, vocabI32));
+          Value useK = h.andI(cmpI(arith::CmpIPredicate::sgt, topK, ci(0)),
+                              cmpI(arith::CmpIPredicate::slt, topK, vocabI32));
           Value tauK = ifElse1(
               useK, i32, [&] { return topKKey(topK); }, [&] { return ci(0); });
           Value gather = arith::OrIOp::create(
@@ -489,8 +483,7 @@ struct SampleKernel {
           Value n = ifElse1(
               gather, i32, [&] { return gatherCandidates(tauK); },
               [&] { return ci(kMaxCandidates + 1); });
-          Value fits =
-              cmpI(arith::CmpIPredicate::sle, n, ci(kMaxCandidates));
+          Value fits = cmpI(arith::CmpIPredicate::sle, n, ci(kMaxCandidates));
           return ifElse1(
               fits, i32,
               [&] {
@@ -519,9 +512,9 @@ struct SampleKernel {
               });
         },
         [&] { return greedy; });
-    ifThen(h.lt(tid, one),
-           [&] { memref::StoreOp::create(b, loc, token, op.getInit(),
-                                         ValueRange{row}); });
+    ifThen(h.lt(tid, one), [&] {
+      memref::StoreOp::create(b, loc, token, op.getInit(), ValueRange{row});
+    });
     gpu::TerminatorOp::create(b, loc);
   }
 };
