@@ -19,6 +19,9 @@ using namespace mlir;
 
 namespace {
 constexpr uint64_t kDynamicSharedAlignment = 1024;
+/// What LLVM assumes of a global array wider than 16 bytes without an
+/// explicit alignment (DataLayout::getPreferredAlign).
+constexpr uint64_t kStaticSharedAlignment = 16;
 
 struct RatExternDynamicSharedPass
     : rat::impl::RatExternDynamicSharedBase<RatExternDynamicSharedPass> {
@@ -26,9 +29,17 @@ struct RatExternDynamicSharedPass
     for (auto global : getOperation().getOps<LLVM::GlobalOp>()) {
       auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
       if (global.getAddrSpace() != NVVM::NVVMMemorySpace::Shared || !array ||
-          array.getNumElements() != 0 || global.getLinkage() ==
-                                             LLVM::Linkage::External)
+          global.getLinkage() == LLVM::Linkage::External)
         continue;
+      // A static workgroup buffer without an alignment: LLVM's optimizers
+      // take it as 16-byte aligned and may widen its accesses to 16-byte
+      // vectors, but NVPTX declares it with its element's alignment, so
+      // ptxas may place it where those accesses fault. Make it explicit.
+      if (array.getNumElements() != 0) {
+        if (!global.getAlignment())
+          global.setAlignment(kStaticSharedAlignment);
+        continue;
+      }
       global.setLinkage(LLVM::Linkage::External);
       global.setDsoLocal(false);
       global.setAlignment(kDynamicSharedAlignment);
