@@ -77,6 +77,9 @@ mlir::rat::verifyRatPipelineOptions(const RatPipelineOptions &options,
     return fail("chip lists several chips (" + options.chip.getValue() +
                 "): format=bin holds one chip's cubin, use format=fatbin "
                 "(a cubin per chip in one fatbin) or isa");
+  if (options.stepSplitStates < 0)
+    return fail("step-split-states must be >= 0 (0: never split), got " +
+                Twine(options.stepSplitStates));
   if (options.mmaStages < 2)
     return fail("mma-stages must be >= 2, got " + Twine(options.mmaStages));
   for (auto [name, values] : {std::pair<StringRef, ArrayRef<int64_t>>{
@@ -102,14 +105,18 @@ void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
     fpm.addPass(createRatFormMatmul());
   fpm.addPass(createRatFuseElementwise());
   // GPU: the kernel decision of every op, read by tiling and the kernel
-  // passes (the host emulation of the generic kernels takes none).
-  if (gpu && !options.emulateGpu) {
+  // passes. The host emulation takes the decode-step kernels alone (their
+  // blocks of one thread run on the host); the rest is the generic kernels.
+  if (gpu) {
     RatSelectKernelsOptions selection;
     selection.chip = options.chip;
     selection.tensorCores = options.mma;
     copyOr(options.mmaTileSizes, {}, selection.mmaTileSizes);
     copyOr(options.mmaWarps, {}, selection.mmaWarps);
     selection.mmaStages = options.mmaStages;
+    selection.stepSplitStates = options.stepSplitStates;
+    if (options.emulateGpu)
+      selection.families = {"step"};
     fpm.addPass(createRatSelectKernels(selection));
   }
   if (options.tile) {
@@ -141,7 +148,8 @@ void mlir::rat::buildRatGraphToTiledPipeline(OpPassManager &pm,
 }
 
 void mlir::rat::buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu,
-                                             bool mma, bool alignedAccesses) {
+                                             bool mma, bool alignedAccesses,
+                                             bool emulateSteps) {
   addPipeline(pm, "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
                   "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map},"
@@ -159,6 +167,10 @@ void mlir::rat::buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu,
     fpm.addPass(createRatChunkAttentionToMMA());
     fpm.addPass(createRatRowOpsToGPU());
     fpm.addPass(createRatStepOpsToGPU());
+  } else if (emulateSteps) {
+    RatStepOpsToGPUOptions steps;
+    steps.emulate = true;
+    fpm.addPass(createRatStepOpsToGPU(steps));
   }
   RatLowerToLoopsOptions loops;
   loops.parallelLoops = gpu;
@@ -221,7 +233,8 @@ mlir::rat::getRatPipelineStages(const RatPipelineOptions &options,
                     }});
   stages.push_back({RatLevel::Kernel, "kernel", [=](OpPassManager &pm) {
                       buildRatTiledToLoopsPipeline(pm, gpuKernels,
-                                                   gpu && opts->mma, gpu);
+                                                   gpu && opts->mma, gpu,
+                                                   emulate);
                       if (gpu)
                         buildRatLoopsToKernelsPipeline(pm, *opts);
                       else if (emulate)
@@ -403,7 +416,8 @@ void mlir::rat::registerRatPipelines() {
       [](OpPassManager &pm, const RatPipelineOptions &options) {
         buildRatTiledToLoopsPipeline(
             pm, options.gpu, options.gpu && options.mma && !options.emulateGpu,
-            options.gpu && !options.emulateGpu);
+            options.gpu && !options.emulateGpu,
+            options.gpu && options.emulateGpu);
       });
   PassPipelineRegistration<>(
       "rat-loops-to-llvm",

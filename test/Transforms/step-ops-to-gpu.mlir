@@ -1,26 +1,95 @@
 // RUN: rat-opt %s --rat-select-kernels --rat-step-ops-to-gpu -split-input-file | FileCheck %s
+// RUN: rat-opt %s --rat-select-kernels --rat-step-ops-to-gpu=emulate=true -split-input-file | FileCheck %s --check-prefix=EMU
 
-// Decode attention step: a block of 4 warps per (head, batch); cache row c
-// written first, states j = warp (mod 4) with vector rows per lane, warp
-// sums by shuffles, warp 0 adds the own state, partials merged in shared
-// memory.
+// Decode attention step, split over the cached states. The host picks the
+// number of splits from the shapes alone: ceil(blocks / (B * H)) with
+// blocks = 4 per SM (528 on sm_90a), at most capacity / 16 = 256 / 16
+// and split_k = 64. More than one split: f32 partials [B, H, S, Dh + 4]
+// (m at column Dh, l at Dh + 1), the attention kernel on grid (S, H, B),
+// the merge kernel on grid (H, B); else one block per (head, batch). The
+// position is only read in the kernels (a replayed CUDA graph patches it).
 // CHECK-LABEL: func.func @step
-// CHECK-NOT:     arith.divui
-// CHECK:         gpu.launch
-// CHECK-SAME:      workgroup(%{{.+}} : memref<4x130xf32, #gpu.address_space<workgroup>>)
-// CHECK:           arith.divui %{{.+}}, %c16
-// CHECK:           scf.for
-// CHECK:             memref.store
-// CHECK:           scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c4
-// CHECK:             vector.load %{{.+}} : memref<?x16x256x128xbf16>, vector<4xbf16>
-// CHECK:             gpu.shuffle  xor
-// CHECK:             math.exp2
-// CHECK:           gpu.barrier
-// CHECK:           vector.store %{{.+}} : memref<?x16x128xbf16>, vector<4xbf16>
+// CHECK-SAME:    (%[[Q:[^:]+]]: memref<?x2x128xbf16>, %[[K:[^:]+]]: memref<?x16x128xbf16>, %[[V:[^:]+]]: memref<?x16x128xbf16>, %[[POS:[^:]+]]: index, %[[O:[^:]+]]: memref<?x16x128xbf16>
+// CHECK:         %[[B:.+]] = memref.dim %[[O]], %c0
+// CHECK:         scf.if
+// CHECK-DAG:       %[[BH:.+]] = arith.muli %[[B]], %{{.+}} : index
+// CHECK-DAG:       %[[WANT:.+]] = arith.ceildivui %c528{{.*}}, %[[BH]]
+// CHECK-DAG:       %[[CAP:.+]] = arith.divui %{{.+}}, %c16
+// CHECK:           %[[BYSTATES:.+]] = arith.maxui %[[CAP]], %c1
+// CHECK:           %[[M1:.+]] = arith.minui %[[WANT]], %[[BYSTATES]]
+// CHECK:           %[[S:.+]] = arith.minui %[[M1]], %c64
+// CHECK:           %[[SPLIT:.+]] = arith.cmpi ult, %c1{{.*}}, %[[S]]
+// CHECK:           scf.if %[[SPLIT]] {
+// CHECK:             %[[P:.+]] = memref.alloc(%[[B]], %{{.+}}, %[[S]]) : memref<?x?x?x132xf32>
+// CHECK:             gpu.launch blocks(%[[SX:.+]], %{{.+}}, %{{.+}}) in (%{{.+}} = %[[S]], %{{.+}} = %{{.+}}, %{{.+}} = %[[B]]) threads({{.+}}) in ({{.+}} = %c128{{.*}}, {{.+}} = %c1{{.*}}, {{.+}} = %c1{{.*}}) workgroup(%[[SH:.+]] : memref<4x130xf32, #gpu.address_space<workgroup>>)
+// The block's slice of the states [0, c), c = position / 16.
+// CHECK:               %[[C:.+]] = arith.divui %[[POS]], %c16
+// CHECK:               %[[PER:.+]] = arith.ceildivui %{{.+}}, %[[S]]
+// CHECK:               %[[LO:.+]] = arith.minui %{{.+}}, %[[C]]
+// CHECK:               %[[HI:.+]] = arith.minui %{{.+}}, %[[C]]
+// Split 0 writes cache row c.
+// CHECK:               %[[FIRST:.+]] = arith.cmpi ult, %[[SX]], %c1
+// CHECK:               scf.if %[[FIRST]] {
+// CHECK:                 memref.store %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}, %[[C]], %{{.+}}] : memref<?x16x256x128xbf16>
+// Each warp: 4 states' key and value rows loaded, then used; one
+// online-softmax update per group.
+// CHECK:               scf.for %{{.+}} = %[[LO]] to %[[HI]] step %c16
+// CHECK-COUNT-8:         vector.load %{{.+}} : memref<?x16x256x128xbf16>, vector<4xbf16>
+// CHECK:                 gpu.shuffle  xor
+// CHECK-COUNT-5:         math.exp2
+// CHECK-NOT:             math.exp2
+// CHECK:                 scf.yield
+// Warp 0 of split 0 adds the own state.
+// CHECK:               arith.andi
+// CHECK:               scf.if
+// CHECK:               gpu.barrier
+// CHECK:               vector.store %{{.+}}, %[[P]][{{.+}}] : memref<?x?x?x132xf32>, vector<4xf32>
+// CHECK:               memref.store %{{.+}}, %[[P]][%{{.+}}, %{{.+}}, %[[SX]], %c128{{.*}}] : memref<?x?x?x132xf32>
+// CHECK:               memref.store %{{.+}}, %[[P]][%{{.+}}, %{{.+}}, %[[SX]], %c129{{.*}}] : memref<?x?x?x132xf32>
+// CHECK:               gpu.terminator
+// The merge kernel: the S partial states, 4 per warp in flight.
+// CHECK:             gpu.launch blocks({{.+}}) in ({{.+}} = %{{.+}}, {{.+}} = %[[B]], {{.+}} = %c1{{.*}})
+// CHECK:               scf.for %{{.+}} = %c0{{.*}} to %[[S]] step %c16
+// CHECK-COUNT-4:         vector.load %[[P]]
+// CHECK:               gpu.barrier
+// CHECK:               arith.divf
+// CHECK:               vector.store %{{.+}}, %[[O]][{{.+}}] : memref<?x16x128xbf16>, vector<4xbf16>
+// CHECK:             memref.dealloc %[[P]]
+// CHECK:           } else {
+// CHECK:             gpu.launch blocks({{.+}}) in ({{.+}} = %c1{{.*}}, {{.+}} = %{{.+}}, {{.+}} = %[[B]])
+// CHECK-NOT:           memref.alloc
+// CHECK:               vector.store %{{.+}}, %[[O]][{{.+}}] : memref<?x16x128xbf16>, vector<4xbf16>
 // CHECK-NOT:     rat.chunk_attention_step
+// Emulated (rat-launch-to-loops): blocks of one thread holding whole rows,
+// no shuffles, no shared memory, no barrier; the same split and merge.
+// EMU-LABEL: func.func @step
+// EMU:         memref.alloc({{.+}}) : memref<?x?x?x132xf32>
+// EMU:         gpu.launch blocks({{.+}}) in ({{.+}}) threads({{.+}}) in ({{.+}} = %c1{{.*}}, {{.+}} = %c1{{.*}}, {{.+}} = %c1{{.*}}) {
+// EMU-NOT:       gpu.shuffle
+// EMU-NOT:       gpu.barrier
+// EMU:           vector.load %{{.+}} : memref<?x16x256x128xbf16>, vector<128xbf16>
+// EMU:         gpu.launch
+// EMU:           vector.load %{{.+}} : memref<?x?x?x132xf32>, vector<128xf32>
+// EMU:         memref.dealloc
 func.func @step(%q: memref<?x2x128xbf16>, %k: memref<?x16x128xbf16>, %v: memref<?x16x128xbf16>, %pos: index,
                 %o: memref<?x16x128xbf16>, %kc: memref<?x16x256x128xbf16>, %vc: memref<?x16x256x128xbf16>) {
   rat.chunk_attention_step chunk_size = 16 ins(%q, %k, %v : memref<?x2x128xbf16>, memref<?x16x128xbf16>, memref<?x16x128xbf16>) position(%pos) outs(%o, %kc, %vc : memref<?x16x128xbf16>, memref<?x16x256x128xbf16>, memref<?x16x256x128xbf16>)
+  return
+}
+
+// -----
+
+// A step kernel without split_k (written in the input): one launch, one
+// block per (head, batch), no scratch buffer.
+// CHECK-LABEL: func.func @no_split
+// CHECK-NOT:     memref.alloc
+// CHECK:         gpu.launch
+// CHECK:           scf.for %{{.+}} step %c16
+// CHECK:         gpu.terminator
+// CHECK-NOT:     gpu.launch
+func.func @no_split(%q: memref<?x16x128xf32>, %k: memref<?x16x128xf32>, %v: memref<?x16x128xf32>, %pos: index,
+                    %o: memref<?x16x128xf32>, %kc: memref<?x16x256x128xf32>, %vc: memref<?x16x256x128xf32>) {
+  rat.chunk_attention_step chunk_size = 16 ins(%q, %k, %v : memref<?x16x128xf32>, memref<?x16x128xf32>, memref<?x16x128xf32>) position(%pos) outs(%o, %kc, %vc : memref<?x16x128xf32>, memref<?x16x256x128xf32>, memref<?x16x256x128xf32>) {rat.kernel = #rat.kernel<family = step>}
   return
 }
 
@@ -38,21 +107,28 @@ func.func @unsupported(%q: memref<1x2x48xf32>, %k: memref<1x2x48xf32>, %v: memre
 
 // -----
 
-// Window step (ring cache): the position arithmetic (ring row p mod R, the
-// window start max(0, p - W)) happens in the kernel, so the launch takes the
-// position itself (a replayed CUDA graph patches it).
+// Window step (ring cache), per-sequence positions read in the kernels:
+// the capacity is min(R, W) = 1024 states; the ring row p mod R and the
+// window start max(0, p - W) are computed in the kernel, and the split
+// divides the window [lo, p) of the sequence's own position.
 // CHECK-LABEL: func.func @window_step
-// CHECK-NOT:     arith.remui
+// CHECK-NOT:     memref.load
+// CHECK:         arith.minui %{{.+}}, %c1024
+// CHECK:         memref.alloc
 // CHECK:         gpu.launch
-// CHECK:           arith.remui %{{.+}}, %{{.+}} : index
+// CHECK:           %[[P:.+]] = arith.index_cast
+// CHECK:           arith.remui %[[P]], %{{.+}} : index
 // CHECK:           arith.select
+// CHECK:           arith.ceildivui
 // CHECK:           scf.for
 // CHECK:           scf.for
-// CHECK:             arith.remui
+// CHECK-COUNT-4:     arith.remui
 // CHECK:             vector.load %{{.+}} : memref<?x16x1025x128xbf16>, vector<4xbf16>
+// CHECK:         gpu.launch
+// CHECK:         gpu.launch
 // CHECK-NOT:     rat.window_attention_step
-func.func @window_step(%q: memref<?x16x128xbf16>, %k: memref<?x16x128xbf16>, %v: memref<?x16x128xbf16>, %pos: index,
+func.func @window_step(%q: memref<?x16x128xbf16>, %k: memref<?x16x128xbf16>, %v: memref<?x16x128xbf16>, %pos: memref<?xi32>,
                        %o: memref<?x16x128xbf16>, %kc: memref<?x16x1025x128xbf16>, %vc: memref<?x16x1025x128xbf16>) {
-  rat.window_attention_step window = 1024 ins(%q, %k, %v : memref<?x16x128xbf16>, memref<?x16x128xbf16>, memref<?x16x128xbf16>) position(%pos) outs(%o, %kc, %vc : memref<?x16x128xbf16>, memref<?x16x1025x128xbf16>, memref<?x16x1025x128xbf16>)
+  rat.window_attention_step window = 1024 ins(%q, %k, %v : memref<?x16x128xbf16>, memref<?x16x128xbf16>, memref<?x16x128xbf16>) position(%pos : memref<?xi32>) outs(%o, %kc, %vc : memref<?x16x128xbf16>, memref<?x16x1025x128xbf16>, memref<?x16x1025x128xbf16>)
   return
 }

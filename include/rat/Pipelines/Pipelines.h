@@ -101,6 +101,11 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
       *this, "mma-stages",
       llvm::cl::desc("rat-select-kernels: mma.sync GEMMs' pipeline stages"),
       llvm::cl::init(3)};
+  PassOptions::Option<int64_t> stepSplitStates{
+      *this, "step-split-states",
+      llvm::cl::desc("rat-select-kernels: the fewest cached states of a "
+                     "split decode attention step (0: never split)"),
+      llvm::cl::init(16)};
   PassOptions::Option<int64_t> blockSize{
       *this, "block-size", llvm::cl::desc("Threads per block of mapped loops"),
       llvm::cl::init(256)};
@@ -128,9 +133,13 @@ void buildRatGraphToTiledPipeline(OpPassManager &pm,
 /// those kernels first (rat-matmul-to-mma and the other kernel passes).
 /// With `gpu`, elementwise generics take 16-byte accesses
 /// (rat-vectorize-elementwise), declared aligned with `alignedAccesses`.
+/// With `emulateSteps` (and not `mma`), the decode steps rat-select-kernels
+/// gave the step kernel become its host-emulated form
+/// (rat-step-ops-to-gpu{emulate}).
 void buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu = false,
                                   bool mma = false,
-                                  bool alignedAccesses = false);
+                                  bool alignedAccesses = false,
+                                  bool emulateSteps = false);
 
 /// Parallel loops on buffers -> GPU kernels: loops mapped to gpu.launch
 /// (rat-map-to-gpu) and outlined into gpu.module.

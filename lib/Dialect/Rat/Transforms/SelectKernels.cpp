@@ -112,8 +112,18 @@ struct RatSelectKernelsPass
       }
       if (!tensorCores)
         return;
-      if (Attribute decision = decide(op, *chip))
-        op->setAttr(kKernelAttrName, decision);
+      Attribute decision = decide(op, *chip);
+      if (!decision)
+        return;
+      if (!families.empty()) {
+        auto first = dyn_cast<KernelAttr>(decision);
+        if (auto list = dyn_cast<ArrayAttr>(decision))
+          first = cast<KernelAttr>(list[0]);
+        StringRef family = stringifyKernelFamily(first.getFamily());
+        if (!llvm::is_contained(families, family.str()))
+          return;
+      }
+      op->setAttr(kKernelAttrName, decision);
     });
     if (failed)
       signalPassFailure();
@@ -167,8 +177,15 @@ struct RatSelectKernelsPass
                  : nullptr;
     if (isa<RmsNormOp, RopeOp, SampleOp>(op))
       return canLowerRowOpToGPU(op) ? one(KernelFamily::row) : nullptr;
-    if (canLowerStepOpToGPU(op))
-      return one(KernelFamily::step);
+    if (canLowerStepOpToGPU(op)) {
+      // Split decode steps: about 4 blocks of 4 warps per SM, at most 64
+      // splits (the merge kernel's warps then fold at most 4 groups each).
+      if (stepSplitStates < 1)
+        return one(KernelFamily::step);
+      return KernelAttr::get(ctx, KernelFamily::step, {stepSplitStates.getValue()}, {},
+                             0, 0, /*split_k=*/64, 1, 0,
+                             /*blocks=*/4 * int64_t(chip.smCount));
+    }
     return nullptr;
   }
 

@@ -37,7 +37,9 @@ using namespace mlir::rat;
 using mma::IndexMath;
 
 namespace {
-constexpr int64_t kWarps = 4, kThreads = 32 * kWarps;
+/// Warps per block on the GPU, and the cached states (or splits) a warp
+/// loads at once before it uses them.
+constexpr int64_t kGpuWarps = 4, kUnroll = 4;
 } // namespace
 
 bool mlir::rat::canLowerStepOpToGPU(Operation *op) {
@@ -62,6 +64,26 @@ bool mlir::rat::canLowerStepOpToGPU(Operation *op) {
 }
 
 namespace {
+/// How a step is split, from its `rat.kernel` (rat-select-kernels): at most
+/// `split_k` splits of the cached states, until about `blocks` blocks run,
+/// each split holding at least `tile[0]` states at the cache's capacity.
+struct SplitConfig {
+  int64_t maxSplits = 1, blocks = 0, minStates = 1;
+
+  static SplitConfig from(Operation *op) {
+    SplitConfig cfg;
+    SmallVector<KernelAttr> variants = getKernelVariants(op);
+    if (variants.empty())
+      return cfg;
+    KernelAttr k = variants.front();
+    cfg.maxSplits = k.getSplitK();
+    cfg.blocks = k.getBlocks();
+    if (!k.getTile().empty())
+      cfg.minStates = k.getTile()[0];
+    return cfg;
+  }
+};
+
 /// The decode attention steps differ only in which cached rows they read:
 /// chunk step at position p: rows j in [0, c), c = p / L, new row c;
 /// window step: tokens j in [lo, p), lo = max(0, p - W) (0 for W = 0), row
@@ -76,10 +98,12 @@ struct StepKernel {
   Location loc;
   IndexMath h;
   Type f32, et;
-  int64_t dh, per;
+  /// Head size, warps per block, lanes per warp (1 and 1 in the host
+  /// emulation: no shuffles, no barrier), dims per lane.
+  int64_t dh, warps, lanes, per;
 
   template <typename OpTy>
-  StepKernel(OpTy step, RewriterBase &b)
+  StepKernel(OpTy step, RewriterBase &b, bool emulate)
       : op(step), query(step.getQuery()), key(step.getKey()),
         value(step.getValue()), output(step.getOutput()),
         keyCache(step.getKeyCache()), valueCache(step.getValueCache()),
@@ -93,19 +117,27 @@ struct StepKernel {
     auto q = cast<MemRefType>(query.getType());
     et = q.getElementType();
     dh = q.getShape().back();
-    per = dh / 32;
+    warps = emulate ? 1 : kGpuWarps;
+    lanes = emulate ? 1 : 32;
+    per = dh / lanes;
   }
 
   Value fconst(double v) { return mma::f32Constant(b, loc, v); }
   VectorType vecF32() { return VectorType::get({per}, f32); }
+  Value broadcast(Value x) {
+    return vector::BroadcastOp::create(b, loc, vecF32(), x);
+  }
   /// This lane's `per` elements of a row, as f32.
   Value loadRow(Value memref, SmallVector<Value> idx, Value lane) {
     idx.push_back(h.mul(lane, per));
-    Value v = vector::LoadOp::create(b, loc, VectorType::get({per}, et),
+    Type rowEt = cast<MemRefType>(memref.getType()).getElementType();
+    Value v = vector::LoadOp::create(b, loc, VectorType::get({per}, rowEt),
                                      memref, idx);
-    return et == f32 ? v : arith::ExtFOp::create(b, loc, vecF32(), v);
+    return rowEt == f32 ? v : arith::ExtFOp::create(b, loc, vecF32(), v);
   }
   Value warpSum(Value v) {
+    if (lanes == 1)
+      return v;
     return mma::butterflyReduce(b, loc, v, {16, 8, 4, 2, 1}, /*max=*/false);
   }
   Value dot(Value x, Value y) {
@@ -113,54 +145,162 @@ struct StepKernel {
     return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, prod);
   }
 
-  /// Online-softmax update with score `s` (log2 domain) and value row `v`.
-  void update(Value &m, Value &l, Value &acc, Value s, Value v) {
-    OnlineSoftmaxStep step = updateOnlineSoftmax<math::Exp2Op>(b, loc, m, l, s);
-    l = step.sum;
-    Value alphaV = vector::BroadcastOp::create(b, loc, vecF32(), step.alpha);
-    Value pV = vector::BroadcastOp::create(b, loc, vecF32(), step.p);
-    acc = arith::AddFOp::create(b, loc,
-                                arith::MulFOp::create(b, loc, acc, alphaV),
-                                arith::MulFOp::create(b, loc, pV, v));
-    m = step.max;
+  /// A running softmax state: maximum, sum (f32), this lane's slice of the
+  /// unnormalised output.
+  struct State {
+    Value m, l, acc;
+  };
+  /// One member of a group update: a key (score, no sum) or a partial state.
+  struct Member {
+    Value max, sum, row;
+  };
+
+  /// Online-softmax update of `st` with a group of members.
+  State update(State st, ArrayRef<Member> group) {
+    SmallVector<Value> maxes, sums;
+    for (const Member &mem : group) {
+      maxes.push_back(mem.max);
+      if (mem.sum)
+        sums.push_back(mem.sum);
+    }
+    OnlineSoftmaxGroupStep step = updateOnlineSoftmaxGroup<math::Exp2Op>(
+        b, loc, st.m, st.l, maxes, sums);
+    Value acc = arith::MulFOp::create(b, loc, st.acc, broadcast(step.alpha));
+    for (auto [mem, p] : llvm::zip(group, step.p))
+      acc = arith::AddFOp::create(
+          b, loc, acc, arith::MulFOp::create(b, loc, broadcast(p), mem.row));
+    return {step.max, step.sum, acc};
   }
 
-  void build() {
-    b.setInsertionPoint(op);
-    Value q = query, k = key, v = value;
-    Value out = output, kc = keyCache, vc = valueCache;
-    Value batches = memref::DimOp::create(b, loc, out, 0);
-    Value heads = memref::DimOp::create(b, loc, out, 1);
-    Value hq = memref::DimOp::create(b, loc, q, 1);
-    Value rows = memref::DimOp::create(b, loc, kc, 2);
-    double scale2 = scaleValue * 1.4426950408889634;
-    Value one = h.c(1);
-    auto guard = scf::IfOp::create(
-        b, loc, h.andI(h.lt(h.c(0), batches), h.lt(h.c(0), heads)), false);
-    b.setInsertionPointToStart(&guard.getThenRegion().front());
-    auto partialType = mma::sharedBuffer({kWarps, dh + 2}, f32);
-    auto launch = gpu::LaunchOp::create(b, loc, heads, batches, one,
-                                        h.c(kThreads), one, one, nullptr,
-                                        nullptr, {}, TypeRange{partialType});
+  /// Warp `warp` folds members [start, end) into `st`: each iteration takes
+  /// kUnroll consecutive members per warp (warp w: base + w * kUnroll + u),
+  /// issues all their loads (`fetch`), then updates once (`member` turns
+  /// the loaded values into a member). Members past `end` load member
+  /// `start` and are masked (maximum -inf).
+  State scan(Value start, Value end, Value warp, State st,
+             function_ref<SmallVector<Value>(Value)> fetch,
+             function_ref<Member(ArrayRef<Value>)> member) {
+    Value negInf = fconst(-INFINITY);
+    auto loop = scf::ForOp::create(
+        b, loc, start, end, h.c(warps * kUnroll),
+        ValueRange{st.m, st.l, st.acc},
+        [&](OpBuilder &, Location, Value base, ValueRange args) {
+          Value first = h.add(base, h.mul(warp, kUnroll));
+          SmallVector<Value> valid;
+          SmallVector<SmallVector<Value>> loaded;
+          for (int64_t u = 0; u < kUnroll; ++u) {
+            Value j = h.add(first, u);
+            valid.push_back(h.lt(j, end));
+            loaded.push_back(fetch(h.select(valid.back(), j, start)));
+          }
+          SmallVector<Member> group;
+          for (int64_t u = 0; u < kUnroll; ++u) {
+            Member mem = member(loaded[u]);
+            mem.max = h.select(valid[u], mem.max, negInf);
+            group.push_back(mem);
+          }
+          State next = update({args[0], args[1], args[2]}, group);
+          scf::YieldOp::create(b, loc, ValueRange{next.m, next.l, next.acc});
+        });
+    return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
+  }
+
+  /// Merges the warps' states through shared memory `partial` ([warps,
+  /// dh + 2]: row w = [acc..., m, l]) and calls `emit` with the block's
+  /// state on warp 0.
+  void mergeWarps(State st, Value partial, Value warp, Value lane,
+                  function_ref<void(State)> emit) {
+    if (warps == 1) {
+      emit(st);
+      return;
+    }
+    vector::StoreOp::create(b, loc, st.acc, partial,
+                            ValueRange{warp, h.mul(lane, per)});
+    auto lane0 = scf::IfOp::create(b, loc, h.lt(lane, h.c(1)), false);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&lane0.getThenRegion().front());
+      memref::StoreOp::create(b, loc, st.m, partial, ValueRange{warp, h.c(dh)});
+      memref::StoreOp::create(b, loc, st.l, partial,
+                              ValueRange{warp, h.c(dh + 1)});
+    }
+    gpu::BarrierOp::create(b, loc);
+    auto merge = scf::IfOp::create(b, loc, h.lt(warp, h.c(1)), false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&merge.getThenRegion().front());
+    SmallVector<Member> group;
+    for (int64_t w = 0; w < warps; ++w)
+      group.push_back(
+          {memref::LoadOp::create(b, loc, partial, ValueRange{h.c(w), h.c(dh)}),
+           memref::LoadOp::create(b, loc, partial,
+                                  ValueRange{h.c(w), h.c(dh + 1)}),
+           vector::LoadOp::create(b, loc, vecF32(), partial,
+                                  ValueRange{h.c(w), h.mul(lane, per)})});
+    emit(update({fconst(-INFINITY), fconst(0.0), zeroVector()}, group));
+  }
+
+  Value zeroVector() {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecF32(), b.getF32FloatAttr(0.0)));
+  }
+
+  /// out[batch, head] = acc / l, in this lane's dims.
+  void storeOutput(State st, Value batch, Value head, Value lane) {
+    Value y = arith::MulFOp::create(
+        b, loc, st.acc,
+        broadcast(arith::DivFOp::create(b, loc, fconst(1.0), st.l)));
+    Type outEt = cast<MemRefType>(output.getType()).getElementType();
+    if (outEt != f32)
+      y = arith::TruncFOp::create(b, loc, VectorType::get({per}, outEt), y);
+    vector::StoreOp::create(b, loc, y, output,
+                            ValueRange{batch, head, h.mul(lane, per)});
+  }
+
+  /// Launches a grid of `gridX` x heads x batches blocks of this kernel's
+  /// threads and returns the launch with the insertion point in its body.
+  gpu::LaunchOp launch(Value gridX, Value heads, Value batches) {
+    SmallVector<Type> shared;
+    if (warps > 1)
+      shared.push_back(mma::sharedBuffer({warps, dh + 2}, f32));
+    auto launch = gpu::LaunchOp::create(b, loc, gridX, heads, batches,
+                                        h.c(warps * lanes), h.c(1), h.c(1),
+                                        nullptr, nullptr, {}, shared);
     b.setInsertionPointToStart(&launch.getBody().front());
-    Value partial = launch.getWorkgroupAttributions()[0];
-    Value head = launch.getBlockIds().x, batch = launch.getBlockIds().y;
+    return launch;
+  }
+  Value sharedPartial(gpu::LaunchOp launch) {
+    return warps > 1 ? Value(launch.getWorkgroupAttributions()[0]) : Value();
+  }
+
+  /// The attention kernel over grid (splits, heads, batches). Unsplit
+  /// (`partials` null, one split): the block writes out[b, h]. Split: block
+  /// (s, h, b) takes the s-th of `splits` equal slices of the states the
+  /// position gives and writes its (acc, m, l) to partials[b, h, s] (f32;
+  /// m at column dh, l at dh + 1); split 0 also writes the cache row and
+  /// adds the own state.
+  void buildAttention(Value splits, Value heads, Value batches, Value hq,
+                      Value rows, Value partials) {
+    OpBuilder::InsertionGuard guard(b);
+    gpu::LaunchOp launch = this->launch(splits, heads, batches);
+    Value partial = sharedPartial(launch);
+    Value split = launch.getBlockIds().x, head = launch.getBlockIds().y,
+          batch = launch.getBlockIds().z;
     Value headQ = arith::RemUIOp::create(b, loc, head, hq);
     Value tid = launch.getThreadIds().x;
-    Value warp = h.div(tid, 32), lane = h.rem(tid, 32);
+    Value warp = h.div(tid, lanes), lane = h.rem(tid, lanes);
     // Position arithmetic stays in the kernel: the launch then takes the
     // position itself, which a replayed CUDA graph can update, or reads the
     // sequence's own from device memory (per-sequence positions).
     Value p = loadPosition(b, loc, position, batch);
-    Value lo, hi, chunk;
+    Value lo, hi, newRow;
     std::function<Value(Value)> rowOf;
     if (chunkSize) {
-      chunk = h.div(p, chunkSize);
+      newRow = h.div(p, chunkSize);
       lo = h.c(0);
-      hi = chunk;
+      hi = newRow;
       rowOf = [](Value j) { return j; };
     } else {
-      chunk = arith::RemUIOp::create(b, loc, p, rows);
+      newRow = arith::RemUIOp::create(b, loc, p, rows);
       lo = h.c(0);
       if (window > 0) {
         Value w = h.c(window);
@@ -171,109 +311,168 @@ struct StepKernel {
         return arith::RemUIOp::create(b, loc, j, rows);
       };
     }
-    // Cache row c takes the new key and value.
-    scf::ForOp::create(
-        b, loc, tid, h.c(dh), h.c(kThreads), ValueRange{},
-        [&](OpBuilder &, Location, Value d, ValueRange) {
-          Value kv = memref::LoadOp::create(b, loc, k, ValueRange{batch, head, d});
-          memref::StoreOp::create(b, loc, kv, kc,
-                                  ValueRange{batch, head, chunk, d});
-          Value vv = memref::LoadOp::create(b, loc, v, ValueRange{batch, head, d});
-          memref::StoreOp::create(b, loc, vv, vc,
-                                  ValueRange{batch, head, chunk, d});
-          scf::YieldOp::create(b, loc);
-        });
+    Value start = lo, end = hi, isFirst;
+    if (partials) {
+      Value perSplit =
+          arith::CeilDivUIOp::create(b, loc, h.sub(hi, lo), splits);
+      start = h.min(h.add(lo, h.mul(split, perSplit)), hi);
+      end = h.min(h.add(start, perSplit), hi);
+      isFirst = h.lt(split, h.c(1));
+    }
+    // Cache row `newRow` takes the new key and value (split 0 alone; no
+    // block reads that row).
+    auto writeRow = [&] {
+      scf::ForOp::create(
+          b, loc, tid, h.c(dh), h.c(warps * lanes), ValueRange{},
+          [&](OpBuilder &, Location, Value d, ValueRange) {
+            Value kv =
+                memref::LoadOp::create(b, loc, key, ValueRange{batch, head, d});
+            memref::StoreOp::create(b, loc, kv, keyCache,
+                                    ValueRange{batch, head, newRow, d});
+            Value vv = memref::LoadOp::create(b, loc, value,
+                                              ValueRange{batch, head, d});
+            memref::StoreOp::create(b, loc, vv, valueCache,
+                                    ValueRange{batch, head, newRow, d});
+            scf::YieldOp::create(b, loc);
+          });
+    };
+    if (isFirst) {
+      auto first = scf::IfOp::create(b, loc, isFirst, false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&first.getThenRegion().front());
+      writeRow();
+    } else {
+      writeRow();
+    }
 
-    Value qRow = loadRow(q, {batch, headQ}, lane);
-    Value scale = fconst(scale2);
-    Value negInf = fconst(-INFINITY);
-    Value zeroV = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vecF32(), b.getF32FloatAttr(0.0)));
-    auto loop = scf::ForOp::create(
-        b, loc, h.add(lo, warp), hi, h.c(kWarps),
-        ValueRange{negInf, fconst(0.0), zeroV},
-        [&](OpBuilder &, Location, Value j, ValueRange args) {
-          Value m = args[0], l = args[1], acc = args[2];
+    Value qRow = loadRow(query, {batch, headQ}, lane);
+    Value scale = fconst(scaleValue * 1.4426950408889634);
+    auto score = [&](Value kRow) {
+      return arith::MulFOp::create(b, loc, warpSum(dot(qRow, kRow)), scale)
+          .getResult();
+    };
+    State st = scan(
+        start, end, warp, {fconst(-INFINITY), fconst(0.0), zeroVector()},
+        [&](Value j) -> SmallVector<Value> {
           Value row = rowOf(j);
-          Value kRow = loadRow(kc, {batch, head, row}, lane);
-          Value vRow = loadRow(vc, {batch, head, row}, lane);
-          Value s = arith::MulFOp::create(b, loc, warpSum(dot(qRow, kRow)),
-                                          scale);
-          update(m, l, acc, s, vRow);
-          scf::YieldOp::create(b, loc, ValueRange{m, l, acc});
+          return {loadRow(keyCache, {batch, head, row}, lane),
+                  loadRow(valueCache, {batch, head, row}, lane)};
+        },
+        [&](ArrayRef<Value> kv) -> Member {
+          return {score(kv[0]), Value(), kv[1]};
         });
-    Value m = loop.getResult(0), l = loop.getResult(1), acc = loop.getResult(2);
-    // Warp 0: the own state, from the inputs.
-    Value isWarp0 = h.lt(warp, one);
+    // Warp 0 (of split 0): the own state, from the inputs.
+    Value addsOwn = h.lt(warp, h.c(1));
+    if (isFirst)
+      addsOwn = h.andI(addsOwn, isFirst);
     auto own = scf::IfOp::create(b, loc, TypeRange{f32, f32, vecF32()},
-                                 isWarp0, true);
+                                 addsOwn, true);
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(&own.getThenRegion().front());
-      Value kRow = loadRow(k, {batch, head}, lane);
-      Value vRow = loadRow(v, {batch, head}, lane);
-      Value s =
-          arith::MulFOp::create(b, loc, warpSum(dot(qRow, kRow)), scale);
-      Value m2 = m, l2 = l, acc2 = acc;
-      update(m2, l2, acc2, s, vRow);
-      scf::YieldOp::create(b, loc, ValueRange{m2, l2, acc2});
+      Value kRow = loadRow(key, {batch, head}, lane);
+      Value vRow = loadRow(value, {batch, head}, lane);
+      State next = update(st, {{score(kRow), Value(), vRow}});
+      scf::YieldOp::create(b, loc, ValueRange{next.m, next.l, next.acc});
       b.setInsertionPointToStart(&own.getElseRegion().front());
-      scf::YieldOp::create(b, loc, ValueRange{m, l, acc});
+      scf::YieldOp::create(b, loc, ValueRange{st.m, st.l, st.acc});
     }
-    m = own.getResult(0);
-    l = own.getResult(1);
-    acc = own.getResult(2);
-    // Merge the warps' partials: row w of `partial` = [acc..., m, l].
-    vector::StoreOp::create(b, loc, acc, partial,
-                            ValueRange{warp, h.mul(lane, per)});
-    auto lane0 = scf::IfOp::create(b, loc, h.lt(lane, one), false);
-    {
+    st = {own.getResult(0), own.getResult(1), own.getResult(2)};
+    mergeWarps(st, partial, warp, lane, [&](State block) {
+      if (!partials) {
+        storeOutput(block, batch, head, lane);
+        return;
+      }
+      vector::StoreOp::create(b, loc, block.acc, partials,
+                              ValueRange{batch, head, split, h.mul(lane, per)});
+      auto lane0 = scf::IfOp::create(b, loc, h.lt(lane, h.c(1)), false);
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(&lane0.getThenRegion().front());
-      memref::StoreOp::create(b, loc, m, partial, ValueRange{warp, h.c(dh)});
-      memref::StoreOp::create(b, loc, l, partial,
-                              ValueRange{warp, h.c(dh + 1)});
-    }
-    gpu::BarrierOp::create(b, loc);
-    auto merge = scf::IfOp::create(b, loc, isWarp0, false);
-    b.setInsertionPointToStart(&merge.getThenRegion().front());
-    SmallVector<Value> ms, ls;
-    Value mMax = negInf;
-    for (int64_t w = 0; w < kWarps; ++w) {
-      ms.push_back(memref::LoadOp::create(b, loc, partial,
-                                          ValueRange{h.c(w), h.c(dh)}));
-      ls.push_back(memref::LoadOp::create(b, loc, partial,
-                                          ValueRange{h.c(w), h.c(dh + 1)}));
-      mMax = arith::MaximumFOp::create(b, loc, mMax, ms.back());
-    }
-    Value total = fconst(0.0), sum = zeroV;
-    for (int64_t w = 0; w < kWarps; ++w) {
-      Value f = math::Exp2Op::create(
-          b, loc, arith::SubFOp::create(b, loc, ms[w], mMax));
-      total = arith::AddFOp::create(
-          b, loc, total, arith::MulFOp::create(b, loc, ls[w], f));
-      Value part = vector::LoadOp::create(b, loc, vecF32(), partial,
-                                          ValueRange{h.c(w), h.mul(lane, per)});
-      sum = arith::AddFOp::create(
-          b, loc, sum,
-          arith::MulFOp::create(
-              b, loc, part, vector::BroadcastOp::create(b, loc, vecF32(), f)));
-    }
-    Value inv = arith::DivFOp::create(b, loc, fconst(1.0), total);
-    Value y = arith::MulFOp::create(
-        b, loc, sum, vector::BroadcastOp::create(b, loc, vecF32(), inv));
-    Type outEt = cast<MemRefType>(out.getType()).getElementType();
-    if (outEt != f32)
-      y = arith::TruncFOp::create(b, loc, VectorType::get({per}, outEt), y);
-    vector::StoreOp::create(b, loc, y, out,
-                            ValueRange{batch, head, h.mul(lane, per)});
+      memref::StoreOp::create(b, loc, block.m, partials,
+                              ValueRange{batch, head, split, h.c(dh)});
+      memref::StoreOp::create(b, loc, block.l, partials,
+                              ValueRange{batch, head, split, h.c(dh + 1)});
+    });
     b.setInsertionPointToEnd(&launch.getBody().front());
     gpu::TerminatorOp::create(b, loc);
+  }
+
+  /// The merge kernel: block (h, b) folds the `splits` partial states of
+  /// (b, h) (warp w: splits w * kUnroll + u, loads in flight together) with
+  /// the log-sum-exp rescaling and writes out[b, h].
+  void buildMerge(Value splits, Value heads, Value batches, Value partials) {
+    OpBuilder::InsertionGuard guard(b);
+    gpu::LaunchOp launch = this->launch(heads, batches, h.c(1));
+    Value partial = sharedPartial(launch);
+    Value head = launch.getBlockIds().x, batch = launch.getBlockIds().y;
+    Value tid = launch.getThreadIds().x;
+    Value warp = h.div(tid, lanes), lane = h.rem(tid, lanes);
+    State st = scan(
+        h.c(0), splits, warp, {fconst(-INFINITY), fconst(0.0), zeroVector()},
+        [&](Value s) -> SmallVector<Value> {
+          return {memref::LoadOp::create(b, loc, partials,
+                                         ValueRange{batch, head, s, h.c(dh)}),
+                  memref::LoadOp::create(
+                      b, loc, partials,
+                      ValueRange{batch, head, s, h.c(dh + 1)}),
+                  loadRow(partials, {batch, head, s}, lane)};
+        },
+        [&](ArrayRef<Value> part) -> Member {
+          return {part[0], part[1], part[2]};
+        });
+    mergeWarps(st, partial, warp, lane, [&](State block) {
+      storeOutput(block, batch, head, lane);
+    });
+    b.setInsertionPointToEnd(&launch.getBody().front());
+    gpu::TerminatorOp::create(b, loc);
+  }
+
+  void build(SplitConfig cfg) {
+    b.setInsertionPoint(op);
+    Value batches = memref::DimOp::create(b, loc, output, 0);
+    Value heads = memref::DimOp::create(b, loc, output, 1);
+    Value hq = memref::DimOp::create(b, loc, query, 1);
+    Value rows = memref::DimOp::create(b, loc, keyCache, 2);
+    Value one = h.c(1);
+    auto guard = scf::IfOp::create(
+        b, loc, h.andI(h.lt(h.c(0), batches), h.lt(h.c(0), heads)), false);
+    b.setInsertionPointToStart(&guard.getThenRegion().front());
+    if (cfg.maxSplits < 2 || cfg.blocks < 1) {
+      buildAttention(one, heads, batches, hq, rows, Value());
+      return;
+    }
+    // Splits: enough blocks for about `blocks` in all, at most `maxSplits`,
+    // and at least `minStates` states per split when the cache is full (the
+    // grid cannot depend on the position, which a replayed CUDA graph
+    // patches; the blocks divide the states the position gives).
+    Value capacity = rows;
+    if (window > 0)
+      capacity = h.min(rows, h.c(window));
+    Value wanted = arith::CeilDivUIOp::create(b, loc, h.c(cfg.blocks),
+                                              h.mul(batches, heads));
+    Value byStates = arith::MaxUIOp::create(
+        b, loc, h.div(capacity, cfg.minStates), one);
+    Value splits = h.min(h.min(wanted, byStates), h.c(cfg.maxSplits));
+    auto choice = scf::IfOp::create(b, loc, h.lt(one, splits), true);
+    b.setInsertionPointToStart(&choice.getThenRegion().front());
+    auto partialsType =
+        MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic,
+                         ShapedType::kDynamic, dh + 4},
+                        f32);
+    Value partials = memref::AllocOp::create(
+        b, loc, partialsType, ValueRange{batches, heads, splits});
+    buildAttention(splits, heads, batches, hq, rows, partials);
+    buildMerge(splits, heads, batches, partials);
+    memref::DeallocOp::create(b, loc, partials);
+    b.setInsertionPointToStart(&choice.getElseRegion().front());
+    buildAttention(one, heads, batches, hq, rows, Value());
   }
 };
 
 struct RatStepOpsToGPUPass
     : rat::impl::RatStepOpsToGPUBase<RatStepOpsToGPUPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
@@ -286,10 +485,12 @@ struct RatStepOpsToGPUPass
     });
     IRRewriter rewriter(&getContext());
     for (Operation *op : ops) {
+      SplitConfig cfg = SplitConfig::from(op);
       if (auto step = dyn_cast<ChunkAttentionStepOp>(op))
-        StepKernel(step, rewriter).build();
+        StepKernel(step, rewriter, emulate).build(cfg);
       else
-        StepKernel(cast<WindowAttentionStepOp>(op), rewriter).build();
+        StepKernel(cast<WindowAttentionStepOp>(op), rewriter, emulate)
+            .build(cfg);
       rewriter.eraseOp(op);
     }
   }

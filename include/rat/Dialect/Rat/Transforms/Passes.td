@@ -45,7 +45,9 @@ def RatSelectKernels : Pass<"rat-select-kernels", "func::FuncOp"> {
       multiples of 16 up to 128): `attention_mma`.
     - `rat.rms_norm` / `rat.rope` with a static last dimension: `row`.
     - decode attention steps with head sizes multiples of 32 up to 256:
-      `step`.
+      `step`, split over the cached states (`rat-step-ops-to-gpu`) until
+      about 4 blocks per SM run (`blocks`), at most 64 splits (`split_k`),
+      each at least `step-split-states` states of a full cache (`tile`).
     - anything else: no attribute (the generic tiled-loop path).
 
     A `rat.kernel` already on an op (written in the input IR) is kept when
@@ -76,7 +78,15 @@ def RatSelectKernels : Pass<"rat-select-kernels", "func::FuncOp"> {
     ListOption<"mmaWarps", "mma-warps", "int64_t",
                "mma.sync GEMMs: the large tile's warp grid (default 2, 4)">,
     Option<"mmaStages", "mma-stages", "int64_t", /*default=*/"3",
-           "mma.sync GEMMs: cp.async pipeline stages">
+           "mma.sync GEMMs: cp.async pipeline stages">,
+    Option<"stepSplitStates", "step-split-states", "int64_t",
+           /*default=*/"16",
+           "Decode attention steps: the fewest cached states of a split "
+           "(at the cache's capacity); 0: never split">,
+    ListOption<"families", "families", "std::string",
+               "Only these kernel families are chosen (default: every "
+               "family; the host emulation of rat-to-cpu{emulate-gpu} "
+               "chooses step only)">
   ];
   let dependentDialects = ["rat::RatDialect"];
 }
@@ -378,21 +388,47 @@ def RatRowOpsToGPU : Pass<"rat-row-ops-to-gpu", "func::FuncOp"> {
 
 
 def RatStepOpsToGPU : Pass<"rat-step-ops-to-gpu", "func::FuncOp"> {
-  let summary = "Lower the decode attention steps on buffers to a "
-                "warp-parallel GPU kernel";
+  let summary = "Lower the decode attention steps on buffers to warp-parallel "
+                "GPU kernels, split over the cached states where few "
+                "sequences leave the GPU short of blocks";
   let description = [{
     Replaces `rat.chunk_attention_step` and `rat.window_attention_step` on
-    contiguous memrefs (head size a static multiple of 32, at most 256) by a
-    `gpu.launch` with one block of 4 warps per (batch, head): the block
-    writes the new key and value into cache row `c = position / L` (chunk
-    step) or ring row `position mod R` (window step); warp `w` takes the
-    cached rows `j < c` (tokens `j` in `[max(0, p - W), p)` at ring row
-    `j mod R` for the window step) with `j = w (mod 4)`, each lane holding `Dh/32` consecutive dims (vector
-    loads), scores summed by butterfly shuffles, online softmax in f32; warp
-    0 adds the own state from the inputs; the partial results merge through
-    shared memory. All position arithmetic happens in the kernel, so the
-    launch takes the position itself (a replayed CUDA graph patches it).
+    contiguous memrefs (head size a static multiple of 32, at most 256) with
+    `rat.kernel` family `step` by `gpu.launch` ops of blocks of 4 warps.
+    A block writes the new key and value into cache row `c = position / L`
+    (chunk step) or ring row `position mod R` (window step) and folds a run
+    of the cached states (rows `j < c`; tokens `j` in `[max(0, p - W), p)`
+    at ring row `j mod R` for the window step): each iteration a warp loads
+    4 consecutive states (their key and value rows in flight together, each
+    lane holding `Dh/32` consecutive dims, vector loads), sums the 4 scores
+    by butterfly shuffles and updates its online softmax (f32, exp2) once
+    for the group; warp 0 adds the own state from the inputs; the warps'
+    states merge through shared memory.
+
+    The number of splits of the states is chosen at run time from the
+    op's `rat.kernel` (`rat-select-kernels`): `S = min(ceil(blocks / (B *
+    H)), max(1, capacity / tile[0]), split_k)`, `capacity` the cache rows
+    (`min(R, W)` for a window). `S = 1` (many sequences): one block per
+    (batch, head) writes the output. `S > 1`: grid `(S, H, B)`, block `s`
+    takes the `s`-th of `S` equal slices of the states the position gives
+    (split 0 also writes the cache row and adds the own state) and writes
+    its maximum, sum and unnormalised output (f32) to a scratch buffer
+    (`memref.alloc` [B, H, S, Dh + 4]); a second kernel, a block of 4 warps
+    per (batch, head), merges the `S` partial states with the log-sum-exp
+    rescaling (4 splits per warp in flight) and writes the output. The grid
+    depends on shapes only and all position arithmetic happens in the
+    kernels, so the launch takes the position itself (a replayed CUDA graph
+    patches it) or reads per-sequence positions from device memory.
+
+    With `emulate` the kernels have blocks of one thread (no shuffles, no
+    barrier), so `rat-launch-to-loops` runs them on the host: the split,
+    the partial states and their merge are checked without a GPU.
   }];
+  let options = [
+    Option<"emulate", "emulate", "bool", /*default=*/"false",
+           "Blocks of one thread for the host emulation "
+           "(rat-launch-to-loops)">
+  ];
   let dependentDialects = ["gpu::GPUDialect", "vector::VectorDialect",
                            "scf::SCFDialect", "math::MathDialect",
                            "arith::ArithDialect", "memref::MemRefDialect"];
