@@ -6,6 +6,8 @@
 // RUN: rat-opt %s --rat-select-kernels=chip=sm_90a,sm_80 -split-input-file | FileCheck %s --check-prefix=LIST
 // RUN: rat-opt %s --rat-select-kernels=chip=sm_86,sm_89 -split-input-file | FileCheck %s --check-prefix=ADA
 // RUN: rat-opt %s --rat-select-kernels -split-input-file | rat-opt -split-input-file | FileCheck %s --check-prefix=SM90A
+// RUN: rat-opt %s --rat-select-kernels=step-split-states=0 -split-input-file | FileCheck %s --check-prefix=NOSPLIT
+// RUN: rat-opt %s --rat-select-kernels=families=step -split-input-file | FileCheck %s --check-prefix=STEPONLY
 
 // Per op, the kernel family and configuration, from the chip's target
 // description: wgmma GEMMs on sm_90a (with mma.sync variants for few rows),
@@ -79,4 +81,31 @@ func.func @attention(%q: tensor<?x2x?x128xbf16>, %k: tensor<?x16x?x128xbf16>, %o
     }
   }
   return %0, %1 : tensor<?x16x?x128xbf16>, tensor<4x64xf32>
+}
+
+// -----
+
+// Decode attention steps: the step kernel, split over the cached states
+// until about 4 blocks per SM run (132 SMs on sm_90a, 108 on sm_80), at
+// most 64 splits of at least 16 states (step-split-states); 0 never
+// splits. families=step chooses the step kernel alone (the host
+// emulation), leaving the rms_norm to the generic path.
+// SM90A-LABEL: func.func @decode_step
+// SM90A:         rat.rms_norm {{.*}} {rat.kernel = #rat.kernel<family = row>}
+// SM90A:         rat.chunk_attention_step {{.*}} {rat.kernel = #rat.kernel<family = step, tile = [16], split_k = 64, blocks = 528>}
+// SM80-LABEL: func.func @decode_step
+// SM80:         rat.chunk_attention_step {{.*}} {rat.kernel = #rat.kernel<family = step, tile = [16], split_k = 64, blocks = 432>}
+// NOSPLIT-LABEL: func.func @decode_step
+// NOSPLIT:         rat.chunk_attention_step {{.*}} {rat.kernel = #rat.kernel<family = step>}
+// STEPONLY-LABEL: func.func @decode_step
+// STEPONLY-NOT:    family = row
+// STEPONLY:        rat.chunk_attention_step {{.*}} {rat.kernel = #rat.kernel<family = step, tile = [16], split_k = 64, blocks = 528>}
+// NONE-LABEL: func.func @decode_step
+// NONE-NOT:      rat.kernel
+func.func @decode_step(%x: tensor<4x64xf32>, %w: tensor<64xf32>, %y: tensor<4x64xf32>,
+                       %q: tensor<?x16x128xbf16>, %pos: index, %kc: tensor<?x16x256x128xbf16>)
+    -> (tensor<4x64xf32>, tensor<?x16x128xbf16>, tensor<?x16x256x128xbf16>, tensor<?x16x256x128xbf16>) {
+  %n = rat.rms_norm epsilon = 1.0e-06 ins(%x, %w : tensor<4x64xf32>, tensor<64xf32>) outs(%y : tensor<4x64xf32>) -> tensor<4x64xf32>
+  %o:3 = rat.chunk_attention_step chunk_size = 16 ins(%q, %q, %q : tensor<?x16x128xbf16>, tensor<?x16x128xbf16>, tensor<?x16x128xbf16>) position(%pos) outs(%q, %kc, %kc : tensor<?x16x128xbf16>, tensor<?x16x256x128xbf16>, tensor<?x16x256x128xbf16>) -> tensor<?x16x128xbf16>, tensor<?x16x256x128xbf16>, tensor<?x16x256x128xbf16>
+  return %n, %o#0, %o#1, %o#2 : tensor<4x64xf32>, tensor<?x16x128xbf16>, tensor<?x16x256x128xbf16>, tensor<?x16x256x128xbf16>
 }
