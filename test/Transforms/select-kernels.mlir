@@ -8,6 +8,15 @@
 // RUN: rat-opt %s --rat-select-kernels -split-input-file | rat-opt -split-input-file | FileCheck %s --check-prefix=SM90A
 // RUN: rat-opt %s --rat-select-kernels=step-split-states=0 -split-input-file | FileCheck %s --check-prefix=NOSPLIT
 // RUN: rat-opt %s --rat-select-kernels=families=step -split-input-file | FileCheck %s --check-prefix=STEPONLY
+// RUN: rat-opt --help | FileCheck %s --check-prefix=HELP
+
+// The defaults of the large mma.sync tile, which the SM90, SM80 and LIST
+// lines below show (GemmDefaults in SelectKernels.cpp; mma-stages: its
+// default in Passes.td), are those the options' help states (and
+// docs/RatPasses.md, generated from it).
+// HELP: --rat-select-kernels
+// HELP: --mma-tile-sizes={{.*}}(default 128, 256, 64)
+// HELP: --mma-warps={{.*}}(default 2, 4)
 
 // Per op, the kernel family and configuration, from the chip's target
 // description: wgmma GEMMs on sm_90a (with mma.sync variants for few rows),

@@ -9,6 +9,7 @@
 #ifndef RAT_PIPELINES_PIPELINES_H
 #define RAT_PIPELINES_PIPELINES_H
 
+#include "rat/Dialect/Rat/Transforms/Passes.h"
 #include "rat/Target/Chip.h"
 
 #include "mlir/Pass/PassOptions.h"
@@ -92,20 +93,23 @@ struct RatPipelineOptions : public PassPipelineOptions<RatPipelineOptions> {
       llvm::cl::init(true)};
   PassOptions::ListOption<int64_t> mmaTileSizes{
       *this, "mma-tile-sizes",
-      llvm::cl::desc("rat-select-kernels: mma.sync GEMMs' large tile M,N,K")};
+      llvm::cl::desc("rat-select-kernels: mma.sync GEMMs' large tile M,N,K "
+                     "(default: the pass's)")};
   PassOptions::ListOption<int64_t> mmaWarps{
       *this, "mma-warps",
       llvm::cl::desc("rat-select-kernels: mma.sync GEMMs' large-tile warp "
-                     "grid along M,N")};
+                     "grid along M,N (default: the pass's)")};
   PassOptions::Option<int64_t> mmaStages{
       *this, "mma-stages",
-      llvm::cl::desc("rat-select-kernels: mma.sync GEMMs' pipeline stages"),
-      llvm::cl::init(3)};
+      llvm::cl::desc("rat-select-kernels: mma.sync GEMMs' pipeline stages "
+                     "(default: the pass's)"),
+      llvm::cl::init(RatSelectKernelsOptions().mmaStages)};
   PassOptions::Option<int64_t> stepSplitStates{
       *this, "step-split-states",
       llvm::cl::desc("rat-select-kernels: the fewest cached states of a "
-                     "split decode attention step (0: never split)"),
-      llvm::cl::init(16)};
+                     "split decode attention step (0: never split; default: "
+                     "the pass's)"),
+      llvm::cl::init(RatSelectKernelsOptions().stepSplitStates)};
   PassOptions::Option<int64_t> blockSize{
       *this, "block-size", llvm::cl::desc("Threads per block of mapped loops"),
       llvm::cl::init(256)};

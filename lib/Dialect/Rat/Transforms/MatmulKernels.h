@@ -2,7 +2,8 @@
 //
 // The kernel families that implement rat.matmul on NVIDIA GPUs, one builder
 // per tensor-core generation (mma.sync in MatmulToMMA.cpp, wgmma in
-// MatmulWGMMA.cpp), and the fused epilogue they share.
+// MatmulWGMMA.cpp), and the fused epilogue they share (an elementwise
+// consumer of the product, found and built in MatmulEpilogueFusion.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,9 +12,11 @@
 
 #include "rat/Dialect/Rat/IR/RatOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace mlir::rat {
@@ -26,10 +29,40 @@ struct MatmulEpilogue {
   std::function<Value(OpBuilder &, Location, Value, Value, Value)> build;
 };
 
+/// An elementwise consumer of a matmul's product applied in its epilogue.
+struct FusedConsumer {
+  linalg::GenericOp generic;
+  /// The generic's input operand that reads the product.
+  unsigned productInput;
+};
+
+/// The op after `op` (allocations aside), when it is an elementwise
+/// linalg.generic on buffers that the matmul's epilogue can apply instead:
+/// all loops parallel, one per dimension of the product; the product read by
+/// exactly one input at the identity index; its other inputs contiguous
+/// buffers read at the identity index or along the last dimension only (a
+/// bias); one output, contiguous, written at the identity index, whose
+/// current value the body does not read; a body of scalar arith/math ops.
+/// Unless the output is the product itself (the residual add in place), the
+/// product buffer must not be observed by anything else: its other users
+/// are deallocations, and matmuls that overwrite it each followed by their
+/// own consumer (a buffer that bufferization shares between layers).
+std::optional<FusedConsumer> findFusedConsumer(MatmulOp op);
+
+/// The epilogue that applies `fused` to each product element at [row, col]
+/// of the [M, N] product: the product rounded to its buffer's type (as the
+/// unfused program stores it), the other inputs loaded from `operands`
+/// (collapsed to [M, N] or the bias [N]), the body, widened back to f32 for
+/// the kernel's final rounding to the output type (exact).
+MatmulEpilogue fusedEpilogue(const FusedConsumer &fused,
+                             SmallVector<Value> operands, Type productType);
+
 /// Configuration of the mma.sync kernel (sm_80+).
+/// Both configurations are read from the op's #rat.kernel decision (`from`);
+/// their defaults are rat-select-kernels'.
 struct MmaSyncConfig {
-  int64_t tileM = 128, tileN = 256, tileK = 64;
-  int64_t warpsM = 2, warpsN = 4, stages = 3;
+  int64_t tileM = 0, tileN = 0, tileK = 0;
+  int64_t warpsM = 0, warpsN = 0, stages = 0;
   /// Split K over at most this many slices when the tiles alone give fewer
   /// than `splitBlocks` blocks (1: never).
   int64_t splitK = 1, splitBlocks = 0;
@@ -49,11 +82,11 @@ struct MmaSyncConfig {
 
 /// Configuration of the warp-specialised wgmma kernel (sm_90a).
 struct WgmmaConfig {
-  int64_t tileM = 128, tileN = 256, tileK = 64;
-  int64_t stages = 4;
-  int64_t consumerGroups = 2;
+  int64_t tileM = 0, tileN = 0, tileK = 0;
+  int64_t stages = 0;
+  int64_t consumerGroups = 0;
   /// Block tiles are visited in groups of this many tile rows (L2 reuse).
-  int64_t groupM = 8;
+  int64_t groupM = 0;
   /// A persistent grid of at most this many blocks, each looping over tiles
   /// (0: one block per tile).
   int64_t grid = 0;

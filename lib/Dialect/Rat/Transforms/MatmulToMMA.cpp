@@ -23,8 +23,9 @@
 // Epilogue fusion: an elementwise linalg.generic right after the matmul
 // that reads its product once, at the same index (a residual add, a bias,
 // GELU, a gate's sigmoid, a cast), is applied by every variant's epilogue
-// before the store (see findFusedConsumer): the product never makes the
-// round trip through memory that the separate elementwise kernel needed.
+// before the store (MatmulEpilogueFusion.cpp: findFusedConsumer): the
+// product never makes the round trip through memory that the separate
+// elementwise kernel needed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,9 +37,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::rat {
@@ -470,133 +469,6 @@ void buildVariant(Location loc, Value x, Value w, Value out, Value m,
     buildSmallLaunch(loc, x, w, out, m, cfg, rewriter, epilogue);
   else
     buildLaunch(loc, x, w, out, m, cfg, rewriter, nullptr, epilogue);
-}
-
-/// An elementwise consumer of a matmul's product applied in its epilogue.
-struct FusedConsumer {
-  linalg::GenericOp generic;
-  /// The generic's input operand that reads the product.
-  unsigned productInput;
-};
-
-/// The nearest op after (`forward`) or before `op` that is not a buffer
-/// allocation.
-Operation *neighbourSkippingAllocs(Operation *op, bool forward) {
-  auto step = [&](Operation *o) {
-    return forward ? o->getNextNode() : o->getPrevNode();
-  };
-  Operation *next = step(op);
-  while (next && isa<memref::AllocOp>(next))
-    next = step(next);
-  return next;
-}
-
-/// The op after `op` (allocations aside), when it is an elementwise
-/// linalg.generic on buffers that the matmul's epilogue can apply instead:
-/// all loops parallel, one per dimension of the product; the product read by
-/// exactly one input at the identity index; its other inputs contiguous
-/// buffers read at the identity index or along the last dimension only (a
-/// bias); one output, contiguous, written at the identity index, whose
-/// current value the body does not read; a body of scalar arith/math ops.
-/// Unless the output is the product itself (the residual add in place), the
-/// product buffer must not be observed by anything else: its other users
-/// are deallocations, and matmuls that overwrite it each followed by their
-/// own consumer (a buffer that bufferization shares between layers).
-std::optional<FusedConsumer> findFusedConsumer(MatmulOp op) {
-  auto generic = dyn_cast_or_null<linalg::GenericOp>(
-      neighbourSkippingAllocs(op, /*forward=*/true));
-  Value product = op.getInit();
-  auto productType = cast<MemRefType>(product.getType());
-  unsigned rank = productType.getRank();
-  if (!generic || !generic.hasPureBufferSemantics() ||
-      generic.getNumLoops() != rank ||
-      generic.getNumParallelLoops() != rank || generic.getNumDpsInits() != 1)
-    return std::nullopt;
-  Block &body = generic.getRegion().front();
-  for (Operation &bodyOp : body.without_terminator())
-    if (bodyOp.getNumRegions() != 0 || isa<linalg::IndexOp>(bodyOp) ||
-        !isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()))
-      return std::nullopt;
-  OpOperand *init = generic.getDpsInitOperand(0);
-  if (!body.getArgument(init->getOperandNumber()).use_empty() ||
-      !generic.getMatchingIndexingMap(init).isIdentity() ||
-      !mma::isContiguousOrTensor(cast<ShapedType>(init->get().getType())) ||
-      cast<MemRefType>(init->get().getType()).getShape() !=
-          productType.getShape())
-    return std::nullopt;
-  AffineMap lastDim = AffineMap::get(
-      rank, 0, getAffineDimExpr(rank - 1, op.getContext()));
-  std::optional<unsigned> productInput;
-  for (OpOperand *input : generic.getDpsInputOperands()) {
-    AffineMap map = generic.getMatchingIndexingMap(input);
-    auto type = dyn_cast<MemRefType>(input->get().getType());
-    if (!type || !mma::isContiguousOrTensor(type))
-      return std::nullopt;
-    if (input->get() == product) {
-      if (productInput || !map.isIdentity())
-        return std::nullopt;
-      productInput = input->getOperandNumber();
-      continue;
-    }
-    if (!map.isIdentity() && map != lastDim)
-      return std::nullopt;
-  }
-  if (!productInput)
-    return std::nullopt;
-  auto overwrites = [&](Operation *user) {
-    auto other = dyn_cast_or_null<MatmulOp>(user);
-    return other && other.getInit() == product &&
-           other.getInput() != product && other.getWeight() != product;
-  };
-  auto consumesOwnProduct = [&](Operation *user) {
-    return isa<linalg::GenericOp>(user) &&
-           overwrites(neighbourSkippingAllocs(user, /*forward=*/false));
-  };
-  if (init->get() != product)
-    for (Operation *user : product.getUsers())
-      if (user != op && user != generic && !isa<memref::DeallocOp>(user) &&
-          !overwrites(user) && !consumesOwnProduct(user))
-        return std::nullopt;
-  return FusedConsumer{generic, *productInput};
-}
-
-/// The epilogue that applies `fused` to each product element at [row, col]
-/// of the [M, N] product: the product rounded to its buffer's type (as the
-/// unfused program stores it), the other inputs loaded from `operands`
-/// (collapsed to [M, N] or the bias [N]), the body, widened back to f32 for
-/// the kernel's final rounding to the output type (exact).
-MatmulEpilogue fusedEpilogue(const FusedConsumer &fused,
-                             SmallVector<Value> operands, Type productType) {
-  linalg::GenericOp generic = fused.generic;
-  unsigned productInput = fused.productInput;
-  return {[=](OpBuilder &b, Location loc, Value acc, Value row,
-              Value col) mutable {
-    Block &body = generic.getRegion().front();
-    IRMapping mapping;
-    for (unsigned i = 0; i < generic.getNumDpsInputs(); ++i) {
-      Value value;
-      if (i == productInput) {
-        value = acc;
-        if (productType != acc.getType())
-          value = arith::TruncFOp::create(b, loc, productType, acc);
-      } else {
-        Value buffer = operands[i];
-        value = memref::LoadOp::create(
-            b, loc, buffer,
-            cast<MemRefType>(buffer.getType()).getRank() == 2
-                ? ValueRange{row, col}
-                : ValueRange{col});
-      }
-      mapping.map(body.getArgument(i), value);
-    }
-    for (Operation &op : body.without_terminator())
-      b.clone(op, mapping);
-    Value result = mapping.lookupOrDefault(
-        cast<linalg::YieldOp>(body.getTerminator()).getOperand(0));
-    if (result.getType() != acc.getType())
-      result = arith::ExtFOp::create(b, loc, acc.getType(), result);
-    return result;
-  }};
 }
 
 /// Replaces `op` by the launches of its kernel variants: at run time, the

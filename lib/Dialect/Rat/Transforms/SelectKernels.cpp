@@ -3,7 +3,8 @@
 // Implements -rat-select-kernels: the GPU pipeline's one decision of which
 // kernel family implements each op, and with which configuration, recorded
 // as `rat.kernel` (see RatAttrs.td). The default configurations of every
-// kernel family live here and nowhere else.
+// kernel family live here and nowhere else (but the default of the
+// mma-stages option, in Passes.td, which the pipelines' options take).
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,8 +35,12 @@ struct GemmDefaults {
                            /*groupM=*/8, /*minBlocks=*/chip.smCount,
                            /*blocks=*/0);
   }
-  /// mma.sync: 128x256x64 tiles of 8 warps (2x4), 3 stages, when they give
-  /// two blocks per SM.
+  /// The large mma.sync tile and its warp grid where the options give none.
+  static constexpr int64_t kLargeTile[] = {128, 256, 64};
+  static constexpr int64_t kLargeWarps[] = {2, 4};
+  /// mma.sync: the large tile (by default kLargeTile of kLargeWarps, 3
+  /// stages: the mma-stages option's default), when it gives two blocks per
+  /// SM.
   static KernelAttr mmaLarge(MLIRContext *ctx, const ChipInfo &chip,
                              ArrayRef<int64_t> tile, ArrayRef<int64_t> warps,
                              int64_t stages) {
@@ -149,9 +154,9 @@ struct RatSelectKernelsPass
       else
         consider(GemmDefaults::mmaLarge(
             ctx, chip,
-            mmaTileSizes.empty() ? ArrayRef<int64_t>{128, 256, 64}
+            mmaTileSizes.empty() ? ArrayRef<int64_t>(GemmDefaults::kLargeTile)
                                  : ArrayRef<int64_t>(mmaTileSizes),
-            mmaWarps.empty() ? ArrayRef<int64_t>{2, 4}
+            mmaWarps.empty() ? ArrayRef<int64_t>(GemmDefaults::kLargeWarps)
                              : ArrayRef<int64_t>(mmaWarps),
             mmaStages));
       // The medium tile is redundant when the large one has its shape.
