@@ -12,6 +12,7 @@
 
 #include "rat/Runtime/Error.h"
 #include "rat/Runtime/Generation.h"
+#include "rat/Runtime/LmRequest.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -22,24 +23,6 @@
 using namespace rat;
 
 namespace {
-
-/// Checks the first `lengths[b]` token ids of every row against vocab_size.
-void checkTokens(const HostTensor &tokens, const std::vector<int64_t> &lengths,
-                 std::optional<int64_t> vocabSize, const std::string &what) {
-  const int32_t *ids = tokens.dataAs<int32_t>();
-  int64_t rows = tokens.shape()[0], stride = tokens.shape()[1];
-  for (int64_t b = 0; b < rows; ++b) {
-    for (int64_t t = 0; t < lengths[b]; ++t) {
-      int32_t id = ids[b * stride + t];
-      if (id < 0 || (vocabSize && id >= *vocabSize))
-        throw RatError(
-            what + ": token " + std::to_string(id) + " at [" +
-            std::to_string(b) + ", " + std::to_string(t) + "] is out of range" +
-            (vocabSize ? " for vocab_size " + std::to_string(*vocabSize)
-                       : std::string(" (negative)")));
-    }
-  }
-}
 
 /// Reads --prompt-lens: int32 or int64 [B].
 std::vector<int64_t> readLengths(const std::string &path, int64_t batch) {
@@ -81,51 +64,23 @@ void rat::runLm(Session &session, const CommandLineOptions &options) {
                    "--output FILE");
   if (generate == 0)
     requireGenerate(options);
-  if (options.promptLen && !options.promptLens.empty())
-    throw RatError("--prompt-len and --prompt-lens exclude each other");
   // Generation without --logits starts with the `prompt` entry when the
   // model has one: the same prefill without the [B, T, V] logits.
-  const EntrySpec *promptEntry = manifest.findEntry("prompt");
-  const EntrySpec &prefill = options.logits.empty() && promptEntry
-                                 ? *promptEntry
-                                 : *manifest.findEntry("prefill");
-  const EntrySpec *decode = manifest.findEntry("decode");
-  if (generate > 0 && !decode)
-    throw RatError("--generate: this model was compiled without a decode "
-                   "entry");
-  std::vector<const EntrySpec *> used = {&prefill};
-  if (generate > 0)
-    used.push_back(decode);
-  std::optional<int64_t> vocabSize = manifest.intParam("vocab_size");
-  std::optional<int64_t> maxSeqLen = manifest.intParam("max_seq_len");
+  LmEntries entries = selectLmEntries(manifest, !options.logits.empty(),
+                                      generate);
+  const EntrySpec &prefill = *entries.prefill;
 
   // Validate the user's files before loading a possibly large checkpoint.
   const ValueSpec &tokensSpec =
       prefill.args[prefill.findArg(Role::Input, "tokens")];
   HostTensor tokens = readInput(options.tokens, tokensSpec);
-  if (tokens.rank() != 2 || tokens.shape()[1] < 1)
-    throw RatError(options.tokens +
-                   ": expected token ids [B, T] with T >= 1, "
-                   "got shape " +
-                   formatShape(tokens.shape()));
-  int64_t batch = tokens.shape()[0], length = tokens.shape()[1];
+  checkLmTokens(tokens, options.tokens);
+  int64_t batch = tokens.shape()[0];
   GenerationOptions request;
   request.maxNewTokens = generate;
   bool ragged = !options.promptLens.empty();
-  int64_t width = options.promptLen.value_or(length);
-  if (ragged) {
+  if (ragged)
     request.promptLengths = readLengths(options.promptLens, batch);
-    width = length;
-  }
-  if (width > length)
-    throw RatError("--prompt-len " + std::to_string(width) +
-                   " exceeds the " + std::to_string(length) + " tokens in " +
-                   options.tokens);
-  if (!ragged && generate > 0 && maxSeqLen && width + generate > *maxSeqLen)
-    throw RatError("--prompt-len " + std::to_string(width) +
-                   " + --generate " + std::to_string(generate) +
-                   " exceeds the model's max_seq_len " +
-                   std::to_string(*maxSeqLen));
   for (int64_t id : options.eos)
     request.eosIds.push_back(static_cast<int32_t>(
         std::min<int64_t>(id, std::numeric_limits<int32_t>::max())));
@@ -133,44 +88,30 @@ void rat::runLm(Session &session, const CommandLineOptions &options) {
   request.sampling.topK = options.topK.value_or(0);
   request.sampling.topP = options.topP.value_or(1.0);
   request.sampling.seed = options.seed.value_or(0);
-  validateGenerationOptions(request, batch, width, vocabSize, maxSeqLen);
+  // Every sequence's length (all `width` without --prompt-lens); the
+  // prompt rows are `width` tokens wide.
+  LmPrompt prompt = checkLmRequest(manifest, tokens, options.promptLen,
+                                   request, options.tokens);
+  int64_t width = prompt.width;
+  const std::vector<int64_t> &lengths = prompt.lengths;
   if (options.stream && batch != 1)
     throw RatError("--stream prints the tokens of one sequence: --tokens has " +
                    std::to_string(batch) + " rows");
-  // From here on every sequence has its length (all `width` without
-  // --prompt-lens), and the prompt rows are `width` tokens wide.
-  std::vector<int64_t> lengths = request.promptLengths;
-  if (!ragged)
-    lengths.assign(static_cast<size_t>(batch), width);
-  else
-    width = *std::max_element(lengths.begin(), lengths.end());
-  checkTokens(tokens, lengths, vocabSize, options.tokens);
 
-  loadWeights(session, options, used);
+  loadWeights(session, options, entries.used());
   const Log &log = session.logger();
   DeviceBackend &device = session.device();
 
   Clock::time_point begin = Clock::now();
   // Sequences per prefill call.
-  int64_t sliceRows = 0;
-  if (batchLeads(prefill, tokensSpec))
-    sliceRows = options.prefillRows.value_or(
-        std::max<int64_t>(1, kDefaultPrefillTokens / width));
-  else if (options.prefillRows.value_or(0) > 0)
-    throw RatError("--prefill-rows: entry '" + prefill.name +
-                   "' has a result or state without the batch as its first "
-                   "dimension");
+  int64_t sliceRows =
+      prefillSliceRows(prefill, width, options.prefillRows);
   if (sliceRows > 0 && sliceRows < batch)
     log.note("prefill in slices of " + std::to_string(sliceRows) +
              " sequence(s) (--prefill-rows)");
-  GenerationConfig config;
-  config.batch = batch;
-  config.promptLen = width;
-  config.generate = generate;
-  config.sliceRows = sliceRows;
-  config.vocabSize = vocabSize;
-  Generator generator(session, prefill, generate > 0 ? decode : nullptr,
-                      config);
+  Generator generator(session, prefill, entries.decode,
+                      lmGenerationConfig(manifest, prompt, generate,
+                                         sliceRows));
   CallInputs prefillInputs =
       generator.promptInputs(tokens, request, options.tokens);
   log.phase("upload", begin);
@@ -223,7 +164,8 @@ void rat::runLm(Session &session, const CommandLineOptions &options) {
   if (generate > 0) {
     GeneratedTokens result =
         collectTokens(tokens, lengths, session.download(run.generated),
-                      run.steps, request.eosIds, vocabSize);
+                      run.steps, request.eosIds,
+                      manifest.intParam("vocab_size"));
     if (!options.output.empty())
       outputs.add(options.output, std::move(result.tokens));
     if (!options.outputLens.empty())

@@ -310,6 +310,14 @@ int main(int argc, char **argv) {
                 RAT_OK &&
             lens[0] == 16 && memcmp(out + 16, kExpected, sizeof(kExpected)) == 0,
         "generate again (the cached generator): same tokens, output_lens 16");
+  /* One new token is one decode step too (it samples the prefill's logits). */
+  int32_t one_out[17];
+  rat_tensor one_output = tensor(one_out, RAT_I32, 2, 1, 17, 0);
+  gen.max_new_tokens = 1;
+  check(rat_model_generate(model, &tokens, &gen, &one_output, NULL) ==
+                RAT_OK &&
+            one_out[16] == kExpected[0],
+        "generate one token: the prefill's greedy token");
   gen.max_new_tokens = 60;
   rat_tensor output60 = tensor(NULL, RAT_I32, 2, 1, 76, 0);
   check_error(rat_model_generate(model, &tokens, &gen, &output60, NULL),
