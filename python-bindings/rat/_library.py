@@ -23,7 +23,7 @@ import threading
 import numpy as np
 
 from ._errors import RuntimeError as RatRuntimeError
-from ._manifest import parse_manifest
+from ._manifest import ManifestView, parse_manifest
 from .safetensors import encode_safetensors
 
 #: RAT_MODEL_API_VERSION of the header this module follows.
@@ -243,7 +243,7 @@ def _expected_shapes(entry, inputs):
     return shapes
 
 
-class Model:
+class Model(ManifestView):
     """A compiled model opened in this process, with its weights loaded.
 
     ``rat.load(path, weights)`` or ``CompiledModel.load(weights)`` open one.
@@ -294,12 +294,6 @@ class Model:
             self._library.dll.rat_model_close(self._handle)
             self._handle = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
     def __del__(self):
         try:
             self.close()
@@ -311,15 +305,7 @@ class Model:
         return (f"<rat.Model {self.kind} target={self.target} "
                 f"dtype={self.dtype} {state} path={self.path!r}>")
 
-    # -- the manifest ------------------------------------------------------
-    @property
-    def manifest(self):
-        return self._manifest.text
-
-    @property
-    def kind(self):
-        return self._manifest.model
-
+    # -- the manifest (manifest, kind: ManifestView) -----------------------
     @property
     def target(self):
         return self._manifest.target

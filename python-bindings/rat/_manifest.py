@@ -68,3 +68,26 @@ def parse_manifest(text):
             slot = Slot(rest[0], rest[1], *(rest[2:4]))
             (current.args if key == "arg" else current.results).append(slot)
     return m
+
+
+class ManifestView:
+    """What a compiled model (``rat.CompiledModel``) and an opened one
+    (``rat.Model``) both are: a context manager that calls their
+    ``close()``, with the ``manifest`` text and ``kind`` of their
+    ``_manifest``."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def manifest(self):
+        """The manifest of the compiled model (docs/Runtime.md)."""
+        return self._manifest.text
+
+    @property
+    def kind(self):
+        """The model kind of the manifest: rat_layer, lm or function."""
+        return self._manifest.model

@@ -21,6 +21,7 @@ import numpy as np
 
 from ._errors import CompileWarning
 from ._library import Model, _load_library
+from ._manifest import ManifestView
 
 #: Phases ``CompiledModel.ir`` can return.
 STAGES = ("mlir", "rat", "tiled", "kernel", "llvm", "ptx")
@@ -153,7 +154,7 @@ def _report(log, verbose, stacklevel):
         warnings.warn(log, CompileWarning, stacklevel=stacklevel + 1)
 
 
-class CompiledModel:
+class CompiledModel(ManifestView):
     """A compiled model library and the source it came from.
 
     Attributes: ``path`` (the shared library, ``workdir/libmodel.so``),
@@ -191,27 +192,11 @@ class CompiledModel:
             self._tmp()
             self._tmp = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
     def __repr__(self):
         return (f"<rat.CompiledModel {self.kind} target={self.target} "
                 f"dtype={self.dtype} path={self.path!r}>")
 
-    # -- introspection -----------------------------------------------------
-    @property
-    def manifest(self):
-        """The manifest of the compiled model (docs/Runtime.md)."""
-        return self._manifest.text
-
-    @property
-    def kind(self):
-        """The model kind of the manifest: rat_layer, lm or function."""
-        return self._manifest.model
-
+    # -- introspection (manifest, kind: ManifestView) -------------------------
     def ir(self, stage):
         """The text of phase ``stage`` (mlir, rat, tiled, kernel, llvm, ptx),
         compiled from the same source and options (cached). ptx needs the
