@@ -261,11 +261,11 @@ def RatApplyLaunchBounds : Pass<"rat-apply-launch-bounds", "ModuleOp"> {
     (the tensor-core chunk attention) marks an op inside its `gpu.launch`
     with `rat.min_blocks_per_sm = N` (`gpu-kernel-outlining` does not carry
     the launch's own attributes over). This pass, run after outlining,
-    moves the request onto the kernel: `nvvm.minctasm = N` and
-    `nvvm.maxntid` from the kernel's `known_block_size`, which become the
-    PTX `.minnctapersm` / `.maxntid` directives, so that ptxas keeps the
-    registers per thread within what N blocks allow. A marked kernel
-    without a known block size is an error.
+    moves the request onto the kernel as `nvvm.minctasm = N` (PTX
+    `.minnctapersm`); with the `.maxntid` that the kernel's
+    `known_block_size` already becomes, ptxas keeps the registers per
+    thread within what N blocks allow. A marked kernel without a known
+    block size is an error.
   }];
   let dependentDialects = ["gpu::GPUDialect", "NVVM::NVVMDialect"];
 }
