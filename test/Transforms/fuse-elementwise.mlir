@@ -138,3 +138,80 @@ func.func @rat_consumer(%a: tensor<8x16xf32>, %x: tensor<8x16xf32>) -> tensor<8x
   %h = rat.chunk_scan chunk_size = 4 ins(%g, %x : tensor<8x16xf32>, tensor<8x16xf32>) outs(%i : tensor<8x16xf32>) -> tensor<8x16xf32>
   return %h : tensor<8x16xf32>
 }
+
+// -----
+
+// A head merge ([B, H, T, Dh] -> [B, T, H, Dh], then collapsed to [B, T, D])
+// read by an elementwise op: the consumer is expanded to [B, T, H, Dh] and
+// reads the heads through a permuted map; no copy of them is left. The
+// result is collapsed back for its users.
+
+#perm = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// CHECK-DAG:   #[[ID4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG:   #[[PERM:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>
+// CHECK-LABEL: func.func @merge_heads_into_consumer(
+// CHECK-SAME:    %[[O:[a-zA-Z0-9_]+]]: tensor<?x4x?x16xf32>, %[[Z:[a-zA-Z0-9_]+]]: tensor<?x?x64xf32>)
+// CHECK:         %[[ZX:.+]] = tensor.expand_shape %[[Z]] {{\[\[}}0], [1], [2, 3]] output_shape [%{{.+}}, %{{.+}}, 4, 16] : tensor<?x?x64xf32> into tensor<?x?x4x16xf32>
+// CHECK:         %[[G:.+]] = linalg.generic {indexing_maps = [#[[ID4]], #[[PERM]], #[[ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-SAME:      ins(%[[ZX]], %[[O]] : tensor<?x?x4x16xf32>, tensor<?x4x?x16xf32>)
+// CHECK:           arith.mulf
+// CHECK:         %[[R:.+]] = tensor.collapse_shape %[[G]] {{\[\[}}0], [1], [2, 3]] : tensor<?x?x4x16xf32> into tensor<?x?x64xf32>
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[R]]
+func.func @merge_heads_into_consumer(%o: tensor<?x4x?x16xf32>, %z: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %b = tensor.dim %o, %c0 : tensor<?x4x?x16xf32>
+  %t = tensor.dim %o, %c2 : tensor<?x4x?x16xf32>
+  %e = tensor.empty(%b, %t) : tensor<?x?x4x16xf32>
+  %m = linalg.generic {indexing_maps = [#perm, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%o : tensor<?x4x?x16xf32>) outs(%e : tensor<?x?x4x16xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    linalg.yield %x : f32
+  } -> tensor<?x?x4x16xf32>
+  %c = tensor.collapse_shape %m [[0], [1], [2, 3]] : tensor<?x?x4x16xf32> into tensor<?x?x64xf32>
+  %e2 = tensor.empty(%b, %t) : tensor<?x?x64xf32>
+  %g = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%z, %c : tensor<?x?x64xf32>, tensor<?x?x64xf32>) outs(%e2 : tensor<?x?x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %w: f32):
+    %r = arith.mulf %x, %y : f32
+    linalg.yield %r : f32
+  } -> tensor<?x?x64xf32>
+  return %g : tensor<?x?x64xf32>
+}
+
+// -----
+
+// A collapsed result that is not a permutation copy (here an exp) keeps its
+// consumer at its own rank: reshapes are propagated only to absorb a copy.
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// CHECK-LABEL: func.func @collapse_of_compute_stays(
+// CHECK:         %[[E:.+]] = linalg.generic
+// CHECK:           math.exp
+// CHECK:         %[[C:.+]] = tensor.collapse_shape %[[E]]
+// CHECK:         linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%{{.+}}, %[[C]] : tensor<2x8x64xf32>, tensor<2x8x64xf32>)
+// CHECK-NOT:     tensor.expand_shape
+func.func @collapse_of_compute_stays(%o: tensor<2x8x4x16xf32>, %z: tensor<2x8x64xf32>) -> tensor<2x8x64xf32> {
+  %e = tensor.empty() : tensor<2x8x4x16xf32>
+  %m = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%o : tensor<2x8x4x16xf32>) outs(%e : tensor<2x8x4x16xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %ex = math.exp %x : f32
+    linalg.yield %ex : f32
+  } -> tensor<2x8x4x16xf32>
+  %c = tensor.collapse_shape %m [[0], [1], [2, 3]] : tensor<2x8x4x16xf32> into tensor<2x8x64xf32>
+  %e2 = tensor.empty() : tensor<2x8x64xf32>
+  %g = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%z, %c : tensor<2x8x64xf32>, tensor<2x8x64xf32>) outs(%e2 : tensor<2x8x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %w: f32):
+    %r = arith.mulf %x, %y : f32
+    linalg.yield %r : f32
+  } -> tensor<2x8x64xf32>
+  return %g : tensor<2x8x64xf32>
+}
