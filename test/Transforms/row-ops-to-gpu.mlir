@@ -54,16 +54,61 @@ func.func @norm_ragged(%x: memref<?x40xf32>, %w: memref<40xf32>, %y: memref<?x40
 
 // -----
 
-// rope: a thread per rotated pair (row, i < Dh/2); position from the chunk.
+// rope: a thread per 8 rotated pairs (row, i..i+7 < Dh/2), read and
+// written with 16-byte vector accesses at i and i + 64 where the host finds
+// the rows aligned; else one pair per thread. Position from the chunk.
 // CHECK-LABEL: func.func @rope
-// CHECK:         gpu.launch
-// CHECK:           arith.remui %{{.+}}, %c64
-// CHECK:           math.cos
-// CHECK:           math.sin
-// CHECK-COUNT-2:   memref.store
+// CHECK:         memref.extract_strided_metadata
+// CHECK:         scf.if %{{.+}} {
+// CHECK:           gpu.launch
+// CHECK:             arith.divui %{{.+}}, %c8{{.*}} : index
+// CHECK:             arith.remui %{{.+}}, %c8{{.*}} : index
+// CHECK-COUNT-2:     vector.load %{{.+}} : memref<?x16x?x128xbf16>, vector<8xbf16>
+// CHECK-COUNT-8:     math.cos
+// CHECK-COUNT-2:     vector.store %{{.+}} : memref<?x16x?x128xbf16>, vector<8xbf16>
+// CHECK:         } else {
+// CHECK:           gpu.launch
+// CHECK:             arith.remui %{{.+}}, %c64{{.*}} : index
+// CHECK-NOT:         vector.load
+// CHECK:             math.cos
+// CHECK:             math.sin
+// CHECK-COUNT-2:     memref.store
 // CHECK-NOT:     rat.rope
 func.func @rope(%x: memref<?x16x?x128xbf16>, %y: memref<?x16x?x128xbf16>) {
   rat.rope chunk_size = 16 base = 1.0e+04 ins(%x : memref<?x16x?x128xbf16>) outs(%y : memref<?x16x?x128xbf16>)
+  return
+}
+
+// -----
+
+// rope reading the heads through a transposed view of [B, T, H, Dh] (rows
+// of stride H*Dh, as rat-permutation-copies-to-views leaves them): the same
+// kernel, addressed through the view's strides (row -> (b, h, t) by the
+// view's sizes); the host checks the view's dynamic stride for alignment.
+// CHECK-LABEL: func.func @rope_strided
+// CHECK-SAME:    %[[X:[a-zA-Z0-9_]+]]: memref<?x?x16x128xbf16>
+// CHECK:         %[[V:[a-zA-Z0-9_]+]] = memref.transpose %[[X]]
+// CHECK:         memref.extract_strided_metadata %[[V]]
+// CHECK:         scf.if
+// CHECK:           gpu.launch
+// CHECK:             vector.load %[[V]][{{.+}}] {alignment = 16 : i64} : memref<?x16x?x128xbf16, strided<[?, 128, 2048, 1]>>, vector<8xbf16>
+// CHECK:             vector.store %{{.+}} : memref<?x16x?x128xbf16>, vector<8xbf16>
+// CHECK-NOT:     rat.rope
+func.func @rope_strided(%x: memref<?x?x16x128xbf16>, %y: memref<?x16x?x128xbf16>) {
+  %v = memref.transpose %x (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<?x?x16x128xbf16> to memref<?x16x?x128xbf16, strided<[?, 128, 2048, 1]>>
+  rat.rope chunk_size = 16 base = 1.0e+04 ins(%v : memref<?x16x?x128xbf16, strided<[?, 128, 2048, 1]>>) outs(%y : memref<?x16x?x128xbf16>)
+  return
+}
+
+// -----
+
+// Rows whose last dimension is not contiguous: no row kernel.
+// CHECK-LABEL: func.func @rope_column_stride
+// CHECK-NOT:     gpu.launch
+// CHECK:         rat.rope
+func.func @rope_column_stride(%x: memref<?x?x128x16xbf16>, %y: memref<?x16x?x128xbf16>) {
+  %v = memref.transpose %x (d0, d1, d2, d3) -> (d0, d3, d1, d2) : memref<?x?x128x16xbf16> to memref<?x16x?x128xbf16, strided<[?, 1, 2048, 16]>>
+  rat.rope chunk_size = 16 base = 1.0e+04 ins(%v : memref<?x16x?x128xbf16, strided<[?, 1, 2048, 16]>>) outs(%y : memref<?x16x?x128xbf16>)
   return
 }
 

@@ -46,6 +46,54 @@ inline bool isContiguousOrTensor(Type type) {
   return !m || (m.getLayout().isIdentity() && !m.getMemorySpace());
 }
 
+/// A tensor, or a memref in the default memory space whose last dimension
+/// has unit stride (rows of any stride: a transposed view of a buffer).
+inline bool hasUnitStrideRowsOrTensor(Type type) {
+  auto m = dyn_cast<MemRefType>(type);
+  return !m || (m.isLastDimUnitStride() && !m.getMemorySpace());
+}
+
+/// Host code: whether vectors of `width` elements at multiples of `width`
+/// along the last dimension of each of `buffers` are aligned to their size
+/// (start address and every outer stride), so that they may be accessed
+/// with aligned vector instructions.
+inline Value vectorAccessesAligned(OpBuilder &b, Location loc,
+                                   ValueRange buffers, int64_t width) {
+  Value ok = arith::ConstantIntOp::create(b, loc, 1, 1);
+  auto isMultiple = [&](Value v, int64_t m) {
+    Value rem = arith::RemUIOp::create(
+        b, loc, v, arith::ConstantIndexOp::create(b, loc, m));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rem,
+                                 arith::ConstantIndexOp::create(b, loc, 0));
+  };
+  for (Value buffer : buffers) {
+    auto type = cast<MemRefType>(buffer.getType());
+    int64_t bytes = type.getElementTypeBitWidth() / 8;
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    (void)type.getStridesAndOffset(strides, offset);
+    auto meta = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
+    Value base =
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+    Value start = arith::AddIOp::create(
+        b, loc, base,
+        arith::MulIOp::create(b, loc, meta.getOffset(),
+                              arith::ConstantIndexOp::create(b, loc, bytes)));
+    ok = arith::AndIOp::create(b, loc, ok, isMultiple(start, width * bytes));
+    for (auto [d, stride] :
+         llvm::enumerate(ArrayRef<int64_t>(strides).drop_back())) {
+      if (!ShapedType::isDynamic(stride)) {
+        if (stride % width != 0)
+          return arith::ConstantIntOp::create(b, loc, 0, 1);
+        continue;
+      }
+      ok = arith::AndIOp::create(b, loc, ok,
+                                 isMultiple(meta.getStrides()[d], width));
+    }
+  }
+  return ok;
+}
+
 /// A contiguous `[..., last]` buffer viewed as `[rows, last]`.
 inline Value collapseToRows(OpBuilder &b, Location loc, Value v) {
   auto type = cast<MemRefType>(v.getType());

@@ -1,14 +1,18 @@
 //===- RowOpsToGPU.cpp - row-parallel kernels for norm and rope -*- C++ -*-=//
 //
-// Implements -rat-row-ops-to-gpu: rat.rms_norm and rat.rope on contiguous
-// buffers become gpu.launch ops whose threads walk a row together, so that
+// Implements -rat-row-ops-to-gpu: rat.rms_norm on contiguous buffers and
+// rat.rope on buffers with unit-stride rows become gpu.launch ops whose threads walk a row together, so that
 // neighbouring threads touch neighbouring elements (coalesced accesses):
 //   - rms_norm: one warp per row, 2 warps per block; each lane sums the
 //     squares of a strided slice of the row (16-byte vector loads when the
 //     row allows), the warp reduces with butterfly shuffles, then the lanes
 //     scale their slice. Short rows (<= 16 loads per lane) are unrolled:
 //     all loads in flight at once, the values kept for the scaling.
-//   - rope: one thread per rotated pair (row, i), i < Dh/2; per-sequence
+//   - rope: one thread per 16 bytes of rotated pairs (row, i..i+W-1),
+//     i < Dh/2, read and written with vector accesses where the rows are
+//     aligned for them (host check; else one pair per thread); rows are
+//     addressed through the buffers' strides, so a transposed view of the
+//     heads (rat-permutation-copies-to-views) is read in place; per-sequence
 //     positions are read from device memory;
 //   - sample: one block of 32 warps per row of logits, few passes over the
 //     row (SampleKernel.cpp).
@@ -53,9 +57,13 @@ bool mlir::rat::canLowerRowOpToGPU(Operation *op) {
     return staticLast(norm.getInput()) && contiguousIfBuffer(norm.getInput()) &&
            contiguousIfBuffer(norm.getInit()) &&
            contiguousIfBuffer(norm.getWeight());
+  // Rope addresses its rows through the buffers' strides.
+  auto unitStrideRows = [](Value v) {
+    return mma::hasUnitStrideRowsOrTensor(v.getType());
+  };
   if (auto rope = dyn_cast<RopeOp>(op))
-    return staticLast(rope.getInput()) && contiguousIfBuffer(rope.getInput()) &&
-           contiguousIfBuffer(rope.getInit());
+    return staticLast(rope.getInput()) && unitStrideRows(rope.getInput()) &&
+           unitStrideRows(rope.getInit());
   return false;
 }
 
@@ -215,33 +223,43 @@ struct RowKernels {
     }
   }
 
-  void rope(RopeOp op) {
-    b.setInsertionPoint(op);
-    Value in = op.getInput();
+  /// The rope kernel: each thread rotates `width` consecutive pairs
+  /// (i, i + Dh/2) of one row, with vector accesses when `width` > 1. Rows
+  /// are addressed through the buffers' strides (a transposed view of the
+  /// heads works as well as a dense buffer).
+  void ropeKernel(RopeOp op, int64_t width) {
+    constexpr int64_t kBlock = 256;
+    Value in = op.getInput(), out = op.getInit();
     auto inType = cast<MemRefType>(in.getType());
     int64_t rank = inType.getRank();
     int64_t dh = inType.getShape().back(), half = dh / 2;
-    Value tDim = memref::DimOp::create(b, loc, in, rank - 2);
-    Value x = mma::collapseToRows(b, loc, in);
-    Value out = mma::collapseToRows(b, loc, op.getInit());
-    Value rows = memref::DimOp::create(b, loc, x, 0);
-    Value offset = op.getOffset();
-    Value total = h.mul(rows, half);
-    auto launch = launch1D(total, 256);
-    Value id = h.add(h.mul(launch.getBlockIds().x, 256),
+    int64_t groups = half / width;
+    SmallVector<Value> outer;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      outer.push_back(memref::DimOp::create(b, loc, in, d));
+    Value rows = outer[0];
+    for (Value size : ArrayRef<Value>(outer).drop_front())
+      rows = h.mul(rows, size);
+    Value total = h.mul(rows, groups);
+    auto launch = launch1D(total, kBlock);
+    Value id = h.add(h.mul(launch.getBlockIds().x, kBlock),
                      launch.getThreadIds().x);
     auto inRange = scf::IfOp::create(b, loc, h.lt(id, total), false);
     b.setInsertionPointToStart(&inRange.getThenRegion().front());
-    Value row = h.div(id, half), i = h.rem(id, half);
-    Value t = arith::RemUIOp::create(b, loc, row, tDim);
-    Value pos = offset ? h.add(offset, t) : t;
-    if (Value positions = op.getPositions()) {
-      // Rows of one sequence are contiguous: dim 0 leads the collapsed rows.
-      Value sequences = memref::DimOp::create(b, loc, in, 0);
-      Value perSequence = arith::DivUIOp::create(b, loc, rows, sequences);
-      Value sequence = arith::DivUIOp::create(b, loc, row, perSequence);
-      pos = h.add(loadPosition(b, loc, positions, sequence), pos);
+    Value row = h.div(id, groups);
+    Value first = h.mul(h.rem(id, groups), width);
+    // The row's index in each outer dimension, innermost first.
+    SmallVector<Value> indices(rank);
+    for (int64_t d = rank - 2; d >= 0; --d) {
+      indices[d] =
+          d == 0 ? row : arith::RemUIOp::create(b, loc, row, outer[d]);
+      if (d > 0)
+        row = arith::DivUIOp::create(b, loc, row, outer[d]);
     }
+    Value t = indices[rank - 2];
+    Value pos = op.getOffset() ? h.add(op.getOffset(), t) : t;
+    if (Value positions = op.getPositions())
+      pos = h.add(loadPosition(b, loc, positions, indices[0]), pos);
     pos = h.div(pos, op.getChunkSize());
     auto toF = [&](Value index) {
       return arith::UIToFPOp::create(
@@ -249,24 +267,90 @@ struct RowKernels {
           arith::IndexCastUIOp::create(b, loc, b.getI64Type(), index));
     };
     double log2Base = std::log2(op.getBase().convertToDouble());
-    Value expo = arith::MulFOp::create(
-        b, loc, toF(i), fconst(-2.0 * log2Base / static_cast<double>(dh)));
-    Value angle = arith::MulFOp::create(b, loc, toF(pos),
-                                        math::Exp2Op::create(b, loc, expo));
-    Value cos = math::CosOp::create(b, loc, angle);
-    Value sin = math::SinOp::create(b, loc, angle);
-    Value hiCol = h.add(i, half);
-    Value x0 = toF32(memref::LoadOp::create(b, loc, x, ValueRange{row, i}));
-    Value x1 = toF32(memref::LoadOp::create(b, loc, x, ValueRange{row, hiCol}));
+    Value exponentScale = fconst(-2.0 * log2Base / static_cast<double>(dh));
+    Value position = toF(pos);
+    Type et = inType.getElementType();
+    Type outEt = cast<MemRefType>(out.getType()).getElementType();
+    auto at = [&](Value column) {
+      SmallVector<Value> idx(indices);
+      idx.back() = column;
+      return idx;
+    };
+    Value hiCol = h.add(first, half);
+    // The pairs' values: one vector load per half row, or scalars.
+    SmallVector<Value> x0(width), x1(width);
+    if (width > 1) {
+      auto vecType = VectorType::get({width}, et);
+      llvm::MaybeAlign align(width * et.getIntOrFloatBitWidth() / 8);
+      Value lo = vector::LoadOp::create(b, loc, vecType, in, at(first),
+                                        /*nontemporal=*/false, align);
+      Value hi = vector::LoadOp::create(b, loc, vecType, in, at(hiCol),
+                                        /*nontemporal=*/false, align);
+      for (int64_t e = 0; e < width; ++e) {
+        x0[e] = toF32(vector::ExtractOp::create(b, loc, lo, ArrayRef<int64_t>{e}));
+        x1[e] = toF32(vector::ExtractOp::create(b, loc, hi, ArrayRef<int64_t>{e}));
+      }
+    } else {
+      x0[0] = toF32(memref::LoadOp::create(b, loc, in, at(first)));
+      x1[0] = toF32(memref::LoadOp::create(b, loc, in, at(hiCol)));
+    }
     auto mul = [&](Value p, Value q) {
       return arith::MulFOp::create(b, loc, p, q);
     };
-    Value y0 = arith::SubFOp::create(b, loc, mul(x0, cos), mul(x1, sin));
-    Value y1 = arith::AddFOp::create(b, loc, mul(x1, cos), mul(x0, sin));
-    Type outEt = cast<MemRefType>(out.getType()).getElementType();
-    memref::StoreOp::create(b, loc, fromF32(y0, outEt), out, ValueRange{row, i});
-    memref::StoreOp::create(b, loc, fromF32(y1, outEt), out,
-                            ValueRange{row, hiCol});
+    SmallVector<Value> y0(width), y1(width);
+    for (int64_t e = 0; e < width; ++e) {
+      Value i = h.add(first, e);
+      Value angle = mul(position, math::Exp2Op::create(
+                                      b, loc, mul(toF(i), exponentScale)));
+      Value cos = math::CosOp::create(b, loc, angle);
+      Value sin = math::SinOp::create(b, loc, angle);
+      y0[e] = fromF32(
+          arith::SubFOp::create(b, loc, mul(x0[e], cos), mul(x1[e], sin)),
+          outEt);
+      y1[e] = fromF32(
+          arith::AddFOp::create(b, loc, mul(x1[e], cos), mul(x0[e], sin)),
+          outEt);
+    }
+    if (width > 1) {
+      auto vecType = VectorType::get({width}, outEt);
+      llvm::MaybeAlign align(width * outEt.getIntOrFloatBitWidth() / 8);
+      vector::StoreOp::create(
+          b, loc, vector::FromElementsOp::create(b, loc, vecType, y0), out,
+          at(first), /*nontemporal=*/false, align);
+      vector::StoreOp::create(
+          b, loc, vector::FromElementsOp::create(b, loc, vecType, y1), out,
+          at(hiCol), /*nontemporal=*/false, align);
+    } else {
+      memref::StoreOp::create(b, loc, y0[0], out, at(first));
+      memref::StoreOp::create(b, loc, y1[0], out, at(hiCol));
+    }
+  }
+
+  /// rat.rope: 16-byte accesses (`width` pairs per thread) where the
+  /// buffers' rows are aligned for them (checked on the host), else one
+  /// pair per thread.
+  void rope(RopeOp op) {
+    b.setInsertionPoint(op);
+    auto inType = cast<MemRefType>(op.getInput().getType());
+    Type et = inType.getElementType();
+    Type outEt = cast<MemRefType>(op.getInit().getType()).getElementType();
+    int64_t half = inType.getShape().back() / 2;
+    int64_t bytes = std::max(et.getIntOrFloatBitWidth(),
+                             outEt.getIntOrFloatBitWidth()) / 8;
+    int64_t width = 16 / bytes;
+    while (width > 1 && half % width != 0)
+      width /= 2;
+    if (width == 1) {
+      ropeKernel(op, 1);
+      return;
+    }
+    Value aligned = mma::vectorAccessesAligned(
+        b, loc, ValueRange{op.getInput(), op.getInit()}, width);
+    auto choice = scf::IfOp::create(b, loc, aligned, /*withElse=*/true);
+    b.setInsertionPoint(choice.getThenRegion().front().getTerminator());
+    ropeKernel(op, width);
+    b.setInsertionPoint(choice.getElseRegion().front().getTerminator());
+    ropeKernel(op, 1);
   }
 };
 

@@ -52,46 +52,13 @@ struct Plan {
 };
 
 /// Host code: whether every vector operand's accesses at multiples of W are
-/// aligned to their size (start address and every outer stride), i.e. the
-/// aligned vector loop may run.
+/// aligned to their size, i.e. the aligned vector loop may run.
 Value accessesAligned(OpBuilder &b, Location loc, const Plan &plan) {
-  Value ok = arith::ConstantIntOp::create(b, loc, 1, 1);
-  auto isMultiple = [&](Value v, int64_t m) {
-    Value rem = arith::RemUIOp::create(
-        b, loc, v, arith::ConstantIndexOp::create(b, loc, m));
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rem,
-                                 arith::ConstantIndexOp::create(b, loc, 0));
-  };
-  for (const OperandAccess &access : plan.accesses) {
-    if (!access.vector)
-      continue;
-    Value buffer = access.operand->get();
-    auto type = cast<MemRefType>(buffer.getType());
-    int64_t bytes = type.getElementTypeBitWidth() / 8;
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    (void)type.getStridesAndOffset(strides, offset);
-    auto meta = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
-    Value base =
-        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
-    Value start = arith::AddIOp::create(
-        b, loc, base,
-        arith::MulIOp::create(b, loc, meta.getOffset(),
-                              arith::ConstantIndexOp::create(b, loc, bytes)));
-    ok = arith::AndIOp::create(b, loc, ok,
-                               isMultiple(start, plan.width * bytes));
-    for (auto [d, stride] : llvm::enumerate(ArrayRef<int64_t>(strides)
-                                                .drop_back())) {
-      if (!ShapedType::isDynamic(stride)) {
-        if (stride % plan.width != 0)
-          return arith::ConstantIntOp::create(b, loc, 0, 1);
-        continue;
-      }
-      ok = arith::AndIOp::create(b, loc, ok,
-                                 isMultiple(meta.getStrides()[d], plan.width));
-    }
-  }
-  return ok;
+  SmallVector<Value> buffers;
+  for (const OperandAccess &access : plan.accesses)
+    if (access.vector)
+      buffers.push_back(access.operand->get());
+  return mma::vectorAccessesAligned(b, loc, buffers, plan.width);
 }
 
 FailureOr<Plan> planFor(linalg::GenericOp generic) {
