@@ -18,7 +18,9 @@
 # cuda, NAME.kernels.tsv (benchmarks/kernel_map.py over `--emit kernel`, kept
 # in .device/bench-ir/: each GPU kernel's class, for the per-kernel
 # breakdown bench.py makes with ncu). RAT_COMPILE overrides
-# the compiler (default build/bin/rat-compile).
+# the compiler (default build/bin/rat-compile); BENCH_DIR the folder of the
+# cuda executables (default .device/bench; the IR goes to BENCH_DIR-ir, and
+# bench.py --exe-dir BENCH_DIR reads them).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rc=${RAT_COMPILE:-build/bin/rat-compile}
@@ -85,7 +87,7 @@ build() {
 }
 
 if [ "$mode" = cuda ]; then
-  dev=.device/bench
+  dev=${BENCH_DIR:-.device/bench}
   mkdir -p "$dev"
   common=(--target cuda --dtype bf16)
   # Paper-scale RAT layer: D 2048, 16x128 heads, G 2, L 16.

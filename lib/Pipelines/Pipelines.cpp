@@ -156,6 +156,8 @@ void mlir::rat::buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu,
                   "canonicalize");
   // Decode states written into their argument buffers are not returned.
   pm.addPass(createRatInPlaceState());
+  // Head splits read through strided views where their readers allow.
+  pm.addNestedPass<func::FuncOp>(createRatPermutationCopiesToViews());
   //===--------------------------------------------------------------------===//
   // Buffers: rat/linalg ops on memrefs; results are fresh, caller-owned
   // allocations (ownership-based deallocation).

@@ -207,6 +207,33 @@ def RatInPlaceState : Pass<"rat-inplace-state", "ModuleOp"> {
   }];
 }
 
+def RatPermutationCopiesToViews : Pass<"rat-permutation-copies-to-views",
+                                        "func::FuncOp"> {
+  let summary = "Replace permutation copies on buffers by strided views";
+  let description = [{
+    A `linalg.generic` or `linalg.transpose` on buffers that only copies its
+    input through a permutation (the head split `[B, T, H, Dh] -> [B, H, T, Dh]` of the
+    layers) into a `memref.alloc` becomes a `memref.transpose` view of its
+    input, and the copy and its allocation are erased, when:
+
+    - every use of the allocation comes after the copy in its block and is
+      a read (a `ins` operand of an op with buffer semantics, possibly
+      through `memref.subview`s, or a `memref.dim`);
+    - nothing between the copy and the last read may write the input's
+      memory (distinct allocations never alias; anything else may);
+    - every reader keeps its kernel with the strided view in place: loops
+      (no `rat.kernel`, or the `loops` family) address any layout; a
+      dedicated kernel is asked the same question its kernel pass asks
+      (`rat.rope` on the `row` kernel takes rows with a unit last stride;
+      `rat.chunk_attention` on `attention_mma` and `rat.matmul` kernels
+      take dense buffers only, so their copies stay).
+
+    Runs after bufferization and before the deallocation pipeline, which
+    sees the view as an alias of the input.
+  }];
+  let dependentDialects = ["memref::MemRefDialect"];
+}
+
 def RatLaunchToLoops : Pass<"rat-launch-to-loops", "func::FuncOp"> {
   let summary = "Run gpu.launch bodies as host loops (GPU emulation)";
   let description = [{
