@@ -284,3 +284,68 @@ func.func @buffer_reused(%x: memref<4x8xf32>) -> (memref<8x4xf32>, memref<8x4xf3
   }
   return %y, %z, %buf : memref<8x4xf32>, memref<8x4xf32>, memref<8x4xf32>
 }
+
+// -----
+
+// The key tiling copy fused into a scan's tile (one channel of L tokens):
+// `d2 mod 256` over a dimension of extent 1 is the identity, so the scan
+// reads the key's slice itself; no per-thread buffer is left.
+
+#tile = affine_map<(d0, d1, d2) -> (d0, d1, d2 mod 256)>
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// CHECK-LABEL: func.func @tiling_copy_in_tile(
+// CHECK:         memref.alloc
+// CHECK:         scf.forall
+// CHECK:           %[[K:.+]] = memref.subview %{{.+}} : memref<?x?x256xbf16> to memref<1x?x1xbf16, strided<[?, 256, 1], offset: ?>>
+// CHECK-NOT:       memref.alloc
+// CHECK-NOT:       linalg.generic
+// CHECK:           rat.chunk_scan chunk_size = 16 ins(%{{.+}}, %[[K]] : memref<1x?x1xbf16, strided<[?, 2048, 1], offset: ?>>, memref<1x?x1xbf16, strided<[?, 256, 1], offset: ?>>)
+func.func @tiling_copy_in_tile(%gate: memref<?x?x2048xbf16>, %k: memref<?x?x256xbf16>, %b: index, %chunks: index, %t: index) -> memref<?x?x2048xbf16> {
+  %out = memref.alloc(%b, %t) : memref<?x?x2048xbf16>
+  scf.forall (%i, %c, %n) in (%b, %chunks, 2048) {
+    %t0 = affine.apply affine_map<(d0) -> (d0 * 16)>(%c)
+    %len = affine.min affine_map<(d0)[s0] -> (d0 * -16 + s0, 16)>(%c)[%t]
+    %col = affine.apply affine_map<(d0) -> (d0 mod 256)>(%n)
+    %g = memref.subview %gate[%i, %t0, %n] [1, %len, 1] [1, 1, 1] : memref<?x?x2048xbf16> to memref<1x?x1xbf16, strided<[?, 2048, 1], offset: ?>>
+    %ks = memref.subview %k[%i, %t0, %col] [1, %len, 1] [1, 1, 1] : memref<?x?x256xbf16> to memref<1x?x1xbf16, strided<[?, 256, 1], offset: ?>>
+    %tiled = memref.alloc(%len) : memref<1x?x1xbf16>
+    linalg.generic {indexing_maps = [#tile, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+        ins(%ks : memref<1x?x1xbf16, strided<[?, 256, 1], offset: ?>>) outs(%tiled : memref<1x?x1xbf16>) {
+    ^bb0(%in: bf16, %o: bf16):
+      linalg.yield %in : bf16
+    }
+    %o = memref.subview %out[%i, %t0, %n] [1, %len, 1] [1, 1, 1] : memref<?x?x2048xbf16> to memref<1x?x1xbf16, strided<[?, 2048, 1], offset: ?>>
+    rat.chunk_scan chunk_size = 16 ins(%g, %tiled : memref<1x?x1xbf16, strided<[?, 2048, 1], offset: ?>>, memref<1x?x1xbf16>) outs(%o : memref<1x?x1xbf16, strided<[?, 2048, 1], offset: ?>>)
+  }
+  return %out : memref<?x?x2048xbf16>
+}
+
+// -----
+
+// The same map over a dimension of more than one element gathers (columns
+// repeat): no view expresses it, the copy stays.
+
+#tile = affine_map<(d0, d1, d2) -> (d0, d1, d2 mod 4)>
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// CHECK-LABEL: func.func @tiling_copy_whole(
+// CHECK:         memref.alloc
+// CHECK:         linalg.generic
+// CHECK-NOT:     memref.transpose
+func.func @tiling_copy_whole(%k: memref<2x8x4xf32>) -> memref<2x8x16xf32> {
+  %tiled = memref.alloc() : memref<2x8x16xf32>
+  linalg.generic {indexing_maps = [#tile, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%k : memref<2x8x4xf32>) outs(%tiled : memref<2x8x16xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  %y = memref.alloc() : memref<2x8x16xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%tiled : memref<2x8x16xf32>) outs(%y : memref<2x8x16xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %e = math.exp %in : f32
+    linalg.yield %e : f32
+  }
+  return %y : memref<2x8x16xf32>
+}

@@ -72,19 +72,41 @@ bool mayWrite(Operation *op, Value root) {
   return result.wasInterrupted();
 }
 
-/// A linalg op on buffers (linalg.generic, linalg.transpose) that copies its
-/// one input through a permutation into its identity-indexed output.
-bool isPermutationCopy(linalg::LinalgOp op) {
+/// For a linalg op on buffers (linalg.generic, linalg.transpose) that copies
+/// its one input into its identity-indexed output: how the output's
+/// indices map to the input's, if that is a permutation (the identity where
+/// the map differs from it only in dimensions of extent 1 on both sides:
+/// `(d0, d1, d2 mod 256)` over a [1, L, 1] tile of a key tiling copy).
+std::optional<AffineMap> copyPermutation(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 1 ||
       op.getNumDpsInits() != 1 || op.getNumLoops() != op.getNumParallelLoops())
-    return false;
+    return std::nullopt;
   Block *body = op.getBlock();
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  return body->getOperations().size() == 1 &&
-         yield.getValues()[0] == body->getArgument(0) &&
-         maps[0].isPermutation() && !maps[0].isIdentity() &&
-         maps[1].isIdentity();
+  if (body->getOperations().size() != 1 ||
+      yield.getValues()[0] != body->getArgument(0) || !maps[1].isIdentity())
+    return std::nullopt;
+  AffineMap map = maps[0];
+  if (map.isPermutation())
+    return map;
+  // Dimensions of extent 1 in the output and the input index 0 alone.
+  auto inType = cast<MemRefType>(op.getDpsInputOperand(0)->get().getType());
+  auto outType = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
+  if (inType.getShape() != outType.getShape() ||
+      map.getNumResults() != map.getNumDims())
+    return std::nullopt;
+  MLIRContext *ctx = op->getContext();
+  SmallVector<AffineExpr> dims;
+  for (int64_t d = 0; d < outType.getRank(); ++d)
+    dims.push_back(outType.getDimSize(d) == 1 ? getAffineConstantExpr(0, ctx)
+                                              : getAffineDimExpr(d, ctx));
+  AffineMap folded = simplifyAffineMap(
+      map.replaceDimsAndSymbols(dims, {}, map.getNumDims(), 0));
+  for (auto [d, result] : llvm::enumerate(folded.getResults()))
+    if (result != dims[d])
+      return std::nullopt;
+  return AffineMap::getMultiDimIdentityMap(map.getNumDims(), ctx);
 }
 
 /// Whether `op`, with a strided view in place of a contiguous operand, is
@@ -149,7 +171,8 @@ Operation *ancestorIn(Block *block, Operation *op) {
 /// it did. The uses of the destination up to the first op with buffer
 /// semantics that writes it again (bufferization reuses dead buffers) take
 /// the view; the allocation stays for that op and the uses after it.
-bool replaceByView(linalg::LinalgOp copy, RewriterBase &rewriter) {
+bool replaceByView(linalg::LinalgOp copy, AffineMap permutation,
+                   RewriterBase &rewriter) {
   Value source = copy.getDpsInputOperand(0)->get();
   Value dest = copy.getDpsInitOperand(0)->get();
   auto alloc = dest.getDefiningOp<memref::AllocOp>();
@@ -233,17 +256,20 @@ bool replaceByView(linalg::LinalgOp copy, RewriterBase &rewriter) {
       break;
   }
 
-  // The view: view[i] = source[map(i)], the copy's indexing of its input.
+  // The view: view[i] = source[map(i)], the copy's indexing of its input
+  // (the source itself for the identity).
   rewriter.setInsertionPoint(copy);
-  AffineMap permutation = copy.getIndexingMapsArray()[0];
-  Value view = memref::TransposeOp::create(
-      rewriter, copy.getLoc(), source, AffineMapAttr::get(permutation));
+  Value view = source;
+  if (!permutation.isIdentity())
+    view = memref::TransposeOp::create(rewriter, copy.getLoc(), source,
+                                       AffineMapAttr::get(permutation));
   // Subviews are rebuilt on the view (their result layouts change).
   SmallVector<std::pair<memref::SubViewOp, memref::SubViewOp>> rebuilt;
   auto dropRebuilt = [&] {
     for (auto &entry : llvm::reverse(rebuilt))
       rewriter.eraseOp(entry.second);
-    rewriter.eraseOp(view.getDefiningOp());
+    if (view != source)
+      rewriter.eraseOp(view.getDefiningOp());
   };
   llvm::DenseMap<Value, Value> replacement{{dest, view}};
   for (memref::SubViewOp subview : moved.subviews) {
@@ -293,14 +319,14 @@ struct RatPermutationCopiesToViewsPass
     : rat::impl::RatPermutationCopiesToViewsBase<
           RatPermutationCopiesToViewsPass> {
   void runOnOperation() override {
-    SmallVector<linalg::LinalgOp> copies;
+    SmallVector<std::pair<linalg::LinalgOp, AffineMap>> copies;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (isPermutationCopy(op))
-        copies.push_back(op);
+      if (std::optional<AffineMap> permutation = copyPermutation(op))
+        copies.push_back({op, *permutation});
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp copy : copies)
-      (void)replaceByView(copy, rewriter);
+    for (auto &[copy, permutation] : copies)
+      (void)replaceByView(copy, permutation, rewriter);
   }
 };
 } // namespace

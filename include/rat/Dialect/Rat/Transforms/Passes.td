@@ -214,11 +214,16 @@ def RatPermutationCopiesToViews : Pass<"rat-permutation-copies-to-views",
     A `linalg.generic` or `linalg.transpose` on buffers that only copies its
     input through a permutation (the head split `[B, T, H, Dh] -> [B, H, T, Dh]` of the
     layers) into a `memref.alloc` becomes a `memref.transpose` view of its
-    input, and the copy and its allocation are erased, when:
+    input (the input itself for the identity, which includes a map that
+    differs from it only on dimensions of extent 1: the key tiling copy
+    `d2 mod (G*Dh)` fused into a one-channel scan tile), and the copy is
+    erased, with its allocation unless the buffer is reused later, when:
 
-    - every use of the allocation comes after the copy in its block and is
-      a read (a `ins` operand of an op with buffer semantics, possibly
-      through `memref.subview`s, or a `memref.dim`);
+    - every use of the allocation comes after the copy in its block; the
+      reads (`ins` operands of ops with buffer semantics, possibly through
+      `memref.subview`s, and `memref.dim`s) before the first op that
+      writes the buffer again (bufferization reuses dead buffers) take the
+      view, and any other use comes after that op;
     - nothing between the copy and the last read may write the input's
       memory (distinct allocations never alias; anything else may);
     - every reader keeps its kernel with the strided view in place: loops
