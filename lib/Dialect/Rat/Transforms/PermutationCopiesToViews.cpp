@@ -217,20 +217,23 @@ bool replaceByView(linalg::LinalgOp copy, AffineMap permutation,
       last = at;
     return true;
   };
-  for (OpOperand *read : uses.reads) {
-    FailureOr<bool> moves = take(read->getOwner());
-    if (failed(moves))
-      return false;
-    if (*moves)
-      moved.reads.push_back(read);
-  }
-  for (memref::DimOp dim : uses.dims) {
-    FailureOr<bool> moves = take(dim);
-    if (failed(moves))
-      return false;
-    if (*moves)
-      moved.dims.push_back(dim);
-  }
+  // Splits `all` into the uses that take the view (`into`) and those after
+  // the reuse; fails on a use before the copy.
+  auto split = [&](auto &all, auto &into, auto ownerOf) {
+    for (auto use : all) {
+      FailureOr<bool> moves = take(ownerOf(use));
+      if (failed(moves))
+        return false;
+      if (*moves)
+        into.push_back(use);
+    }
+    return true;
+  };
+  if (!split(uses.reads, moved.reads,
+             [](OpOperand *read) { return read->getOwner(); }) ||
+      !split(uses.dims, moved.dims,
+             [](memref::DimOp dim) { return dim.getOperation(); }))
+    return false;
   for (memref::SubViewOp subview : uses.subviews) {
     FailureOr<bool> moves = take(subview);
     if (failed(moves))
