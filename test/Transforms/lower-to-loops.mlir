@@ -19,6 +19,16 @@
 // CHECK:               %[[START:.+]] = arith.muli %[[C]], %[[L]] : index
 // CHECK:               %[[NEXT:.+]] = arith.addi %[[START]], %[[L]] : index
 // CHECK:               %[[END:.+]] = arith.minui %[[NEXT]], %[[T]] : index
+// A whole chunk (L = 4 tokens): the 8 loads first, then the 4 steps, each
+// stored; a shorter last chunk takes the loop.
+// CHECK:               %[[LEN:.+]] = arith.subi %[[END]], %[[START]] : index
+// CHECK:               %[[WHOLE:.+]] = arith.cmpi eq, %[[LEN]], %[[L]] : index
+// CHECK:               scf.if %[[WHOLE]] {
+// CHECK-COUNT-8:         memref.load %{{.+}}[%[[B]], %{{.+}}, %[[N]]] : memref<2x37x24xbf16>
+// CHECK-NOT:             memref.load
+// CHECK-COUNT-4:         memref.store %{{.+}}, %[[OUT]][%[[B]], %{{.+}}, %[[N]]] : memref<2x37x24xbf16>
+// CHECK-NOT:             memref.load
+// CHECK:               } else {
 // CHECK:               scf.for %[[TOK:.+]] = %[[START]] to %[[END]] step %{{.+}} iter_args(%[[H:.+]] = %[[ZERO]]) -> (f32)
 // CHECK:                 %[[GB:.+]] = memref.load %[[G]][%[[B]], %[[TOK]], %[[N]]] : memref<2x37x24xbf16>
 // CHECK:                 %[[GF:.+]] = arith.extf %[[GB]] : bf16 to f32

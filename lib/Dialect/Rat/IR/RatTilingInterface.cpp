@@ -251,16 +251,55 @@ LogicalResult ChunkScanOp::generateScalarImplementation(OpBuilder &b,
   Value start = e.imul(ivs[rank - 2], l);
   Value end = e.imin(e.iadd(start, l), tokens);
   Value one = e.f(1.0);
-  // The state restarts at the chunk start: h = g * 0 + (1 - g) * x.
-  e.loop(start, end, {e.f(0.0)}, [&](Value t, ValueRange h) {
+  auto at = [&](Value t) {
     SmallVector<Value> idx(ivs.begin(), ivs.end());
     idx[rank - 2] = t;
-    Value g = e.load(getGate(), idx);
-    Value x = e.load(getInput(), idx);
-    Value next = e.add(e.mul(g, h[0]), e.mul(e.sub(one, g), x));
-    e.store(next, getInit(), idx);
-    return SmallVector<Value>{next};
-  });
+    return idx;
+  };
+  // The state restarts at the chunk start: h = g * 0 + (1 - g) * x.
+  auto step = [&](Value g, Value x, Value h) {
+    return e.add(e.mul(g, h), e.mul(e.sub(one, g), x));
+  };
+  auto walk = [&] {
+    e.loop(start, end, {e.f(0.0)}, [&](Value t, ValueRange h) {
+      Value next =
+          step(e.load(getGate(), at(t)), e.load(getInput(), at(t)), h[0]);
+      e.store(next, getInit(), at(t));
+      return SmallVector<Value>{next};
+    });
+  };
+  // A whole chunk of a short static length is unrolled with every load
+  // issued before the first store (a store may alias the next loads, so
+  // the loop's loads cannot be hoisted): a thread then has the chunk's
+  // loads in flight together instead of one token's at a time. The
+  // arithmetic is the loop's, step for step.
+  constexpr int64_t kMaxUnrolledChunk = 32;
+  int64_t chunk = getChunkSize();
+  if (chunk > kMaxUnrolledChunk) {
+    walk();
+    return success();
+  }
+  Value whole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                      arith::SubIOp::create(b, loc, end, start),
+                                      l);
+  auto ifOp = scf::IfOp::create(b, loc, whole, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(ifOp.thenYield());
+    SmallVector<Value> gates, inputs, tokens;
+    for (int64_t i = 0; i < chunk; ++i) {
+      tokens.push_back(e.iadd(start, e.index(i)));
+      gates.push_back(e.load(getGate(), at(tokens.back())));
+      inputs.push_back(e.load(getInput(), at(tokens.back())));
+    }
+    Value h = e.f(0.0);
+    for (int64_t i = 0; i < chunk; ++i) {
+      h = step(gates[i], inputs[i], h);
+      e.store(h, getInit(), at(tokens[i]));
+    }
+    b.setInsertionPoint(ifOp.elseYield());
+    walk();
+  }
   return success();
 }
 
