@@ -169,11 +169,13 @@ if [ "$quick" = 0 ] && [ "$random" != 0 ] && [ -x "$dev/rat_layer_2048.bf16" ]; 
       || { row "random bf16 B=$1 T=$2" "FAIL $(tail -3 $out/randb_$1_$2.log)"; fail=1; }
   done
 fi
+# M = B x T rows: 1 (gemv kernel for one row), 3 and 8 (gemv built for 8
+# rows), 9 and more (tensor-core kernels).
 if [ "$quick" = 0 ] && [ -x "$dev/matmul_6656" ]; then
-  for bt in "1 3" "2 1000" "1 127" "1 600"; do
+  for bt in "1 1" "1 3" "2 4" "3 3" "2 1000" "1 127" "1 600"; do
     set -- $bt
     r=$($py scripts/gpu/matmul_check.py --exe $dev/matmul_6656 --n 6656 --batch $1 --tokens $2 --work $out 2>&1) \
-      && row "mma matmul B=$1 T=$2" "$r" || { row "mma matmul B=$1 T=$2" "FAIL $r"; fail=1; }
+      && row "matmul B=$1 T=$2" "$r" || { row "matmul B=$1 T=$2" "FAIL $r"; fail=1; }
   done
 fi
 fi
@@ -255,11 +257,16 @@ r = np.random.default_rng(0)
 np.save('/tmp/csx.npy', r.standard_normal((1, 40, 2048)).astype(np.float32))
 np.save('/tmp/csw.npy', r.standard_normal((6656, 2048)).astype(np.float32))
 PY
+    # 40 rows: mma kernels; 1 and 5 rows: the gemv kernels.
+    $py -c "import numpy as np; x = np.load('/tmp/csx.npy'); np.save('/tmp/csx1.npy', x[:, :1]); np.save('/tmp/csx5.npy', x[:, :5])"
     for tool in memcheck racecheck; do
-      $cs --tool $tool --error-exitcode 3 "$dev/matmul_6656" --arg /tmp/csx.npy --arg /tmp/csw.npy \
-        --result $out/csm.npy > $out/csm_$tool.log 2>&1 \
-        && row "sanitizer $tool mma matmul" "$(grep -m1 'ERROR SUMMARY' $out/csm_$tool.log || echo clean)" \
-        || { row "sanitizer $tool mma matmul" "FAIL $(grep -m3 -E 'ERROR|Invalid|race|hazard' $out/csm_$tool.log)"; fail=1; }
+      for xs in "mma:csx" "gemv M=1:csx1" "gemv M=5:csx5"; do
+        label=${xs%%:*} xf=${xs#*:}
+        $cs --tool $tool --error-exitcode 3 "$dev/matmul_6656" --arg /tmp/$xf.npy --arg /tmp/csw.npy \
+          --result $out/csm.npy > $out/csm_${tool}_$xf.log 2>&1 \
+          && row "sanitizer $tool $label matmul" "$(grep -m1 'ERROR SUMMARY' $out/csm_${tool}_$xf.log || echo clean)" \
+          || { row "sanitizer $tool $label matmul" "FAIL $(grep -m3 -E 'ERROR|Invalid|race|hazard' $out/csm_${tool}_$xf.log)"; fail=1; }
+      done
     done
   fi
 else

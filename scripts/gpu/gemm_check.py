@@ -8,7 +8,8 @@ read from the name. For every executable:
   - correctness at the --check row counts: rel_err of our result vs a
     float64 product of the same bf16 inputs (fresh random inputs per case);
   - speed at the --time row counts: our --bench median (CUDA events) and
-    torch.matmul's median over the same number of runs, TFLOP/s, ratio.
+    torch.matmul's median over the same number of runs, TFLOP/s, GB/s (w, x
+    and y moved once: the bound of few-row products), ratio.
 
     gemm_check.py --dir .device/gemm --check 1998,16384 --time 16384,262144
 Prints a markdown table; exits 1 if a check fails.
@@ -94,16 +95,19 @@ def main():
             ours = float(mm.group(1))
             theirs = torch_ms(x, w, a.bench)
             flop = 2.0 * m * n * k
-            rows.append((name, m, n, k, ours, flop / ours / 1e9, theirs, flop / theirs / 1e9, theirs / ours))
+            # Bytes a kernel must move at least: w, x and y once (bf16).
+            nbytes = 2.0 * (n * k + m * k + m * n)
+            rows.append((name, m, n, k, ours, flop / ours / 1e9, nbytes / ours / 1e6, theirs, flop / theirs / 1e9,
+                         nbytes / theirs / 1e6, theirs / ours))
             print("time %s M=%d ours %.3f ms torch %.3f ms ratio %.2f (%.0fs)" % (name, m, ours, theirs, theirs / ours, time.time() - t0))
             sys.stdout.flush()
             del x
             torch.cuda.empty_cache()
     print()
-    print("| exe | M | N | K | ours ms | ours TFLOP/s | torch ms | torch TFLOP/s | ours/torch |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| exe | M | N | K | ours ms | ours TFLOP/s | ours GB/s | torch ms | torch TFLOP/s | torch GB/s | ours/torch |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| %s | %d | %d | %d | %.3f | %.0f | %.3f | %.0f | %.2f |" % r)
+        print("| %s | %d | %d | %d | %.4f | %.1f | %.0f | %.4f | %.1f | %.0f | %.2f |" % r)
     return fail
 
 

@@ -74,3 +74,31 @@ func.func @bad_attr(%x: tensor<?x2048xbf16>, %w: tensor<6656x2048xbf16>, %e: ten
          {rat.kernel = #rat.kernel<family = mma_sync, tile = [128, 128], warps = [2, 4], stages = 3>} -> tensor<?x6656xbf16>
   return %0 : tensor<?x6656xbf16>
 }
+
+// -----
+
+func.func @gemv_attr(%x: tensor<?x2048xbf16>, %w: tensor<6656x2048xbf16>, %e: tensor<?x6656xbf16>) -> tensor<?x6656xbf16> {
+  // expected-error @+2 {{a gemv kernel needs tile = [rows, rows per block] and warps = [warps]}}
+  %0 = rat.matmul ins(%x, %w : tensor<?x2048xbf16>, tensor<6656x2048xbf16>) outs(%e : tensor<?x6656xbf16>)
+         {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4, 8], warps = [8]>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3>]} -> tensor<?x6656xbf16>
+  return %0 : tensor<?x6656xbf16>
+}
+
+// -----
+
+// A gemv kernel takes few rows only: a list cannot end with one.
+func.func @gemv_last(%x: tensor<?x2048xbf16>, %w: tensor<6656x2048xbf16>, %e: tensor<?x6656xbf16>) -> tensor<?x6656xbf16> {
+  // expected-error @+1 {{cannot honour rat.kernel: a gemv kernel takes only M <= 8 rows: the last variant must take any row count}}
+  %0 = rat.matmul ins(%x, %w : tensor<?x2048xbf16>, tensor<6656x2048xbf16>) outs(%e : tensor<?x6656xbf16>)
+         {rat.kernel = #rat.kernel<family = gemv, tile = [8, 2], warps = [8]>} -> tensor<?x6656xbf16>
+  return %0 : tensor<?x6656xbf16>
+}
+
+// -----
+
+func.func @gemv_rows_per_block(%x: tensor<?x2048xbf16>, %w: tensor<6656x2048xbf16>, %e: tensor<?x6656xbf16>) -> tensor<?x6656xbf16> {
+  // expected-error @+1 {{cannot honour rat.kernel: gemv: N (6656) is not a multiple of the rows per block (3)}}
+  %0 = rat.matmul ins(%x, %w : tensor<?x2048xbf16>, tensor<6656x2048xbf16>) outs(%e : tensor<?x6656xbf16>)
+         {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 3], warps = [8]>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3>]} -> tensor<?x6656xbf16>
+  return %0 : tensor<?x6656xbf16>
+}

@@ -81,6 +81,9 @@ KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << " kernel needs tile = [M, N, K]";
   if (family == KernelFamily::mma_sync && warps.size() != 2)
     return emitError() << "an mma_sync kernel needs warps = [M, N]";
+  if (family == KernelFamily::gemv && (tile.size() != 2 || warps.size() != 1))
+    return emitError() << "a gemv kernel needs tile = [rows, rows per block] "
+                          "and warps = [warps]";
   if (family == KernelFamily::wgmma && warpgroups < 1)
     return emitError() << "a wgmma kernel needs warpgroups >= 1";
   return success();

@@ -2,8 +2,9 @@
 //
 // The kernel families that implement rat.matmul on NVIDIA GPUs, one builder
 // per tensor-core generation (mma.sync in MatmulToMMA.cpp, wgmma in
-// MatmulWGMMA.cpp), and the fused epilogue they share (an elementwise
-// consumer of the product, found and built in MatmulEpilogueFusion.cpp).
+// MatmulWGMMA.cpp) and one for few rows (gemv in MatmulGEMV.cpp), and the
+// fused epilogue they share (an elementwise consumer of the product, found
+// and built in MatmulEpilogueFusion.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -102,6 +103,27 @@ struct WgmmaConfig {
   std::string invalid(int64_t sharedLimit) const;
 };
 
+/// Configuration of the GEMV kernel for few rows (MatmulGEMV.cpp): a block
+/// of `warps` warps per `rowsPerBlock` rows of w, the threads splitting K.
+struct GemvConfig {
+  /// The rows of x the kernel is built for (it applies when M <= rows).
+  int64_t rows = 1;
+  int64_t rowsPerBlock = 4, warps = 8;
+  /// Elements per thread access (16 bytes of a 16-bit type).
+  static constexpr int64_t kChunk = 8;
+  /// At most this many 16-byte loads per thread in flight per step.
+  static constexpr int64_t kLoadsInFlight = 24;
+
+  static GemvConfig from(KernelAttr attr);
+  int64_t threads() const { return 32 * warps; }
+  /// 16-byte chunks of a row of length `k` per thread (rounded up).
+  int64_t chunksPerThread(int64_t k) const;
+  /// Chunks per row that a thread loads per step (a divisor of its chunks).
+  int64_t unroll(int64_t k) const;
+  /// Why the configuration cannot be built for w [n, k], or empty.
+  std::string invalid(int64_t n, int64_t k) const;
+};
+
 /// Why `variant` cannot implement `op` within `sharedLimit` bytes of shared
 /// memory per block (element types, static and aligned sizes, contiguous
 /// buffers, the configuration itself), or empty.
@@ -116,6 +138,14 @@ void buildWgmmaMatmulLaunch(Location loc, Value x, Value w, Value out,
                             Value m, const WgmmaConfig &cfg,
                             RewriterBase &rewriter,
                             const MatmulEpilogue *epilogue = nullptr);
+
+/// Emits, at the insertion point (host code), the launch of the GEMV kernel
+/// computing out[M, N] = epilogue(x[M, K] * w[N, K]^T) for 0 < M <=
+/// `cfg.rows` rows `m`; x, w and out are contiguous 16-bit (out: also f32)
+/// buffers and `cfg.invalid(N, K)` is empty.
+void buildGemvLaunch(Location loc, Value x, Value w, Value out, Value m,
+                     const GemvConfig &cfg, RewriterBase &rewriter,
+                     const MatmulEpilogue *epilogue = nullptr);
 
 } // namespace mlir::rat
 

@@ -18,7 +18,10 @@
 //     columns, skipping rows past M.
 // Few rows: a 64x64-tile kernel of 4 warps, and split K (grid z) with a
 // second kernel summing the f32 partial products when even those tiles
-// leave the GPU short of blocks (see buildSmallLaunch).
+// leave the GPU short of blocks (see buildSmallLaunch). Fewer rows still
+// (decode steps): the gemv family (MatmulGEMV.cpp) streams w on CUDA cores.
+// A matmul's variants are chosen at run time by its row count M
+// (variantDeclines).
 //
 // Epilogue fusion: an elementwise linalg.generic right after the matmul
 // that reads its product once, at the same index (a residual add, a bias,
@@ -108,6 +111,8 @@ std::string mlir::rat::matmulKernelUnsupported(MatmulOp op, KernelAttr variant,
              std::to_string(cfg.tileK) + ")";
     return cfg.invalid(sharedLimit);
   }
+  case KernelFamily::gemv:
+    return GemvConfig::from(variant).invalid(n, k);
   case KernelFamily::wgmma:
     // TMA zero-fills a K tail; row strides must be multiples of 16 bytes.
     if (k % 8 != 0)
@@ -459,6 +464,11 @@ Value variantBlocks(IndexMath &h, Value m, int64_t n, KernelAttr variant) {
 void buildVariant(Location loc, Value x, Value w, Value out, Value m,
                   KernelAttr variant, RewriterBase &rewriter,
                   const MatmulEpilogue *epilogue) {
+  if (variant.getFamily() == KernelFamily::gemv) {
+    buildGemvLaunch(loc, x, w, out, m, GemvConfig::from(variant), rewriter,
+                    epilogue);
+    return;
+  }
   if (variant.getFamily() == KernelFamily::wgmma) {
     buildWgmmaMatmulLaunch(loc, x, w, out, m, WgmmaConfig::from(variant),
                            rewriter, epilogue);
@@ -471,8 +481,17 @@ void buildVariant(Location loc, Value x, Value w, Value out, Value m,
     buildLaunch(loc, x, w, out, m, cfg, rewriter, nullptr, epilogue);
 }
 
+/// Whether `variant` declines M = `m` rows at run time: a gemv kernel built
+/// for fewer rows, a tiled one whose tiles give fewer than its `min_blocks`
+/// blocks.
+Value variantDeclines(IndexMath &h, Value m, int64_t n, KernelAttr variant) {
+  if (variant.getFamily() == KernelFamily::gemv)
+    return h.lt(h.c(variant.getTile()[0]), m);
+  return h.lt(variantBlocks(h, m, n, variant), h.c(variant.getMinBlocks()));
+}
+
 /// Replaces `op` by the launches of its kernel variants: at run time, the
-/// first variant whose tiles give at least its `min_blocks` blocks (the
+/// first variant that does not decline the row count (variantDeclines; the
 /// last one unconditionally).
 void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
                  RewriterBase &rewriter) {
@@ -512,14 +531,14 @@ void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
   auto guard = scf::IfOp::create(rewriter, loc, h.lt(h.c(0), m), false);
   rewriter.setInsertionPointToStart(&guard.getThenRegion().front());
   for (auto [i, variant] : llvm::enumerate(variants)) {
-    if (i + 1 == variants.size() || variant.getMinBlocks() == 0) {
+    if (i + 1 == variants.size() ||
+        (variant.getFamily() != KernelFamily::gemv &&
+         variant.getMinBlocks() == 0)) {
       buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr);
       break;
     }
     auto choice = scf::IfOp::create(
-        rewriter, loc,
-        h.lt(variantBlocks(h, m, n, variant), h.c(variant.getMinBlocks())),
-        true);
+        rewriter, loc, variantDeclines(h, m, n, variant), true);
     rewriter.setInsertionPointToStart(&choice.getElseRegion().front());
     buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr);
     rewriter.setInsertionPointToStart(&choice.getThenRegion().front());

@@ -62,6 +62,23 @@ struct GemmDefaults {
   }
 };
 
+/// Few rows (decode steps): the gemv kernel built for `rows` rows of x, with
+/// `rowsPerBlock` rows of w per block of the most warps (up to 8) that split
+/// K = `k` evenly into 16-byte chunks (else as many warps as K has chunks
+/// for a whole warp, at least one).
+KernelAttr gemvDefault(MLIRContext *ctx, int64_t rows, int64_t rowsPerBlock,
+                       int64_t k) {
+  int64_t chunks = k / GemvConfig::kChunk;
+  int64_t warps = 8;
+  while (warps > 1 && chunks % (32 * warps) != 0)
+    warps /= 2;
+  if (chunks % 32 != 0)
+    for (warps = 1; warps < 8 && chunks >= 64 * warps;)
+      warps *= 2;
+  return KernelAttr::get(ctx, KernelFamily::gemv, {rows, rowsPerBlock},
+                         {warps}, 0, 0, 1, 1, 0, 0);
+}
+
 /// Whether the kernel decision `variant` is one the chip (or every chip of
 /// a list: `chip` is then their common capabilities) can run.
 std::string chipUnsupported(KernelAttr variant, const ChipInfo &chip) {
@@ -149,6 +166,14 @@ struct RatSelectKernelsPass
                 .empty())
           variants.push_back(variant);
       };
+      // One row (a batch-1 decode step), then up to 8 rows (two w rows per
+      // block: x's 8 rows are read from L1 for each chunk of w).
+      int64_t k = cast<ShapedType>(matmul.getWeight().getType()).getDimSize(1);
+      if (!ShapedType::isDynamic(k)) {
+        consider(gemvDefault(ctx, 1, 4, k));
+        consider(gemvDefault(ctx, 8, 2, k));
+      }
+      size_t gemvs = variants.size();
       if (chip.mma == MmaGeneration::Wgmma)
         consider(GemmDefaults::wgmma(ctx, chip));
       else
@@ -165,10 +190,11 @@ struct RatSelectKernelsPass
         ArrayRef<int64_t> t = cast<KernelAttr>(a).getTile();
         return t[0] == medium.getTile()[0] && t[1] == medium.getTile()[1];
       };
-      if (variants.empty() || !sameTile(variants.front()))
+      if (variants.size() == gemvs || !sameTile(variants[gemvs]))
         consider(medium);
       consider(GemmDefaults::mmaSmall(ctx, chip));
-      if (variants.empty())
+      // A gemv kernel takes only few rows: some tiled variant must follow.
+      if (variants.size() == gemvs)
         return nullptr;
       return ArrayAttr::get(ctx, variants);
     }
@@ -201,6 +227,10 @@ struct RatSelectKernelsPass
       return "rat.kernel must be a #rat.kernel or an array of them";
     if (variants.size() > 1 && !isa<MatmulOp>(op))
       return "only rat.matmul takes several variants";
+    if (variants.back().getFamily() == KernelFamily::gemv)
+      return "a gemv kernel takes only M <= " +
+             std::to_string(variants.back().getTile()[0]) +
+             " rows: the last variant must take any row count";
     for (KernelAttr variant : variants) {
       if (std::string why = chipUnsupported(variant, chip); !why.empty())
         return why;

@@ -19,7 +19,8 @@ def Rat_KernelFamily : I32EnumAttr<"KernelFamily",
       I32EnumAttrCase<"attention_mma", 2>,
       I32EnumAttrCase<"row", 3>,
       I32EnumAttrCase<"step", 4>,
-      I32EnumAttrCase<"loops", 5>
+      I32EnumAttrCase<"loops", 5>,
+      I32EnumAttrCase<"gemv", 6>
     ]> {
   let cppNamespace = "::mlir::rat";
   let genSpecializedAttr = 0;
@@ -49,9 +50,13 @@ def Rat_KernelAttr : AttrDef<Rat_Dialect, "Kernel"> {
       `attention_mma` (FlashAttention-style chunk/window attention on
       mma.sync), `row` (row-parallel rms_norm / rope), `step` (decode-step
       attention), `loops` (the generic path: tiled loops, one thread per
-      iteration).
-    - `tile`: the block tile (GEMMs: M, N, K).
-    - `warps`: the warp grid (mma_sync: along M, N).
+      iteration), `gemv` (few-row matmul on CUDA cores: the threads of a
+      block split K of a few rows of w, 16-byte loads, no split K).
+    - `tile`: the block tile (GEMMs: M, N, K; gemv: the rows of x it is
+      built for, which it applies to when M is at most that, and the rows
+      of w per block).
+    - `warps`: the warp grid (mma_sync: along M, N; gemv: warps per
+      block).
     - `warpgroups`: consumer warpgroups (wgmma).
     - `stages`: shared-memory pipeline depth.
     - `split_k`: at most this many K slices (GEMMs with few rows).
@@ -67,7 +72,9 @@ def Rat_KernelAttr : AttrDef<Rat_Dialect, "Kernel"> {
     ```mlir
     %y = rat.matmul ins(%x, %w : tensor<?x2048xbf16>, tensor<6656x2048xbf16>)
            outs(%e : tensor<?x6656xbf16>)
-           {rat.kernel = [#rat.kernel<family = wgmma, tile = [128, 256, 64],
+           {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4],
+                                      warps = [8]>,
+                          #rat.kernel<family = wgmma, tile = [128, 256, 64],
                                       warpgroups = 2, stages = 4,
                                       min_blocks = 132>,
                           #rat.kernel<family = mma_sync, tile = [64, 64, 64],
