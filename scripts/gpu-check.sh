@@ -169,8 +169,7 @@ if [ "$quick" = 0 ] && [ "$random" != 0 ] && [ -x "$dev/rat_layer_2048.bf16" ]; 
       || { row "random bf16 B=$1 T=$2" "FAIL $(tail -3 $out/randb_$1_$2.log)"; fail=1; }
   done
 fi
-# M = B x T rows: 1 (gemv kernel for one row), 3 and 8 (gemv built for 8
-# rows), 9 and more (tensor-core kernels).
+# M = B x T rows: 1 (the gemv kernel), 3 and more (tensor-core kernels).
 if [ "$quick" = 0 ] && [ -x "$dev/matmul_6656" ]; then
   for bt in "1 1" "1 3" "2 4" "3 3" "2 1000" "1 127" "1 600"; do
     set -- $bt
@@ -257,10 +256,10 @@ r = np.random.default_rng(0)
 np.save('/tmp/csx.npy', r.standard_normal((1, 40, 2048)).astype(np.float32))
 np.save('/tmp/csw.npy', r.standard_normal((6656, 2048)).astype(np.float32))
 PY
-    # 40 rows: mma kernels; 1 and 5 rows: the gemv kernels.
+    # 40 and 5 rows: mma kernels; 1 row: the gemv kernel.
     $py -c "import numpy as np; x = np.load('/tmp/csx.npy'); np.save('/tmp/csx1.npy', x[:, :1]); np.save('/tmp/csx5.npy', x[:, :5])"
     for tool in memcheck racecheck; do
-      for xs in "mma:csx" "gemv M=1:csx1" "gemv M=5:csx5"; do
+      for xs in "mma:csx" "gemv M=1:csx1" "mma M=5:csx5"; do
         label=${xs%%:*} xf=${xs#*:}
         $cs --tool $tool --error-exitcode 3 "$dev/matmul_6656" --arg /tmp/$xf.npy --arg /tmp/csw.npy \
           --result $out/csm.npy > $out/csm_${tool}_$xf.log 2>&1 \

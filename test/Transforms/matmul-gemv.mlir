@@ -74,16 +74,17 @@ func.func @residual(%x: memref<?x2048xbf16>, %h: memref<?x2048xbf16>, %w: memref
 
 // -----
 
-// The default decision (rat-select-kernels): gemv for M <= 1, gemv built
-// for 8 rows (2 w rows per block, x rows past M read as row M - 1) for M
-// <= 8, then the tiled kernels. K = 8192: 4 chunks per thread, 2 per step
-// for the 8-row kernel (20 loads in flight), all 4 at once for M = 1.
+// gemv for M <= 1, a gemv variant built for 8 rows (2 w rows per block, x
+// rows past M read as row M - 1) for M <= 8 (written in the input: the
+// default decision has only the one-row variant), then a tiled kernel.
+// K = 8192: 4 chunks per thread, 2 per step for the 8-row kernel (20 loads
+// in flight), all 4 at once for M = 1.
 // CHECK-LABEL: func.func @fc2
 // CHECK-SAME:    (%[[X:.+]]: memref<?x8192xbf16>, %[[W:.+]]: memref<2048x8192xbf16>
 // CHECK:         %[[M:.+]] = memref.dim %[[X]], %c0
 // CHECK:         arith.cmpi ugt, %[[M]], %c1 : index
 // CHECK:         arith.cmpi ugt, %[[M]], %c8 : index
-// CHECK:         nvvm.wgmma.mma_async
+// CHECK:         nvvm.mma.sync
 // The 8-row kernel.
 // CHECK:         gpu.launch {{.+}} in (%{{.+}} = %c1024, %{{.+}} = %c1, %{{.+}} = %c1) threads({{.+}} = %c256, {{.+}} workgroup(%{{.+}} : memref<8x16xf32, #gpu.address_space<workgroup>>)
 // CHECK:           %[[LAST:.+]] = arith.subi %[[M]], %c1
@@ -102,6 +103,7 @@ func.func @residual(%x: memref<?x2048xbf16>, %h: memref<?x2048xbf16>, %w: memref
 // CHECK:           gpu.terminator
 func.func @fc2(%x: memref<?x8192xbf16>, %w: memref<2048x8192xbf16>, %y: memref<?x2048xbf16>) {
   rat.matmul ins(%x, %w : memref<?x8192xbf16>, memref<2048x8192xbf16>) outs(%y : memref<?x2048xbf16>)
+    {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4], warps = [8]>, #rat.kernel<family = gemv, tile = [8, 2], warps = [8]>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3>]}
   return
 }
 

@@ -24,27 +24,27 @@
 // (132, 108); row kernels for rms_norm; nothing for an f32 matmul (the
 // generic path). The decision prints and parses back.
 // SM90A-LABEL: func.func @layer
-// SM90A:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4], warps = [8]>, #rat.kernel<family = gemv, tile = [8, 2], warps = [8]>, #rat.kernel<family = wgmma, tile = [128, 256, 64], warpgroups = 2, stages = 4, group_m = 8, min_blocks = 132>, #rat.kernel<family = mma_sync, tile = [128, 128, 64], warps = [2, 4], stages = 3, min_blocks = 132>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 264>]}
+// SM90A:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4], warps = [8]>, #rat.kernel<family = wgmma, tile = [128, 256, 64], warpgroups = 2, stages = 4, group_m = 8, min_blocks = 132>, #rat.kernel<family = mma_sync, tile = [128, 128, 64], warps = [2, 4], stages = 3, min_blocks = 132>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 264>]}
 // SM90A:         rat.matmul
 // SM90A-NOT:       rat.kernel
 // SM90A-SAME:      -> tensor<?x96xf32>
 // SM90A:         rat.rms_norm {{.*}} {rat.kernel = #rat.kernel<family = row>}
 // SM90-LABEL: func.func @layer
-// SM90:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4], warps = [8]>, #rat.kernel<family = gemv, tile = [8, 2], warps = [8]>, #rat.kernel<family = mma_sync, tile = [128, 256, 64], warps = [2, 4], stages = 3, min_blocks = 264>, #rat.kernel<family = mma_sync, tile = [128, 128, 64], warps = [2, 4], stages = 3, min_blocks = 132>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 264>]}
+// SM90:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4], warps = [8]>, #rat.kernel<family = mma_sync, tile = [128, 256, 64], warps = [2, 4], stages = 3, min_blocks = 264>, #rat.kernel<family = mma_sync, tile = [128, 128, 64], warps = [2, 4], stages = 3, min_blocks = 132>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 264>]}
 // SM80-LABEL: func.func @layer
-// SM80:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4], warps = [8]>, #rat.kernel<family = gemv, tile = [8, 2], warps = [8]>, #rat.kernel<family = mma_sync, tile = [128, 256, 64], warps = [2, 4], stages = 3, min_blocks = 216>, #rat.kernel<family = mma_sync, tile = [128, 128, 64], warps = [2, 4], stages = 3, min_blocks = 108>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 216>]}
+// SM80:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4], warps = [8]>, #rat.kernel<family = mma_sync, tile = [128, 256, 64], warps = [2, 4], stages = 3, min_blocks = 216>, #rat.kernel<family = mma_sync, tile = [128, 128, 64], warps = [2, 4], stages = 3, min_blocks = 108>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 216>]}
 // NONE-LABEL: func.func @layer
 // NONE-NOT:     rat.kernel
 // A chip list: kernels every chip runs (mma.sync, since sm_80 has no
 // wgmma), with block thresholds for the largest SM count of the list
 // (sm_90a: 132; sm_89: 142).
 // LIST-LABEL: func.func @layer
-// LIST:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4], warps = [8]>, #rat.kernel<family = gemv, tile = [8, 2], warps = [8]>, #rat.kernel<family = mma_sync, tile = [128, 256, 64], warps = [2, 4], stages = 3, min_blocks = 264>, #rat.kernel<family = mma_sync, tile = [128, 128, 64], warps = [2, 4], stages = 3, min_blocks = 132>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 264>]}
+// LIST:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4], warps = [8]>, #rat.kernel<family = mma_sync, tile = [128, 256, 64], warps = [2, 4], stages = 3, min_blocks = 264>, #rat.kernel<family = mma_sync, tile = [128, 128, 64], warps = [2, 4], stages = 3, min_blocks = 132>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 264>]}
 // LIST:         rat.rms_norm {{.*}} {rat.kernel = #rat.kernel<family = row>}
 // ADA-LABEL: func.func @layer
 // (sm_86 and sm_89 have 99 KiB of shared memory per block: only the small
 // tile fits.)
-// ADA:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4], warps = [8]>, #rat.kernel<family = gemv, tile = [8, 2], warps = [8]>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 284>]}
+// ADA:         rat.matmul {{.*}} {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 4], warps = [8]>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3, split_k = 32, blocks = 284>]}
 func.func @layer(%x: tensor<?x2048xbf16>, %w: tensor<6656x2048xbf16>, %e: tensor<?x6656xbf16>,
                  %xf: tensor<?x64xf32>, %wf: tensor<96x64xf32>, %ef: tensor<?x96xf32>,
                  %nw: tensor<2048xbf16>, %ne: tensor<?x2048xbf16>)

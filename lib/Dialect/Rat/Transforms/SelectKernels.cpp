@@ -166,13 +166,12 @@ struct RatSelectKernelsPass
                 .empty())
           variants.push_back(variant);
       };
-      // One row (a batch-1 decode step), then up to 8 rows (two w rows per
-      // block: x's 8 rows are read from L1 for each chunk of w).
+      // One row (a batch-1 decode step). A variant built for 8 rows (2 w
+      // rows per block) was slower than torch.matmul at M = 8 on 4 of the 5
+      // 1.3B shapes (H200): more rows keep the tensor-core variants.
       int64_t k = cast<ShapedType>(matmul.getWeight().getType()).getDimSize(1);
-      if (!ShapedType::isDynamic(k)) {
+      if (!ShapedType::isDynamic(k))
         consider(gemvDefault(ctx, 1, 4, k));
-        consider(gemvDefault(ctx, 8, 2, k));
-      }
       size_t gemvs = variants.size();
       if (chip.mma == MmaGeneration::Wgmma)
         consider(GemmDefaults::wgmma(ctx, chip));

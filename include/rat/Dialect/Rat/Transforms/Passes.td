@@ -34,7 +34,8 @@ def RatSelectKernels : Pass<"rat-select-kernels", "func::FuncOp"> {
     kernel passes (`rat-matmul-to-mma`, `rat-chunk-attention-to-mma`,
     `rat-row-ops-to-gpu`, `rat-step-ops-to-gpu`) lower what it records.
 
-    - `rat.matmul` with bf16/f16 operands: on a wgmma chip (`sm_90a`), the
+    - `rat.matmul` with bf16/f16 operands: `gemv` for one row (a batch-1
+      decode step: w streamed on CUDA cores); then, on a wgmma chip (`sm_90a`), the
       warp-specialised TMA + wgmma kernel (128x256x64 tiles, 2 consumer
       warpgroups, 4 stages) when the rows give at least one block per SM,
       else mma.sync kernels; on other chips mma.sync kernels (128x256x64
@@ -325,8 +326,16 @@ def RatMatmulToMMA : Pass<"rat-matmul-to-mma", "func::FuncOp"> {
     decision (`rat-select-kernels`) by the launches of its variants: host
     code computes each variant's block count from the row count `M` (the
     leading dimensions of the input, flattened) and launches the first
-    variant with at least its `min_blocks` blocks (the last one otherwise).
-    One builder per tensor-core generation:
+    variant with at least its `min_blocks` blocks, or, for a `gemv`
+    variant, the first built for at least `M` rows (the last one
+    otherwise). One builder per tensor-core generation, and one for few
+    rows:
+
+    - `gemv` (MatmulGEMV.cpp): `M <= rows` rows on CUDA cores, bound by
+      streaming w once: a block of `warps` warps per `rowsPerBlock` rows of
+      w, the threads splitting K into 16-byte chunks, all loads of a step
+      in flight before the f32 multiply-adds, warp shuffles and shared
+      memory summing the block's partial sums, no split K.
 
     - `wgmma` (sm_90a, MatmulWGMMA.cpp): a warp-specialised kernel. One
       thread of a producer warpgroup issues TMA (`cp.async.bulk.tensor`)
