@@ -10,7 +10,7 @@
 
 #include "rat/Compiler/Layer.h"
 
-#include "rat/Compiler/ModelImporter.h"
+#include "rat/Compiler/ModelConfig.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"

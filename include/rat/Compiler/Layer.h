@@ -17,7 +17,7 @@
 #define RAT_COMPILER_LAYER_H
 
 #include "rat/Compiler/GraphBuilder.h"
-#include "rat/Compiler/ModelImporter.h"
+#include "rat/Compiler/ModelConfig.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
