@@ -87,7 +87,7 @@ REPORTED = {
 SIZES = {
     "full": dict(prefill=[(16, 16384), (2, 131072)], decode=[(64, 4096), (16, 16384)],
                  lm_prompt=3072, lm_new=1024,
-                 lm_batches=[1024, 768, 512, 384, 256, 192, 128, 96, 64, 48, 32, 16, 8, 4, 2, 1],
+                 lm_batches=[2560, 2048, 1536, 1024, 768, 512, 384, 256, 192, 128, 96, 64, 48, 32, 16, 8, 4, 2, 1],
                  guard_layer=(2, 512), guard_decode=(2, 100), guard_lm_tokens=1040, budget=500,
                  serving_batches=[256, 1], serving_prompt=3072, serving_new=256,
                  peers_prompt=3072, peers_steps=32, peers_batches=[1, 64],
