@@ -81,3 +81,24 @@ func.func @window(%q: memref<?x4x?x64xbf16>, %k: memref<?x4x?x64xbf16>, %v: memr
   rat.window_attention window = 1024 ins(%q, %k, %v : memref<?x4x?x64xbf16>, memref<?x4x?x64xbf16>, memref<?x4x?x64xbf16>) outs(%o : memref<?x4x?x64xbf16>)
   return
 }
+
+// -----
+
+// The value heads as a transposed view of the value scan's [B, T, H, Dv]
+// buffer (rows of stride H*Dv = 2048): the kernel's copies address the view
+// through its strides. A view of a buffer with dynamic strides, whose rows
+// may not be 16-byte aligned, is left to the loop lowering.
+// CHECK-LABEL: func.func @value_view
+// CHECK:         %[[VIEW:.+]] = memref.transpose
+// CHECK:         gpu.launch
+// CHECK:           nvgpu.device_async_copy %[[VIEW]][%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}], %{{.+}}[%{{.+}}, %{{.+}}], 8, %{{.+}} : memref<?x16x?x128xbf16, strided<[?, 128, 2048, 1]>> to memref<64x136xbf16, #gpu.address_space<workgroup>>
+// CHECK-NOT:     gpu.launch
+// CHECK:         rat.chunk_attention {{.+}} memref<?x16x?x128xbf16, strided<[?, ?, ?, 1]>>
+func.func @value_view(%q: memref<?x16x?x128xbf16>, %k: memref<?x16x?x128xbf16>, %vs: memref<?x?x16x128xbf16>, %o: memref<?x16x?x128xbf16>,
+                      %vd: memref<?x?x16x128xbf16, strided<[?, ?, ?, 1]>>, %o2: memref<?x16x?x128xbf16>) {
+  %v = memref.transpose %vs (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<?x?x16x128xbf16> to memref<?x16x?x128xbf16, strided<[?, 128, 2048, 1]>>
+  rat.chunk_attention chunk_size = 16 ins(%q, %k, %v : memref<?x16x?x128xbf16>, memref<?x16x?x128xbf16>, memref<?x16x?x128xbf16, strided<[?, 128, 2048, 1]>>) outs(%o : memref<?x16x?x128xbf16>)
+  %w = memref.transpose %vd (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<?x?x16x128xbf16, strided<[?, ?, ?, 1]>> to memref<?x16x?x128xbf16, strided<[?, ?, ?, 1]>>
+  rat.chunk_attention chunk_size = 16 ins(%q, %k, %w : memref<?x16x?x128xbf16>, memref<?x16x?x128xbf16>, memref<?x16x?x128xbf16, strided<[?, ?, ?, 1]>>) outs(%o2 : memref<?x16x?x128xbf16>)
+  return
+}

@@ -32,9 +32,11 @@ func.func @split_heads_into_rope(%x: memref<?x?x16x128xbf16>) -> memref<?x16x?x1
 
 // -----
 
-// The tensor-core attention kernel takes dense buffers: the value heads
-// stay a copy. Without a kernel decision (loops, the CPU) the attention
-// reads the view, here through the subviews of its tiles.
+// The tensor-core attention kernel addresses its operands through their
+// strides: it reads the value heads as a transposed view (rows of stride
+// H*Dv, all strides multiples of 8 elements), and so does the attention
+// without a kernel decision (loops, the CPU), here through the subviews of
+// its tiles.
 
 #perm = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>
 #id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
@@ -43,10 +45,12 @@ func.func @split_heads_into_rope(%x: memref<?x?x16x128xbf16>) -> memref<?x16x?x1
 // CHECK-SAME:    %[[V:[a-zA-Z0-9_]+]]: memref<2x8x4x16xbf16>
 // CHECK:         memref.alloc() : memref<2x4x8x16xbf16>
 // CHECK:         memref.alloc() : memref<2x4x8x16xbf16>
-// CHECK:         %[[DENSE:.+]] = memref.alloc() : memref<2x4x8x16xbf16>
-// CHECK:         linalg.generic {{.+}} ins(%[[V]] : memref<2x8x4x16xbf16>) outs(%[[DENSE]] : memref<2x4x8x16xbf16>)
-// CHECK:         rat.chunk_attention {{.+}} ins(%{{.+}}, %{{.+}}, %[[DENSE]] : {{.+}}) outs(%{{.+}}) {rat.kernel = #rat.kernel<family = attention_mma>}
 // CHECK-NOT:     memref.alloc
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[DENSE:.+]] = memref.transpose %[[V]] (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<2x8x4x16xbf16> to memref<2x4x8x16xbf16, strided<[512, 16, 64, 1]>>
+// CHECK:         rat.chunk_attention {{.+}} ins(%{{.+}}, %{{.+}}, %[[DENSE]] : {{.+}}, memref<2x4x8x16xbf16, strided<[512, 16, 64, 1]>>) outs(%{{.+}}) {rat.kernel = #rat.kernel<family = attention_mma>}
+// CHECK-NOT:     memref.alloc
+// CHECK-NOT:     linalg.generic
 // CHECK:         %[[VIEW:.+]] = memref.transpose %[[V]] (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<2x8x4x16xbf16> to memref<2x4x8x16xbf16, strided<[512, 16, 64, 1]>>
 // CHECK:         scf.forall (%[[B:.+]], %[[H:.+]]) in (2, 4) {
 // CHECK:           %[[TILE:.+]] = memref.subview %[[VIEW]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 16] [1, 1, 1, 1] : memref<2x4x8x16xbf16, strided<[512, 16, 64, 1]>> to memref<1x1x8x16xbf16, strided<[512, 16, 64, 1], offset: ?>>
@@ -75,6 +79,33 @@ func.func @attention_values(%v: memref<2x8x4x16xbf16>, %q: memref<2x4x8x16xbf16>
     rat.chunk_attention chunk_size = 4 scale = 0.25 ins(%qt, %kt, %vt : memref<1x1x8x16xbf16, strided<[512, 128, 16, 1], offset: ?>>, memref<1x1x8x16xbf16, strided<[512, 128, 16, 1], offset: ?>>, memref<1x1x8x16xbf16, strided<[512, 128, 16, 1], offset: ?>>) outs(%ot : memref<1x1x8x16xbf16, strided<[512, 128, 16, 1], offset: ?>>)
   }
   return %o1, %o : memref<2x4x8x16xbf16>, memref<2x4x8x16xbf16>
+}
+
+// -----
+
+// Rows whose alignment the attention kernel cannot prove (a source with
+// dynamic strides): its 16-byte copies might be misaligned, so the value
+// heads stay a copy for it.
+
+#perm = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// CHECK-LABEL: func.func @attention_values_unaligned(
+// CHECK:         memref.alloc() : memref<2x4x8x16xbf16>
+// CHECK:         %[[DENSE:.+]] = memref.alloc() : memref<2x4x8x16xbf16>
+// CHECK:         linalg.generic {{.+}} outs(%[[DENSE]] : memref<2x4x8x16xbf16>)
+// CHECK:         rat.chunk_attention {{.+}} ins(%{{.+}}, %{{.+}}, %[[DENSE]] : {{.+}}) outs(%{{.+}}) {rat.kernel = #rat.kernel<family = attention_mma>}
+// CHECK-NOT:     memref.transpose
+func.func @attention_values_unaligned(%v: memref<2x8x4x16xbf16, strided<[?, ?, 16, 1]>>, %q: memref<2x4x8x16xbf16>, %k: memref<2x4x8x16xbf16>) -> memref<2x4x8x16xbf16> {
+  %o = memref.alloc() : memref<2x4x8x16xbf16>
+  %dense = memref.alloc() : memref<2x4x8x16xbf16>
+  linalg.generic {indexing_maps = [#perm, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%v : memref<2x8x4x16xbf16, strided<[?, ?, 16, 1]>>) outs(%dense : memref<2x4x8x16xbf16>) {
+  ^bb0(%in: bf16, %out: bf16):
+    linalg.yield %in : bf16
+  }
+  rat.chunk_attention chunk_size = 4 scale = 0.25 ins(%q, %k, %dense : memref<2x4x8x16xbf16>, memref<2x4x8x16xbf16>, memref<2x4x8x16xbf16>) outs(%o : memref<2x4x8x16xbf16>) {rat.kernel = #rat.kernel<family = attention_mma>}
+  return %o : memref<2x4x8x16xbf16>
 }
 
 // -----

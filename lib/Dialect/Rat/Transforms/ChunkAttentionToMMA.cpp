@@ -27,6 +27,12 @@
 // states first. The kernel asks for kMinBlocksPerSM blocks per SM
 // (rat-apply-launch-bounds): with two it is latency-bound.
 //
+// The operands are addressed through their strides: rows of any stride
+// (the value heads as a transposed view of the value scan's [B, T, H, Dv]
+// buffer) whose offset and outer strides are provably multiples of 8
+// elements (mma::hasAlignedRowsOrTensor), as the 16-byte cp.async copies
+// need; the buffers' starts are 16-byte aligned as allocations are.
+//
 // rat.window_attention takes the same kernel with consecutive key rows
 // (from the tile's first window start, 64-aligned, to its last query), a
 // window-and-causal mask and no own-token term.
@@ -68,12 +74,16 @@ static bool canLowerAttentionToMMA(Value q, Value k, Value v, Value init) {
   Type et = types[0].getElementType();
   if (!et.isBF16() && !et.isF16())
     return false;
-  for (ShapedType t : types) {
+  for (ShapedType t : types)
     if (t.getElementType() != et || t.getRank() != 4)
       return false;
-    if (!mma::isContiguousOrTensor(t))
+  // Rows of any stride (a transposed view of the heads left by
+  // rat-permutation-copies-to-views) whose 16-byte pieces are aligned: the
+  // kernel addresses every operand through its strides, with 16-byte
+  // cp.async copies and 4-byte stores.
+  for (Value x : {q, k, v, init})
+    if (!mma::hasAlignedRowsOrTensor(x, 8))
       return false;
-  }
   int64_t dh = types[0].getDimSize(3), dv = types[2].getDimSize(3);
   auto ok = [](int64_t d) {
     return !ShapedType::isDynamic(d) && d % 16 == 0 && d <= 128;

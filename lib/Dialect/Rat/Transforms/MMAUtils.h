@@ -53,6 +53,55 @@ inline bool hasUnitStrideRowsOrTensor(Type type) {
   return !m || (m.isLastDimUnitStride() && !m.getMemorySpace());
 }
 
+/// A tensor, or a memref in the default memory space with unit-stride rows
+/// whose offset and outer strides are provably multiples of `width`
+/// elements, so that `width`-element pieces at multiples of `width` along a
+/// row are as aligned as the buffer's start: from the type's static strides
+/// and offset, or, for an identity-layout buffer or a memref.transpose view
+/// of one (a head split read in place), from the static sizes (every stride
+/// is a product of inner sizes). Dimensions of size 1 are never stepped.
+inline bool hasAlignedRowsOrTensor(Value v, int64_t width) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  if (!type)
+    return true;
+  if (!hasUnitStrideRowsOrTensor(type) || type.getRank() == 0)
+    return false;
+  int64_t rank = type.getRank();
+  // The identity-layout buffer the value is (a view of), and which of its
+  // dimensions each of the value's is.
+  Value root = v;
+  AffineMap permutation =
+      AffineMap::getMultiDimIdentityMap(rank, v.getContext());
+  if (auto transpose = v.getDefiningOp<memref::TransposeOp>()) {
+    root = transpose.getIn();
+    permutation = transpose.getPermutation();
+  }
+  auto rootType = cast<MemRefType>(root.getType());
+  if (rootType.getLayout().isIdentity() && !rootType.getMemorySpace()) {
+    for (int64_t d = 0; d + 1 < rank; ++d) {
+      if (type.getDimSize(d) == 1)
+        continue;
+      int64_t inner = 1; // the static part of the stride
+      for (int64_t r = permutation.getDimPosition(d) + 1; r < rank; ++r)
+        if (!ShapedType::isDynamic(rootType.getDimSize(r)))
+          inner *= rootType.getDimSize(r);
+      if (inner % width != 0)
+        return false;
+    }
+    return true;
+  }
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) || offset % width != 0)
+    return false;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    if (type.getDimSize(d) != 1 &&
+        (ShapedType::isDynamic(strides[d]) || strides[d] % width != 0))
+      return false;
+  return true;
+}
+
 /// Host code: whether vectors of `width` elements at multiples of `width`
 /// along the last dimension of each of `buffers` are aligned to their size
 /// (start address and every outer stride), so that they may be accessed

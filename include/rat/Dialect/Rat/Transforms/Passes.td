@@ -231,8 +231,10 @@ def RatPermutationCopiesToViews : Pass<"rat-permutation-copies-to-views",
       (no `rat.kernel`, or the `loops` family) address any layout; a
       dedicated kernel is asked the same question its kernel pass asks
       (`rat.rope` on the `row` kernel takes rows with a unit last stride;
-      `rat.chunk_attention` on `attention_mma` and `rat.matmul` kernels
-      take dense buffers only, so their copies stay).
+      `rat.chunk_attention` on `attention_mma` takes rows with a unit last
+      stride that are provably 16-byte aligned, such as a transposed view of
+      an identity-layout buffer; `rat.matmul` kernels take dense buffers
+      only, so their copies stay).
 
     Runs after bufferization and before the deallocation pipeline, which
     sees the view as an alias of the input.
@@ -371,8 +373,12 @@ def RatChunkAttentionToMMA : Pass<"rat-chunk-attention-to-mma", "func::FuncOp"> 
   let summary = "Lower rat.chunk_attention and rat.window_attention on "
                 "buffers to a tensor-core kernel";
   let description = [{
-    Replaces every `rat.chunk_attention` on contiguous bf16/f16 memrefs with
-    static head sizes `Dh`, `Dv` (multiples of 16, at most 128) by a
+    Replaces every `rat.chunk_attention` on bf16/f16 memrefs with
+    static head sizes `Dh`, `Dv` (multiples of 16, at most 128) whose rows
+    are provably 16-byte aligned (unit last stride; offset and outer strides
+    multiples of 8 elements, from the layout, or for an identity-layout
+    buffer or a `memref.transpose` view of one from the sizes: the value
+    heads as a view of the value scan) by a
     `gpu.launch` of a FlashAttention-style kernel: a block of 4 warps per 64
     queries of one (batch, head), the Q tile in shared memory; per step, 64
     chunk-final key and value states (rows `jL + L - 1`) are in shared
