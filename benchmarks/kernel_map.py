@@ -84,6 +84,9 @@ def parse(text):
 def classify(body, weights):
     count = lambda op: len(re.findall(r"\b" + re.escape(op) + r"\b", body))
     loops, carried = count("scf.for"), len(re.findall(r"iter_args", body))
+    exps = count("math.exp") + count("math.exp2")
+    if count("nvvm.wgmma.mma_async") and exps:
+        return "attention", "wgmma + online softmax"
     if count("nvvm.wgmma.mma_async"):
         # Operands come as TMA descriptors, not weight buffers.
         return "gemm", "wgmma (TMA)"
@@ -94,7 +97,6 @@ def classify(body, weights):
         return "gemm", ",".join(kinds)
     if count("math.rsqrt"):
         return "rmsnorm", "math.rsqrt"
-    exps = count("math.exp") + count("math.exp2")
     if count("nvvm.mma.sync") and exps:
         return "attention", "mma.sync + online softmax"
     if exps and count("arith.maximumf") and loops:

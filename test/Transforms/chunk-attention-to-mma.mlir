@@ -1,4 +1,7 @@
-// RUN: rat-opt %s --rat-select-kernels --rat-chunk-attention-to-mma -split-input-file | FileCheck %s
+// RUN: rat-opt %s --rat-select-kernels=chip=sm_80 --rat-chunk-attention-to-mma -split-input-file | FileCheck %s
+
+// The mma.sync kernel (sm_80 and later; on sm_90a the chunk attention takes
+// the wgmma kernel where its head sizes allow: chunk-attention-to-wgmma.mlir).
 
 // bf16 chunk attention on buffers: one launch, blocks of 128 threads over
 // (query tiles of 64, heads, batch); Q, keys and values in shared memory

@@ -102,3 +102,12 @@ func.func @gemv_rows_per_block(%x: tensor<?x2048xbf16>, %w: tensor<6656x2048xbf1
          {rat.kernel = [#rat.kernel<family = gemv, tile = [1, 3], warps = [8]>, #rat.kernel<family = mma_sync, tile = [64, 64, 64], warps = [2, 2], stages = 3>]} -> tensor<?x6656xbf16>
   return %0 : tensor<?x6656xbf16>
 }
+
+// -----
+
+func.func @wgmma_attention_on_sm90(%q: tensor<1x2x8x64xbf16>, %o: tensor<1x2x8x64xbf16>) -> tensor<1x2x8x64xbf16> {
+  // expected-error @+1 {{cannot honour rat.kernel: wgmma kernels need sm_90a; this is sm_90 (compile with --chip sm_90a, or choose mma_sync)}}
+  %0 = rat.chunk_attention chunk_size = 4 ins(%q, %q, %q : tensor<1x2x8x64xbf16>, tensor<1x2x8x64xbf16>, tensor<1x2x8x64xbf16>) outs(%o : tensor<1x2x8x64xbf16>)
+         {rat.kernel = #rat.kernel<family = attention_mma, tile = [128, 128], warpgroups = 2, stages = 2>} -> tensor<1x2x8x64xbf16>
+  return %0 : tensor<1x2x8x64xbf16>
+}

@@ -73,10 +73,16 @@ func.func @override(%x: tensor<?x2048xbf16>, %w: tensor<6656x2048xbf16>, %e: ten
 
 // -----
 
-// Attention: bf16 with head size 128 takes the tensor-core kernel; decode
-// steps the step kernel; ops inside a loop that becomes a kernel get none.
+// Attention: bf16 with head size 128 takes the tensor-core kernel (on
+// sm_90a the wgmma one: 2 consumer warpgroups of 64 queries, 128 states per
+// step, 2 stages; elsewhere mma.sync); decode steps the step kernel; ops
+// inside a loop that becomes a kernel get none.
 // SM90A-LABEL: func.func @attention
-// SM90A:         rat.chunk_attention {{.*}} {rat.kernel = #rat.kernel<family = attention_mma>}
+// SM90A:         rat.chunk_attention {{.*}} {rat.kernel = #rat.kernel<family = attention_mma, tile = [128, 128], warpgroups = 2, stages = 2>}
+// SM80-LABEL: func.func @attention
+// SM80:         rat.chunk_attention {{.*}} {rat.kernel = #rat.kernel<family = attention_mma>}
+// SM90-LABEL: func.func @attention
+// SM90:         rat.chunk_attention {{.*}} {rat.kernel = #rat.kernel<family = attention_mma>}
 // SM90A:         scf.forall
 // SM90A-NOT:       rat.kernel
 // SM90A:         return

@@ -33,6 +33,9 @@
 // elements (mma::hasAlignedRowsOrTensor), as the 16-byte cp.async copies
 // need; the buffers' starts are 16-byte aligned as allocations are.
 //
+// On sm_90a, a chunk attention whose decision has warpgroups takes the
+// wgmma kernel of ChunkAttentionWGMMA.cpp instead (AttentionKernels.h).
+//
 // rat.window_attention takes the same kernel with consecutive key rows
 // (from the tile's first window start, 64-aligned, to its last query), a
 // window-and-causal mask and no own-token term.
@@ -42,6 +45,7 @@
 #include "rat/Dialect/Rat/IR/RatOps.h"
 #include "rat/Dialect/Rat/Transforms/Passes.h"
 
+#include "AttentionKernels.h"
 #include "MMAUtils.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -49,6 +53,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
+#include <limits>
 
 namespace mlir::rat {
 #define GEN_PASS_DEF_RATCHUNKATTENTIONTOMMA
@@ -496,23 +501,52 @@ struct RatChunkAttentionToMMAPass
     : rat::impl::RatChunkAttentionToMMABase<RatChunkAttentionToMMAPass> {
   void runOnOperation() override {
     SmallVector<AttentionSpec> ops;
+    SmallVector<std::pair<ChunkAttentionOp, AttentionWgmmaConfig>> wgmma;
+    bool failed = false;
     getOperation().walk([&](Operation *op) {
       if (getKernelFamily(op) != KernelFamily::attention_mma)
         return;
+      KernelAttr decision = getKernelVariants(op).front();
       if (auto attn = dyn_cast<ChunkAttentionOp>(op)) {
-        if (attn.hasPureBufferSemantics() && mma::isHostLevel(op) &&
-            canLowerChunkAttentionToMMA(attn))
+        if (!attn.hasPureBufferSemantics() || !mma::isHostLevel(op) ||
+            !canLowerChunkAttentionToMMA(attn))
+          return;
+        if (!isWgmmaAttention(decision)) {
           ops.push_back(AttentionSpec::of(attn));
+          return;
+        }
+        // rat-select-kernels checked the configuration against the chip.
+        auto cfg = AttentionWgmmaConfig::from(decision);
+        if (std::string why =
+                cfg.unsupported(attn, std::numeric_limits<int64_t>::max());
+            !why.empty()) {
+          op->emitError("rat-chunk-attention-to-mma: ") << why;
+          failed = true;
+          return;
+        }
+        wgmma.push_back({attn, cfg});
       } else if (auto attn = dyn_cast<WindowAttentionOp>(op)) {
+        if (isWgmmaAttention(decision)) {
+          op->emitError("rat-chunk-attention-to-mma: the wgmma attention "
+                        "kernel takes rat.chunk_attention only");
+          failed = true;
+          return;
+        }
         if (attn.hasPureBufferSemantics() && mma::isHostLevel(op) &&
             canLowerWindowAttentionToMMA(attn))
           ops.push_back(AttentionSpec::of(attn));
       }
     });
+    if (failed)
+      return signalPassFailure();
     IRRewriter rewriter(&getContext());
     for (const AttentionSpec &spec : ops) {
       KernelBuilder(spec, rewriter).build();
       rewriter.eraseOp(spec.op);
+    }
+    for (auto &[attn, cfg] : wgmma) {
+      buildChunkAttentionWgmma(attn, cfg, rewriter);
+      rewriter.eraseOp(attn);
     }
   }
 };

@@ -12,6 +12,7 @@
 #include "rat/Dialect/Rat/Transforms/Passes.h"
 #include "rat/Target/Chip.h"
 
+#include "AttentionKernels.h"
 #include "MMAUtils.h"
 #include "MatmulKernels.h"
 
@@ -82,7 +83,8 @@ KernelAttr gemvDefault(MLIRContext *ctx, int64_t rows, int64_t rowsPerBlock,
 /// Whether the kernel decision `variant` is one the chip (or every chip of
 /// a list: `chip` is then their common capabilities) can run.
 std::string chipUnsupported(KernelAttr variant, const ChipInfo &chip) {
-  if (variant.getFamily() == KernelFamily::wgmma &&
+  if ((variant.getFamily() == KernelFamily::wgmma ||
+       isWgmmaAttention(variant)) &&
       chip.mma != MmaGeneration::Wgmma) {
     if (chip.name.contains(','))
       return "wgmma kernels need sm_90a, and every chip of " +
@@ -197,10 +199,18 @@ struct RatSelectKernelsPass
         return nullptr;
       return ArrayAttr::get(ctx, variants);
     }
-    if (auto attn = dyn_cast<ChunkAttentionOp>(op))
-      return canLowerChunkAttentionToMMA(attn)
-                 ? one(KernelFamily::attention_mma)
-                 : nullptr;
+    if (auto attn = dyn_cast<ChunkAttentionOp>(op)) {
+      if (!canLowerChunkAttentionToMMA(attn))
+        return nullptr;
+      // sm_90a: the wgmma kernel where it takes the head sizes.
+      KernelAttr wgmma = AttentionWgmmaConfig::defaultAttr(ctx);
+      if (chip.mma == MmaGeneration::Wgmma &&
+          AttentionWgmmaConfig::from(wgmma)
+              .unsupported(attn, chip.sharedMemoryPerBlock)
+              .empty())
+        return wgmma;
+      return one(KernelFamily::attention_mma);
+    }
     if (auto attn = dyn_cast<WindowAttentionOp>(op))
       return canLowerWindowAttentionToMMA(attn)
                  ? one(KernelFamily::attention_mma)
@@ -245,6 +255,15 @@ struct RatSelectKernelsPass
         continue;
       }
       bool ok = false;
+      if (isWgmmaAttention(variant)) {
+        auto attn = dyn_cast<ChunkAttentionOp>(op);
+        if (!attn)
+          return "the wgmma attention kernel takes rat.chunk_attention only";
+        if (std::string why = AttentionWgmmaConfig::from(variant).unsupported(
+                attn, chip.sharedMemoryPerBlock);
+            !why.empty())
+          return name + ": " + why;
+      }
       if (auto attn = dyn_cast<ChunkAttentionOp>(op))
         ok = family == KernelFamily::attention_mma &&
              canLowerChunkAttentionToMMA(attn);

@@ -48,16 +48,19 @@ def Rat_KernelAttr : AttrDef<Rat_Dialect, "Kernel"> {
     - `family`: `wgmma` (sm_90a warp-specialised TMA + wgmma GEMM),
       `mma_sync` (sm_80+ cp.async + ldmatrix + mma.sync GEMM),
       `attention_mma` (FlashAttention-style chunk/window attention on
-      mma.sync), `row` (row-parallel rms_norm / rope), `step` (decode-step
+      mma.sync, or with `warpgroups` chunk attention on sm_90a wgmma), `row` (row-parallel rms_norm / rope), `step` (decode-step
       attention), `loops` (the generic path: tiled loops, one thread per
       iteration), `gemv` (few-row matmul on CUDA cores: the threads of a
       block split K of a few rows of w, 16-byte loads, no split K).
     - `tile`: the block tile (GEMMs: M, N, K; gemv: the rows of x it is
       built for, which it applies to when M is at most that, and the rows
-      of w per block).
+      of w per block; the wgmma attention: queries per block, chunk states
+      per step).
     - `warps`: the warp grid (mma_sync: along M, N; gemv: warps per
       block).
-    - `warpgroups`: consumer warpgroups (wgmma).
+    - `warpgroups`: consumer warpgroups (wgmma; `attention_mma` with
+      warpgroups is the sm_90a wgmma attention kernel, without them the
+      mma.sync one).
     - `stages`: shared-memory pipeline depth.
     - `split_k`: at most this many K slices (GEMMs with few rows).
     - `group_m`: tile rows per group of the block order (L2 reuse).

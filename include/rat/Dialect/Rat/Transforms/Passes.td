@@ -43,7 +43,9 @@ def RatSelectKernels : Pass<"rat-select-kernels", "func::FuncOp"> {
       one, else 64x64x64 with split K). The variants are an array: the row
       count is known only at run time.
     - `rat.chunk_attention` / `rat.window_attention` (bf16/f16, head sizes
-      multiples of 16 up to 128): `attention_mma`.
+      multiples of 16 up to 128): `attention_mma`; on `sm_90a` a chunk
+      attention with head sizes 64 or 128 with the wgmma configuration
+      (`tile = [128, 128], warpgroups = 2, stages = 2`).
     - `rat.rms_norm` / `rat.rope` with a static last dimension: `row`.
     - decode attention steps with head sizes multiples of 32 up to 256:
       `step`, split over the cached states (`rat-step-ops-to-gpu`) until
@@ -397,6 +399,18 @@ def RatChunkAttentionToMMA : Pass<"rat-chunk-attention-to-mma", "func::FuncOp"> 
     visits the keys from `max(0, s0 - W)` (rounded down to 64) to `s1`, the
     mask keeps `s - W <= j <= s` (`W = 0`: `j <= s`), and no separate
     own-token term is needed.
+
+    A `rat.chunk_attention` whose `attention_mma` decision has `warpgroups`
+    (sm_90a, head sizes 64 or 128) takes the wgmma kernel instead
+    (ChunkAttentionWGMMA.cpp): one producer thread issues TMA loads of the
+    Q tile and, per step, of `tile[1]` chunk-final key and value rows (a
+    5-D tensor map of the `[B, H, T / L, L, D]` view, box extent 1 at row
+    `L - 1` of each chunk) into a ring of `stages` 128-byte-swizzled
+    buffers with mbarriers; each of `warpgroups` consumer warpgroups (64
+    queries) runs `S = Q K^T` and `O += P V` on `wgmma.mma_async` (P from
+    registers, V N-major), the mask only where a step needs it, the online
+    softmax on the accumulator fragments, and merges the own-token term
+    after the loop.
   }];
   let dependentDialects = ["gpu::GPUDialect", "nvgpu::NVGPUDialect",
                            "NVVM::NVVMDialect", "LLVM::LLVMDialect",

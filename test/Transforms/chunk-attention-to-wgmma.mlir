@@ -1,0 +1,102 @@
+// RUN: rat-opt %s --rat-select-kernels --rat-chunk-attention-to-mma -split-input-file | FileCheck %s
+// RUN: rat-opt %s --rat-select-kernels --rat-chunk-attention-to-mma -split-input-file --mlir-print-ir-after=rat-select-kernels 2>&1 >/dev/null | FileCheck %s --check-prefix=SELECT
+// RUN: rat-opt %s --rat-select-kernels=chip=sm_90 --rat-chunk-attention-to-mma -split-input-file | FileCheck %s --check-prefix=SM90
+
+// sm_90a (the default chip): the chunk attention with head size 128 takes
+// the wgmma kernel: 128 queries per block (2 consumer warpgroups), 128
+// states per step, 2 stages. Host: a 4-D tensor map of q (box 128 rows x 64
+// columns) and 5-D ones of the [B, H, T / L, L, D] views of k and v (box
+// 128 chunks x 1 row x 64 columns: the chunk-final rows), 128-byte swizzle.
+// Kernel: 3 warpgroups, 160 KiB + 1 KiB of dynamic shared memory, the
+// producer issuing the Q loads once and per step the keys and values on
+// their own "full" mbarriers after waiting on "empty" (at row L - 1 = 15 of
+// each chunk); each consumer: 8 wgmma m64n128k16 for S from shared memory
+// (K-major), the mask only in steps that need it, exp2, then 8 wgmma
+// m64n128k16 for P V with P in registers and V transposed (inline PTX),
+// each product waited for, the buffer handed back; the own-token term from
+// q (shared) and k, v (global); O / l stored as pairs.
+// SELECT: rat.chunk_attention {{.+}} {rat.kernel = #rat.kernel<family = attention_mma, tile = [128, 128], warpgroups = 2, stages = 2>}
+// CHECK-LABEL: func.func @attention
+// CHECK:         nvgpu.tma.create.descriptor %{{.+}} box[%{{.+}}, %{{.+}}, %c128{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x128x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b
+// CHECK:         memref.reinterpret_cast %{{.+}} to offset: [%{{.+}}], sizes: [%{{.+}}, %{{.+}}, %{{.+}}, 16, 128], strides: [%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, 1]
+// CHECK:         nvgpu.tma.create.descriptor %{{.+}} box[%{{.+}}, %{{.+}}, %c128{{.*}}, %{{.+}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x128x1x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b
+// CHECK:         memref.reinterpret_cast
+// CHECK:         nvgpu.tma.create.descriptor
+// CHECK:         gpu.launch
+// CHECK-SAME:      threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c384
+// CHECK-SAME:      dynamic_shared_memory_size %c164864_i32
+// CHECK:           nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>>
+// CHECK-COUNT-3:   nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+// CHECK:           nvvm.fence.proxy
+// CHECK:           nvvm.setmaxregister  increase 240
+// CHECK:           nvgpu.mbarrier.try_wait.parity
+// CHECK:           scf.for
+// CHECK:             nvgpu.mbarrier.try_wait.parity
+// CHECK:             nvvm.wgmma.fence.aligned
+// CHECK-COUNT-8:     nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// CHECK:             nvvm.wgmma.commit.group.sync.aligned
+// CHECK:             nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK:             scf.if
+// CHECK:               arith.select
+// CHECK:             gpu.shuffle  xor
+// CHECK:             math.exp2
+// CHECK:             nvgpu.mbarrier.try_wait.parity
+// CHECK:             nvvm.wgmma.fence.aligned
+// CHECK-COUNT-8:     llvm.inline_asm has_side_effects asm_dialect = att "{{.+}}wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.+}}}, {$128, $129, $130, $131}, $132, p, 1, 1, 1;
+// CHECK:             nvvm.wgmma.commit.group.sync.aligned
+// CHECK:             nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK:             nvgpu.mbarrier.arrive
+// CHECK:           vector.load %{{.+}} : memref<16384xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK:           vector.load %{{.+}} : memref<?x16x?x128xbf16>, vector<8xbf16>
+// CHECK:           vector.load %{{.+}} : memref<?x16x?x128xbf16>, vector<2xbf16>
+// CHECK:           vector.store
+// CHECK:         } else {
+// CHECK:           nvvm.setmaxregister  decrease 24
+// CHECK:           nvgpu.mbarrier.arrive.expect_tx %{{.+}}, %c32768
+// CHECK-COUNT-2:   nvgpu.tma.async.load
+// CHECK:           scf.for
+// CHECK:             nvgpu.mbarrier.try_wait.parity
+// CHECK:             nvgpu.mbarrier.arrive.expect_tx
+// CHECK:             nvgpu.tma.async.load %{{.+}}[%{{.+}}, %c15{{.*}}, %{{.+}}, %{{.+}}, %{{.+}}]
+// CHECK:             nvgpu.tma.async.load
+// CHECK:             nvgpu.mbarrier.arrive.expect_tx
+// CHECK-COUNT-2:     nvgpu.tma.async.load
+// CHECK-NOT:     rat.chunk_attention
+// SM90-LABEL: func.func @attention
+// SM90-NOT:     wgmma
+// SM90:         nvvm.mma.sync
+func.func @attention(%q: memref<?x2x?x128xbf16>, %k: memref<?x16x?x128xbf16>, %v: memref<?x16x?x128xbf16>, %o: memref<?x16x?x128xbf16>) {
+  rat.chunk_attention chunk_size = 16 ins(%q, %k, %v : memref<?x2x?x128xbf16>, memref<?x16x?x128xbf16>, memref<?x16x?x128xbf16>) outs(%o : memref<?x16x?x128xbf16>)
+  return
+}
+
+// -----
+
+// Head size 64, f16, a strided value view (the value heads read in place):
+// m64n64 products of 4 k-slices for S; the 5-D map of v is a view of the
+// transposed buffer's strides. Head size 32 (and window attention) keep the
+// mma.sync kernel.
+// SELECT: rat.chunk_attention {{.+}} {rat.kernel = #rat.kernel<family = attention_mma, tile = [128, 128], warpgroups = 2, stages = 2>}
+// SELECT: rat.chunk_attention {{.+}} {rat.kernel = #rat.kernel<family = attention_mma>}
+// SELECT: rat.window_attention {{.+}} {rat.kernel = #rat.kernel<family = attention_mma>}
+// CHECK-LABEL: func.func @head64
+// CHECK:         memref.transpose
+// CHECK:         memref.reinterpret_cast %{{.+}} to offset: [%{{.+}}], sizes: [%{{.+}}, %{{.+}}, %{{.+}}, 8, 64], strides: [%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, 1] : memref<f16> to memref<?x?x?x8x64xf16
+// CHECK:         gpu.launch
+// CHECK-SAME:      dynamic_shared_memory_size %c82944_i32
+// CHECK-COUNT-4:     nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
+// CHECK-COUNT-8:     llvm.inline_asm {{.+}}wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16
+// CHECK:         gpu.launch
+// CHECK-NOT:       wgmma
+// CHECK:           nvvm.mma.sync
+// CHECK:         gpu.launch
+// CHECK-NOT:       wgmma
+// CHECK:           nvvm.mma.sync
+func.func @head64(%q: memref<?x4x?x64xf16>, %k: memref<?x4x?x64xf16>, %vs: memref<?x?x4x64xf16>, %o: memref<?x4x?x64xf16>,
+                  %q2: memref<?x4x?x32xf16>, %o2: memref<?x4x?x32xf16>, %o3: memref<?x4x?x64xf16>) {
+  %v = memref.transpose %vs (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<?x?x4x64xf16> to memref<?x4x?x64xf16, strided<[?, 64, 256, 1]>>
+  rat.chunk_attention chunk_size = 8 ins(%q, %k, %v : memref<?x4x?x64xf16>, memref<?x4x?x64xf16>, memref<?x4x?x64xf16, strided<[?, 64, 256, 1]>>) outs(%o : memref<?x4x?x64xf16>)
+  rat.chunk_attention chunk_size = 8 ins(%q2, %q2, %q2 : memref<?x4x?x32xf16>, memref<?x4x?x32xf16>, memref<?x4x?x32xf16>) outs(%o2 : memref<?x4x?x32xf16>)
+  rat.window_attention window = 16 ins(%q, %k, %k : memref<?x4x?x64xf16>, memref<?x4x?x64xf16>, memref<?x4x?x64xf16>) outs(%o3 : memref<?x4x?x64xf16>)
+  return
+}
