@@ -9,7 +9,7 @@
 // is tiled.
 // KEEP-LABEL: func.func @ops
 // KEEP:         rat.rms_norm {{.*}} {rat.kernel = #rat.kernel<family = row>} -> tensor<2x8x64xbf16>
-// KEEP:         rat.chunk_attention {{.*}} {rat.kernel = #rat.kernel<family = attention_mma>} -> tensor<1x2x8x64xbf16>
+// KEEP:         rat.chunk_attention {{.*}} {rat.kernel = #rat.kernel<family = attention_mma, tile = [128, 128], warpgroups = 2, stages = 2>} -> tensor<1x2x8x64xbf16>
 // KEEP:         scf.forall
 // KEEP:           rat.chunk_attention {{.*}} -> tensor<1x1x1x40xf32>
 // TILE-LABEL: func.func @ops
