@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace mlir::rat {
@@ -77,13 +78,20 @@ struct RatDedupKernelsPass
       return WalkResult::advance();
     });
     (void)result;
-    // Any other use of a merged module keeps it.
-    for (gpu::GPUModuleOp gpuModule : dead) {
-      std::optional<SymbolTable::UseRange> uses =
-          SymbolTable::getSymbolUses(gpuModule.getSymNameAttr(), module);
-      if (uses && uses->empty())
+    // Any other use of a merged module keeps it. The uses are collected in
+    // one walk (asking per module walked the whole module each time, which
+    // made the pass quadratic in the kernels: ~25 s for a 4-layer 1.3B-wide
+    // LM, most of its compile time at 24 layers).
+    std::optional<SymbolTable::UseRange> uses =
+        SymbolTable::getSymbolUses(module.getOperation());
+    if (!uses)
+      return; // Unknown ops that may hold uses: keep every module.
+    DenseSet<StringAttr> used;
+    for (const SymbolTable::SymbolUse &use : *uses)
+      used.insert(use.getSymbolRef().getRootReference());
+    for (gpu::GPUModuleOp gpuModule : dead)
+      if (!used.contains(gpuModule.getSymNameAttr()))
         gpuModule.erase();
-    }
   }
 };
 } // namespace
