@@ -297,8 +297,9 @@ void mlir::rat::buildRatLoopsToKernelsPipeline(
   // Kernels: every outermost parallel loop becomes a gpu.launch.
   //===--------------------------------------------------------------------===//
   addMapToGPU(pm, options);
-  addPipeline(pm, "canonicalize,cse,gpu-launch-sink-index-computations,"
-                  "gpu-kernel-outlining");
+  addPipeline(pm, "canonicalize,cse");
+  pm.nest<func::FuncOp>().addPass(createRatSinkIntoLaunches());
+  addPipeline(pm, "gpu-kernel-outlining");
   pm.addPass(createRatNameKernels());
   pm.addPass(createRatApplyLaunchBounds());
   pm.addPass(createRatDedupKernels());
