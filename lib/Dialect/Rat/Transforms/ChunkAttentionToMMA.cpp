@@ -131,30 +131,22 @@ struct AttentionSpec {
   }
 };
 
-struct KernelBuilder {
+struct KernelBuilder : mma::F32Math {
   AttentionSpec spec;
   RewriterBase &b;
-  Location loc;
   IndexMath h;
   Type et, f32;
   int64_t dh, dv;
 
   KernelBuilder(const AttentionSpec &spec, RewriterBase &b)
-      : spec(spec), b(b), loc(spec.op->getLoc()), h{b, spec.op->getLoc()} {
+      : mma::F32Math{b, spec.op->getLoc()}, spec(spec), b(b),
+        h{b, spec.op->getLoc()} {
     et = cast<MemRefType>(spec.q.getType()).getElementType();
     f32 = b.getF32Type();
     dh = cast<MemRefType>(spec.q.getType()).getDimSize(3);
     dv = cast<MemRefType>(spec.v.getType()).getDimSize(3);
   }
 
-  Value fconst(double v) { return mma::f32Constant(b, loc, v); }
-  Value fmax(Value x, Value y) {
-    return arith::MaximumFOp::create(b, loc, x, y);
-  }
-  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
-  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
-  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
-  Value exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
   Value quadReduce(Value v, bool max) {
     return mma::butterflyReduce(b, loc, v, {1, 2}, max);
   }

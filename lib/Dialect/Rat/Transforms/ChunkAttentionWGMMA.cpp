@@ -197,11 +197,10 @@ Value packPairI32(OpBuilder &b, Location loc, Value lo, Value hi, Type et) {
   return vector::ExtractOp::create(b, loc, asInt, ArrayRef<int64_t>{0});
 }
 
-struct WgmmaAttentionBuilder {
+struct WgmmaAttentionBuilder : mma::F32Math {
   ChunkAttentionOp op;
   const AttentionWgmmaConfig &cfg;
   RewriterBase &b;
-  Location loc;
   MLIRContext *ctx;
   IndexMath h;
   Type et, f32;
@@ -209,8 +208,8 @@ struct WgmmaAttentionBuilder {
 
   WgmmaAttentionBuilder(ChunkAttentionOp op, const AttentionWgmmaConfig &cfg,
                         RewriterBase &b)
-      : op(op), cfg(cfg), b(b), loc(op.getLoc()), ctx(b.getContext()),
-        h{b, op.getLoc()} {
+      : mma::F32Math{b, op.getLoc()}, op(op), cfg(cfg), b(b),
+        ctx(b.getContext()), h{b, op.getLoc()} {
     auto qType = cast<MemRefType>(op.getQuery().getType());
     et = qType.getElementType();
     f32 = b.getF32Type();
@@ -218,17 +217,6 @@ struct WgmmaAttentionBuilder {
     dv = cast<MemRefType>(op.getValue().getType()).getDimSize(3);
   }
 
-  Value fconst(double v) { return mma::f32Constant(b, loc, v); }
-  Value fmax(Value x, Value y) {
-    return arith::MaximumFOp::create(b, loc, x, y);
-  }
-  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
-  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
-  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
-  Value fma(Value x, Value y, Value z) {
-    return math::FmaOp::create(b, loc, x, y, z);
-  }
-  Value exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
   Value eq(Value x, Value y) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
   }
@@ -404,11 +392,7 @@ struct WgmmaAttentionBuilder {
         nvgpu::MBarrierInitOp::create(b, loc, vFull, one, h.c(s), Value());
         nvgpu::MBarrierInitOp::create(b, loc, empty, h.c(G), h.c(s), Value());
       }
-      // The initialised barriers are visible to the copy engine (async
-      // proxy) before any TMA completes on them.
-      NVVM::FenceProxyOp::create(
-          b, loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
-          NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+      mma::fenceBarrierInitsForTma(b, loc);
       nvgpu::TmaPrefetchOp::create(b, loc, descQ, Value());
       nvgpu::TmaPrefetchOp::create(b, loc, descK, Value());
       nvgpu::TmaPrefetchOp::create(b, loc, descV, Value());
@@ -417,14 +401,8 @@ struct WgmmaAttentionBuilder {
 
     // Step i uses buffer i % stages in round i / stages, whose parity the
     // barriers track.
-    Type i1 = b.getI1Type();
     auto parityOf = [&](Value step, bool flip) {
-      Value round = h.rem(h.div(step, stages), 2);
-      Value bit = arith::IndexCastUIOp::create(b, loc, i1, round);
-      if (!flip)
-        return bit;
-      Value t = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i1, 1));
-      return arith::XOrIOp::create(b, loc, bit, t).getResult();
+      return mma::ringParity(h, step, stages, flip);
     };
     Value ticks = h.c(10000000);
     Value myGroup = h.div(tid, kWarpgroupThreads);

@@ -1,7 +1,8 @@
 //===- MMAUtils.h - helpers for building tensor-core kernels --*- C++ -*-===//
 //
-// Index arithmetic, ldmatrix fragments and mma.sync m16n8k16 emission shared
-// by rat-matmul-to-mma and rat-chunk-attention-to-mma.
+// Index and f32 arithmetic, ldmatrix fragments, mma.sync m16n8k16 emission
+// and the mbarrier ring helpers of the wgmma kernels, shared by
+// rat-matmul-to-mma and rat-chunk-attention-to-mma.
 //
 // Fragment layouts (PTX ISA, mma.m16n8k16 with 16-bit inputs), lane l:
 //   A (16x16, row-major): a0 (l/4, 2(l%4)+{0,1}), a1 rows +8, a2 cols +8,
@@ -20,6 +21,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -160,6 +162,24 @@ inline Value f32Constant(OpBuilder &b, Location loc, double v) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
 }
 
+/// f32 arithmetic at one location: the online softmax of the attention
+/// kernels (mma.sync and wgmma) is written with these.
+struct F32Math {
+  OpBuilder &b;
+  Location loc;
+  Value fconst(double v) { return f32Constant(b, loc, v); }
+  Value fmax(Value x, Value y) {
+    return arith::MaximumFOp::create(b, loc, x, y);
+  }
+  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+  Value fma(Value x, Value y, Value z) {
+    return math::FmaOp::create(b, loc, x, y, z);
+  }
+  Value exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
+};
+
 /// Butterfly reduction of `v` over the lanes whose ids differ in the bits
 /// of `offsets` (xor shuffles): {16, 8, 4, 2, 1} is a whole warp, {1, 2}
 /// the 4 lanes of an mma quad. Every participating lane gets the result.
@@ -202,6 +222,30 @@ struct IndexMath {
   }
   Value andI(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
 };
+
+/// The phase bit that the mbarriers of a ring of `stages` buffers wait for
+/// at ring position `step` (buffer step % stages, round step / stages; a
+/// barrier completes one phase per round), inverted with `flip` (a
+/// producer waiting for the consumers to release the previous round).
+inline Value ringParity(IndexMath &h, Value step, int64_t stages, bool flip) {
+  OpBuilder &b = h.b;
+  Type i1 = b.getI1Type();
+  Value round = h.rem(h.div(step, stages), 2);
+  Value bit = arith::IndexCastUIOp::create(b, h.loc, i1, round);
+  if (!flip)
+    return bit;
+  Value t = arith::ConstantOp::create(b, h.loc, b.getIntegerAttr(i1, 1));
+  return arith::XOrIOp::create(b, h.loc, bit, t).getResult();
+}
+
+/// Makes the mbarriers just initialised visible to the copy engine (the
+/// async proxy) before any TMA completes on them.
+inline void fenceBarrierInitsForTma(OpBuilder &b, Location loc) {
+  MLIRContext *ctx = b.getContext();
+  NVVM::FenceProxyOp::create(
+      b, loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+      NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+}
 
 /// The 32-bit registers of an ldmatrix.x4 result (`vector<4x2xT>`): i32 for
 /// bf16 (as nvvm.mma.sync takes them), `vector<2xf16>` for f16.

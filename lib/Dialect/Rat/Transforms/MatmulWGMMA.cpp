@@ -255,12 +255,7 @@ void mlir::rat::buildWgmmaMatmulLaunch(Location loc, Value x, Value w,
       nvgpu::MBarrierInitOp::create(rewriter, loc, empty,
                                     h.c(cfg.consumerGroups), h.c(s), Value());
     }
-    // The initialised barriers are visible to the copy engine (async
-    // proxy) before any TMA completes on them.
-    NVVM::FenceProxyOp::create(
-        rewriter, loc,
-        NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
-        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+    mma::fenceBarrierInitsForTma(rewriter, loc);
     nvgpu::TmaPrefetchOp::create(rewriter, loc, descX, Value());
     nvgpu::TmaPrefetchOp::create(rewriter, loc, descW, Value());
   }
@@ -268,15 +263,8 @@ void mlir::rat::buildWgmmaMatmulLaunch(Location loc, Value x, Value w,
 
   // Ring position `step` (counted over all the block's tiles): buffer
   // step % stages, in round step / stages, whose parity the barriers track.
-  Type i1 = rewriter.getI1Type();
   auto parityOf = [&](Value step, bool flip) {
-    Value round = h.rem(h.div(step, stages), 2);
-    Value bit = arith::IndexCastUIOp::create(rewriter, loc, i1, round);
-    if (!flip)
-      return bit;
-    Value t = arith::ConstantOp::create(rewriter, loc,
-                                        rewriter.getIntegerAttr(i1, 1));
-    return arith::XOrIOp::create(rewriter, loc, bit, t).getResult();
+    return mma::ringParity(h, step, stages, flip);
   };
   Value ticks = h.c(10000000);
   auto eq = [&](Value a, Value b) {
