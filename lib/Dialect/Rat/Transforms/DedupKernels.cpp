@@ -68,16 +68,11 @@ struct RatDedupKernelsPass
     }
     if (dead.empty())
       return;
-    WalkResult result = module.walk([&](Operation *op) {
-      if (auto launch = dyn_cast<gpu::LaunchFuncOp>(op)) {
-        auto it = redirect.find(launch.getKernel());
-        if (it != redirect.end())
-          launch.setKernelAttr(it->second);
-        return WalkResult::advance();
-      }
-      return WalkResult::advance();
+    module.walk([&](gpu::LaunchFuncOp launch) {
+      auto it = redirect.find(launch.getKernel());
+      if (it != redirect.end())
+        launch.setKernelAttr(it->second);
     });
-    (void)result;
     // Any other use of a merged module keeps it. The uses are collected in
     // one walk (asking per module walked the whole module each time, which
     // made the pass quadratic in the kernels: ~25 s for a 4-layer 1.3B-wide
