@@ -24,6 +24,7 @@ fi
 for g in rat_layer_small rat_layer_ragged; do
   $rc --model test/golden/$g/meta.json --target cuda -o $dev/$g
   $rc --model test/golden/$g/meta.json --target cuda --intermediates -o $dev/$g.inter
+  $rc --model test/golden/$g/meta.json --target cuda --dtype bf16 -o $dev/$g.bf16
 done
 for m in lm_tiny_rat lm_tiny_hybrid; do
   $rc --model test/golden/$m/meta.json --target cuda --max-seq-len 128 -o $dev/$m

@@ -72,6 +72,14 @@ for g in rat_layer_small rat_layer_ragged; do
      --result $out/z.npy --result $out/q.npy --result $out/k.npy --result $out/v.npy --result $out/v_scan.npy \
      --result $out/k_scan.npy > $out/$g.i.log 2>&1 || { row "$g intermediates" "FAIL $(tail -2 $out/$g.i.log)"; fail=1; }
   for t in gate q k v v_scan k_scan; do check "$g $t" $out/$t.npy $G/$t.npy 1e-5; done
+  # bf16: the decode steps' projections are gemv kernels (B rows), the
+  # input norm folded into the first; prefill (B x T rows) tensor cores.
+  if [ -x "$dev/$g.bf16" ]; then
+    "$dev/$g.bf16" --weights $G/weights.safetensors --input $G/x.npy --output $out/$g.yb.npy -v > $out/$g.b.log 2>&1 \
+      && check "$g y bf16 (prefill)" $out/$g.yb.npy $G/y.npy 2e-2 || { row "$g bf16 prefill" "FAIL $(tail -2 $out/$g.b.log)"; fail=1; }
+    "$dev/$g.bf16" --weights $G/weights.safetensors --input $G/x.npy --output $out/$g.ydb.npy --decode -v > $out/$g.db.log 2>&1 \
+      && check "$g y_decode bf16" $out/$g.ydb.npy $G/y_decode.npy 2e-2 || { row "$g bf16 decode" "FAIL $(tail -2 $out/$g.db.log)"; fail=1; }
+  fi
 done
 
 for m in lm_tiny_rat lm_tiny_hybrid; do

@@ -24,6 +24,15 @@
 // M - 1 (no memory traffic beyond L1) and not stored. No split K: with N in
 // the thousands there are enough blocks to keep every SM streaming.
 //
+// Norm fusion: when x is the result of a rat.rms_norm read by nothing but
+// this matmul (findFusedNorm), the gemv kernels read the norm's input and
+// weight g instead: the block's threads cover all of K, so with the sums of
+// x_k * g_k * w_nk they also sum x_k^2 (one more value per row through the
+// reductions), and the finishing thread scales by rsqrt(mean + eps). The
+// tensor-core variants (more rows) still run the norm kernel first: the
+// norm moves into their branch. Every block re-reads x (L2), which costs
+// far less than a kernel launch and a round trip of x through memory.
+//
 //===----------------------------------------------------------------------===//
 
 #include "rat/Dialect/Rat/IR/RatOps.h"
@@ -33,6 +42,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -77,10 +88,39 @@ int64_t GemvConfig::unroll(int64_t k) const {
   return best;
 }
 
+std::optional<RmsNormOp> mlir::rat::findFusedNorm(MatmulOp op) {
+  Operation *prev = op->getPrevNode();
+  while (prev && isa<memref::AllocOp>(prev))
+    prev = prev->getPrevNode();
+  auto norm = dyn_cast_or_null<RmsNormOp>(prev);
+  if (!norm)
+    return std::nullopt;
+  Value buf = norm.getInit();
+  if (op.getInput() != buf || op.getWeight() == buf || op.getInit() == buf ||
+      norm.getInput() == buf || norm.getWeight() == buf ||
+      !buf.getDefiningOp<memref::AllocOp>())
+    return std::nullopt;
+  auto in = dyn_cast<MemRefType>(norm.getInput().getType());
+  auto g = dyn_cast<MemRefType>(norm.getWeight().getType());
+  auto res = dyn_cast<MemRefType>(buf.getType());
+  if (!in || !g || !res || !mma::isContiguousOrTensor(in) ||
+      !mma::isContiguousOrTensor(g) || !mma::isContiguousOrTensor(res) ||
+      g.getRank() != 1 || in.getShape() != res.getShape() ||
+      in.getElementType() != res.getElementType() ||
+      g.getElementType() != res.getElementType() ||
+      res.getElementType().getIntOrFloatBitWidth() != 16)
+    return std::nullopt;
+  // The normalised rows are not stored: nothing may read them later.
+  if (!isUnreadAfter(buf, op, {norm.getOperation(), op.getOperation()}))
+    return std::nullopt;
+  return norm;
+}
+
 void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
                                 Value m, const GemvConfig &cfg,
                                 RewriterBase &rewriter,
-                                const MatmulEpilogue *epilogue) {
+                                const MatmulEpilogue *epilogue,
+                                const GemvNorm *norm) {
   IndexMath h{rewriter, loc};
   auto wType = cast<MemRefType>(w.getType());
   Type et = wType.getElementType();
@@ -88,6 +128,11 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
   int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
   const int64_t threads = cfg.threads(), rows = cfg.rows,
                 perBlock = cfg.rowsPerBlock, outputs = rows * perBlock;
+  // With a fused norm, x rows are the norm's input and the kernel also sums
+  // their squares (one more value per x row through the reductions).
+  if (norm)
+    x = norm->input;
+  const int64_t sums = outputs + (norm ? rows : 0);
   const int64_t unroll = cfg.unroll(k);
   const int64_t steps = cfg.chunksPerThread(k) / unroll;
   // Whether some threads have fewer chunks than others (K / 8 is not a
@@ -97,7 +142,7 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
   const bool ragged = chunks % threads != 0;
 
   Value one = h.c(1);
-  auto sharedType = mma::sharedBuffer({cfg.warps, outputs}, f32);
+  auto sharedType = mma::sharedBuffer({cfg.warps, sums}, f32);
   auto launch = gpu::LaunchOp::create(
       rewriter, loc, h.c(n / perBlock), one, one, h.c(threads), one, one,
       /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
@@ -127,7 +172,7 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
   auto step = [&](Value s, ArrayRef<Value> acc) {
     SmallVector<Value> next(acc);
     SmallVector<SmallVector<Value>> wv(unroll), xv(unroll);
-    SmallVector<Value> valid(unroll);
+    SmallVector<Value> valid(unroll), gv(unroll);
     for (int64_t u = 0; u < unroll; ++u) {
       Value chunk = h.add(h.mul(h.add(h.mul(s, unroll), u), threads), tid);
       if (ragged) {
@@ -143,11 +188,20 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
         xv[u].push_back(vector::LoadOp::create(
             rewriter, loc, vecType, x, ValueRange{xRows[i], col},
             /*nontemporal=*/false, align));
+      if (norm)
+        gv[u] = vector::LoadOp::create(rewriter, loc, vecType, norm->weight,
+                                       ValueRange{col},
+                                       /*nontemporal=*/false, align);
     }
     if (ragged)
-      for (int64_t u = 0; u < unroll; ++u)
+      for (int64_t u = 0; u < unroll; ++u) {
         for (Value &v : wv[u])
           v = arith::SelectOp::create(rewriter, loc, valid[u], v, zeroVec);
+        // The squares of the norm must not count chunk 0 twice.
+        if (norm)
+          for (Value &v : xv[u])
+            v = arith::SelectOp::create(rewriter, loc, valid[u], v, zeroVec);
+      }
     auto lanes = [&](Value v) {
       Value wide = arith::ExtFOp::create(rewriter, loc, vecF32, v);
       SmallVector<Value> values;
@@ -162,6 +216,18 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
         wl.push_back(lanes(v));
       for (Value v : xv[u])
         xl.push_back(lanes(v));
+      if (norm) {
+        // Squares of the raw x, then x * g multiplies w.
+        SmallVector<Value> gl = lanes(gv[u]);
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t e = 0; e < GemvConfig::kChunk; ++e) {
+            Value &sq = next[outputs + i];
+            Value p = arith::MulFOp::create(rewriter, loc, xl[i][e],
+                                            xl[i][e], contract);
+            sq = arith::AddFOp::create(rewriter, loc, sq, p, contract);
+            xl[i][e] = arith::MulFOp::create(rewriter, loc, xl[i][e], gl[e]);
+          }
+      }
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t r = 0; r < perBlock; ++r) {
           Value &a = next[i * perBlock + r];
@@ -176,7 +242,7 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
   };
 
   Value fzero = mma::f32Constant(rewriter, loc, 0.0);
-  SmallVector<Value> acc(outputs, fzero);
+  SmallVector<Value> acc(sums, fzero);
   if (steps == 1) {
     acc = step(h.c(0), acc);
   } else {
@@ -197,7 +263,7 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
   {
     OpBuilder::InsertionGuard g(rewriter);
     rewriter.setInsertionPointToStart(&lane0.getThenRegion().front());
-    for (int64_t j = 0; j < outputs; ++j)
+    for (int64_t j = 0; j < sums; ++j)
       memref::StoreOp::create(rewriter, loc, acc[j], partial,
                               ValueRange{warp, h.c(j)});
   }
@@ -215,6 +281,22 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
       Value v = memref::LoadOp::create(rewriter, loc, partial,
                                        ValueRange{h.c(wi), tid});
       sum = sum ? arith::AddFOp::create(rewriter, loc, sum, v).getResult() : v;
+    }
+    if (norm) {
+      // x . w * rsqrt(mean(x^2) + eps), as rat.rms_norm scales x.
+      Value sq;
+      for (int64_t wi = 0; wi < cfg.warps; ++wi) {
+        Value v = memref::LoadOp::create(rewriter, loc, partial,
+                                         ValueRange{h.c(wi), h.add(row, outputs)});
+        sq = sq ? arith::AddFOp::create(rewriter, loc, sq, v).getResult() : v;
+      }
+      Value mean = arith::DivFOp::create(rewriter, loc, sq,
+                                         mma::f32Constant(rewriter, loc, k));
+      Value inv = math::RsqrtOp::create(
+          rewriter, loc,
+          arith::AddFOp::create(rewriter, loc, mean,
+                                mma::f32Constant(rewriter, loc, norm->epsilon)));
+      sum = arith::MulFOp::create(rewriter, loc, sum, inv);
     }
     if (epilogue)
       sum = epilogue->build(rewriter, loc, sum, row, col);

@@ -50,6 +50,17 @@ struct FusedConsumer {
 /// own consumer (a buffer that bufferization shares between layers).
 std::optional<FusedConsumer> findFusedConsumer(MatmulOp op);
 
+/// Whether the contents of `buffer` after `op` are never read, so that a
+/// kernel that fuses `fusedUsers` (ops of `op`'s block that use `buffer`
+/// directly, `op` among them or not) may leave them unwritten: `buffer` is
+/// a memref.alloc of that block, and the first other op of the block after
+/// `op` that touches it or a view of it (memref.dim aside) overwrites it
+/// whole without reading it (a matmul's or rms_norm's output, an
+/// elementwise generic's output at the identity index whose value the body
+/// ignores) or deallocates it. BufferReads.cpp.
+bool isUnreadAfter(Value buffer, Operation *op,
+                   ArrayRef<Operation *> fusedUsers);
+
 /// The epilogue that applies `fused` to each product element at [row, col]
 /// of the [M, N] product: the product rounded to its buffer's type (as the
 /// unfused program stores it), the other inputs loaded from `operands`
@@ -139,13 +150,32 @@ void buildWgmmaMatmulLaunch(Location loc, Value x, Value w, Value out,
                             RewriterBase &rewriter,
                             const MatmulEpilogue *epilogue = nullptr);
 
+/// An rms_norm whose result only the matmul right after it reads: the
+/// gemv kernels apply it themselves (findFusedNorm).
+struct GemvNorm {
+  RmsNormOp norm;
+  /// The norm's input, [M, K] (collapsed), and its weight [K].
+  Value input, weight;
+  double epsilon;
+};
+
+/// The rat.rms_norm right before `op` (allocations aside) whose result is
+/// `op`'s input and is read by nothing else: the next op of the block that
+/// touches that buffer (or a view of it) after `op` overwrites it whole
+/// without reading it, or deallocates it; 16-bit input, weight and result,
+/// contiguous. Null otherwise.
+std::optional<RmsNormOp> findFusedNorm(MatmulOp op);
+
 /// Emits, at the insertion point (host code), the launch of the GEMV kernel
 /// computing out[M, N] = epilogue(x[M, K] * w[N, K]^T) for 0 < M <=
 /// `cfg.rows` rows `m`; x, w and out are contiguous 16-bit (out: also f32)
-/// buffers and `cfg.invalid(N, K)` is empty.
+/// buffers and `cfg.invalid(N, K)` is empty. With `norm`, x is
+/// rms_norm(norm->input) * norm->weight, computed in the kernel (x is not
+/// read).
 void buildGemvLaunch(Location loc, Value x, Value w, Value out, Value m,
                      const GemvConfig &cfg, RewriterBase &rewriter,
-                     const MatmulEpilogue *epilogue = nullptr);
+                     const MatmulEpilogue *epilogue = nullptr,
+                     const GemvNorm *norm = nullptr);
 
 } // namespace mlir::rat
 

@@ -463,10 +463,10 @@ Value variantBlocks(IndexMath &h, Value m, int64_t n, KernelAttr variant) {
 /// Emits the launch of one variant.
 void buildVariant(Location loc, Value x, Value w, Value out, Value m,
                   KernelAttr variant, RewriterBase &rewriter,
-                  const MatmulEpilogue *epilogue) {
+                  const MatmulEpilogue *epilogue, const GemvNorm *norm) {
   if (variant.getFamily() == KernelFamily::gemv) {
     buildGemvLaunch(loc, x, w, out, m, GemvConfig::from(variant), rewriter,
-                    epilogue);
+                    epilogue, norm);
     return;
   }
   if (variant.getFamily() == KernelFamily::wgmma) {
@@ -496,6 +496,12 @@ Value variantDeclines(IndexMath &h, Value m, int64_t n, KernelAttr variant) {
 void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
                  RewriterBase &rewriter) {
   Location loc = op.getLoc();
+  // An rms_norm that only this matmul reads: the gemv variants apply it,
+  // the others run it first (it moves into their branch). Decided before
+  // any op is inserted next to the matmul.
+  std::optional<RmsNormOp> normOp;
+  if (variants.front().getFamily() == KernelFamily::gemv)
+    normOp = findFusedNorm(op);
   std::optional<FusedConsumer> fused = findFusedConsumer(op);
   // With a fused consumer the kernel goes where the consumer was: its
   // output may be allocated after the matmul.
@@ -526,23 +532,36 @@ void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
     out = mma::collapseToRows(rewriter, loc, product);
   }
   const MatmulEpilogue *fusedPtr = epilogue ? &*epilogue : nullptr;
+  std::optional<GemvNorm> norm;
+  if (normOp)
+    norm = GemvNorm{*normOp,
+                    mma::collapseToRows(rewriter, loc, normOp->getInput()),
+                    normOp->getWeight(),
+                    normOp->getEpsilon().convertToDouble()};
+  const GemvNorm *normPtr = norm ? &*norm : nullptr;
+  bool normPlaced = false;
   Value m = memref::DimOp::create(rewriter, loc, x, 0);
   int64_t n = cast<MemRefType>(w.getType()).getDimSize(0);
   auto guard = scf::IfOp::create(rewriter, loc, h.lt(h.c(0), m), false);
   rewriter.setInsertionPointToStart(&guard.getThenRegion().front());
   for (auto [i, variant] : llvm::enumerate(variants)) {
-    if (i + 1 == variants.size() ||
-        (variant.getFamily() != KernelFamily::gemv &&
-         variant.getMinBlocks() == 0)) {
-      buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr);
+    bool gemv = variant.getFamily() == KernelFamily::gemv;
+    if (normOp && !gemv && !normPlaced) {
+      rewriter.clone(*normOp->getOperation());
+      normPlaced = true;
+    }
+    if (i + 1 == variants.size() || (!gemv && variant.getMinBlocks() == 0)) {
+      buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr, normPtr);
       break;
     }
     auto choice = scf::IfOp::create(
         rewriter, loc, variantDeclines(h, m, n, variant), true);
     rewriter.setInsertionPointToStart(&choice.getElseRegion().front());
-    buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr);
+    buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr, normPtr);
     rewriter.setInsertionPointToStart(&choice.getThenRegion().front());
   }
+  if (normOp)
+    rewriter.eraseOp(*normOp);
   rewriter.eraseOp(op);
   if (!fused)
     return;

@@ -355,7 +355,10 @@ def RatMatmulToMMA : Pass<"rat-matmul-to-mma", "func::FuncOp"> {
       streaming w once: a block of `warps` warps per `rowsPerBlock` rows of
       w, the threads splitting K into 16-byte chunks, all loads of a step
       in flight before the f32 multiply-adds, warp shuffles and shared
-      memory summing the block's partial sums, no split K.
+      memory summing the block's partial sums, no split K. An `rms_norm`
+      right before the matmul whose result nothing else reads is folded
+      into the gemv kernels (they sum x^2 beside x * g * w and scale by
+      rsqrt(mean + eps)); the other variants run the norm in their branch.
 
     - `wgmma` (sm_90a, MatmulWGMMA.cpp): a warp-specialised kernel. One
       thread of a producer warpgroup issues TMA (`cp.async.bulk.tensor`)
@@ -383,7 +386,8 @@ def RatMatmulToMMA : Pass<"rat-matmul-to-mma", "func::FuncOp"> {
   let dependentDialects = ["gpu::GPUDialect", "nvgpu::NVGPUDialect",
                            "NVVM::NVVMDialect", "LLVM::LLVMDialect",
                            "vector::VectorDialect", "scf::SCFDialect",
-                           "arith::ArithDialect", "memref::MemRefDialect"];
+                           "arith::ArithDialect", "memref::MemRefDialect",
+                           "math::MathDialect"];
 }
 
 
