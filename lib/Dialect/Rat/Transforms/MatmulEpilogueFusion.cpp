@@ -82,7 +82,9 @@ std::optional<FusedConsumer> mlir::rat::findFusedConsumer(MatmulOp op) {
     return isa<linalg::GenericOp>(user) &&
            overwrites(neighbourSkippingAllocs(user, /*forward=*/false));
   };
-  if (init->get() != product)
+  // The product is not stored: nothing but the consumer may read it.
+  if (init->get() != product &&
+      !isUnreadAfter(product, generic, {op.getOperation(), generic}))
     for (Operation *user : product.getUsers())
       if (user != op && user != generic && !isa<memref::DeallocOp>(user) &&
           !overwrites(user) && !consumesOwnProduct(user))

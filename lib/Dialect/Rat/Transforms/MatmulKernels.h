@@ -45,9 +45,10 @@ struct FusedConsumer {
 /// bias); one output, contiguous, written at the identity index, whose
 /// current value the body does not read; a body of scalar arith/math ops.
 /// Unless the output is the product itself (the residual add in place), the
-/// product buffer must not be observed by anything else: its other users
-/// are deallocations, and matmuls that overwrite it each followed by their
-/// own consumer (a buffer that bufferization shares between layers).
+/// product buffer must not be observed by anything else: nothing reads it
+/// after the consumer (isUnreadAfter), or its other users are
+/// deallocations, and matmuls that overwrite it each followed by their own
+/// consumer (a buffer that bufferization shares between layers).
 std::optional<FusedConsumer> findFusedConsumer(MatmulOp op);
 
 /// Whether the contents of `buffer` after `op` are never read, so that a
