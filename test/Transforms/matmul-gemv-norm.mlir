@@ -97,3 +97,85 @@ func.func @f32(%x: memref<?x64xf32>, %g: memref<64xf32>, %w: memref<96x64xf32>, 
   rat.matmul ins(%n, %w : memref<?x64xf32>, memref<96x64xf32>) outs(%y : memref<?x96xf32>)
   return
 }
+
+// -----
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// The output gate before out_proj: sigmoid(z) * o, z a strided column block
+// of the input projection, read only by the matmul. The gemv kernel loads z
+// and o instead of x and applies the generic's body per element (rounded to
+// bf16 as the generic stores it); the tensor-core variants run the generic
+// first, in their branch.
+// CHECK-LABEL: func.func @producer
+// CHECK-SAME:    (%[[P:[^:]+]]: memref<?x1x6656xbf16>, %[[O:[^:]+]]: memref<?x1x2048xbf16>
+// CHECK:         %[[Z:.+]] = memref.subview %[[P]]
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[ZR:.+]] = memref.collapse_shape %[[Z]]
+// CHECK:         %[[OR:.+]] = memref.collapse_shape %[[O]]
+// CHECK:         scf.if
+// CHECK:           scf.if
+// CHECK-NEXT:        linalg.generic
+// CHECK:             nvvm.wgmma.mma_async
+// CHECK:           } else {
+// CHECK:             gpu.launch
+// CHECK:               vector.load %[[ZR]][%c0, %[[COL:.+]]] {alignment = 16 : i64} : memref<?x2048xbf16, strided<[6656, 1]>>, vector<8xbf16>
+// CHECK-NEXT:          vector.load %[[OR]][%c0, %[[COL]]] {alignment = 16 : i64} : memref<?x2048xbf16>, vector<8xbf16>
+// CHECK:               math.exp
+// CHECK:               arith.truncf %{{.+}} : f32 to bf16
+// CHECK:               gpu.shuffle  xor
+// CHECK-NOT:     linalg.generic
+func.func @producer(%p: memref<?x1x6656xbf16>, %o: memref<?x1x2048xbf16>, %w: memref<2048x2048xbf16>, %y: memref<?x1x2048xbf16>, %g: memref<2048xbf16>) {
+  %c0 = arith.constant 0 : index
+  %d = memref.dim %p, %c0 : memref<?x1x6656xbf16>
+  %z = memref.subview %p[0, 0, 0] [%d, 1, 2048] [1, 1, 1] : memref<?x1x6656xbf16> to memref<?x1x2048xbf16, strided<[6656, 6656, 1]>>
+  %x = memref.alloc(%d) : memref<?x1x2048xbf16>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%z, %o : memref<?x1x2048xbf16, strided<[6656, 6656, 1]>>, memref<?x1x2048xbf16>) outs(%x : memref<?x1x2048xbf16>) {
+  ^bb0(%a: bf16, %b: bf16, %out: bf16):
+    %one = arith.constant 1.0 : f32
+    %af = arith.extf %a : bf16 to f32
+    %n = arith.negf %af : f32
+    %e = math.exp %n : f32
+    %s = arith.addf %e, %one : f32
+    %r = arith.divf %one, %s : f32
+    %rb = arith.truncf %r : f32 to bf16
+    %rf = arith.extf %rb : bf16 to f32
+    %bf = arith.extf %b : bf16 to f32
+    %m = arith.mulf %rf, %bf : f32
+    %mb = arith.truncf %m : f32 to bf16
+    linalg.yield %mb : bf16
+  }
+  rat.matmul ins(%x, %w : memref<?x1x2048xbf16>, memref<2048x2048xbf16>) outs(%y : memref<?x1x2048xbf16>)
+  rat.rms_norm epsilon = 1.0e-06 ins(%y, %g : memref<?x1x2048xbf16>, memref<2048xbf16>) outs(%x : memref<?x1x2048xbf16>)
+  memref.dealloc %x : memref<?x1x2048xbf16>
+  return
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// Not fused: the gated rows are read again after the matmul.
+// CHECK-LABEL: func.func @producer_read_later
+// CHECK:         linalg.generic
+// CHECK:         gpu.launch
+// CHECK-NOT:       math.exp
+// CHECK:         linalg.copy
+func.func @producer_read_later(%z: memref<?x1x2048xbf16>, %w: memref<2048x2048xbf16>, %y: memref<?x1x2048xbf16>, %sink: memref<?x1x2048xbf16>) {
+  %c0 = arith.constant 0 : index
+  %d = memref.dim %z, %c0 : memref<?x1x2048xbf16>
+  %x = memref.alloc(%d) : memref<?x1x2048xbf16>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%z : memref<?x1x2048xbf16>) outs(%x : memref<?x1x2048xbf16>) {
+  ^bb0(%a: bf16, %out: bf16):
+    %af = arith.extf %a : bf16 to f32
+    %e = math.exp %af : f32
+    %eb = arith.truncf %e : f32 to bf16
+    linalg.yield %eb : bf16
+  }
+  rat.matmul ins(%x, %w : memref<?x1x2048xbf16>, memref<2048x2048xbf16>) outs(%y : memref<?x1x2048xbf16>)
+  linalg.copy ins(%x : memref<?x1x2048xbf16>) outs(%sink : memref<?x1x2048xbf16>)
+  memref.dealloc %x : memref<?x1x2048xbf16>
+  return
+}

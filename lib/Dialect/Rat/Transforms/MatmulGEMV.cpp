@@ -47,6 +47,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 using namespace mlir::rat;
@@ -116,11 +117,73 @@ std::optional<RmsNormOp> mlir::rat::findFusedNorm(MatmulOp op) {
   return norm;
 }
 
+/// Whether 16-byte vectors along the last dimension of `type` stay aligned
+/// at every row: unit last stride, static offset and outer strides that are
+/// multiples of 16 bytes.
+static bool rowsVectorAligned(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) || strides.back() != 1)
+    return false;
+  int64_t bytes = type.getElementTypeBitWidth() / 8;
+  auto aligned = [&](int64_t v) {
+    return !ShapedType::isDynamic(v) && (v * bytes) % 16 == 0;
+  };
+  if (!aligned(offset))
+    return false;
+  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+    if (type.getDimSize(d) != 1 && !aligned(strides[d]))
+      return false;
+  return true;
+}
+
+std::optional<linalg::GenericOp> mlir::rat::findFusedProducer(MatmulOp op) {
+  Operation *prev = op->getPrevNode();
+  while (prev && isa<memref::AllocOp>(prev))
+    prev = prev->getPrevNode();
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(prev);
+  Value x = op.getInput();
+  if (!generic || !generic.hasPureBufferSemantics() ||
+      generic.getNumDpsInits() != 1 || generic.getDpsInits()[0] != x ||
+      op.getWeight() == x || op.getInit() == x)
+    return std::nullopt;
+  auto xType = cast<MemRefType>(x.getType());
+  unsigned rank = xType.getRank();
+  OpOperand *init = generic.getDpsInitOperand(0);
+  if (generic.getNumLoops() != rank || generic.getNumParallelLoops() != rank ||
+      !generic.getMatchingIndexingMap(init).isIdentity() ||
+      !generic.getMatchingBlockArgument(init).use_empty())
+    return std::nullopt;
+  Block &body = generic.getRegion().front();
+  for (Operation &bodyOp : body.without_terminator())
+    if (bodyOp.getNumRegions() != 0 || isa<linalg::IndexOp>(bodyOp) ||
+        !isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()))
+      return std::nullopt;
+  AffineMap lastDim = AffineMap::get(
+      rank, 0, getAffineDimExpr(rank - 1, op.getContext()));
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    auto type = dyn_cast<MemRefType>(input->get().getType());
+    AffineMap map = generic.getMatchingIndexingMap(input);
+    if (!type || type.getMemorySpace() ||
+        !isa<Float16Type, BFloat16Type, Float32Type>(type.getElementType()))
+      return std::nullopt;
+    bool rows = map.isIdentity() && type.getShape() == xType.getShape();
+    bool column = map == lastDim && type.getRank() == 1;
+    if ((!rows && !column) || !rowsVectorAligned(type))
+      return std::nullopt;
+  }
+  // x is not stored: nothing may read it later.
+  if (!isUnreadAfter(x, op, {generic.getOperation(), op.getOperation()}))
+    return std::nullopt;
+  return generic;
+}
+
 void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
                                 Value m, const GemvConfig &cfg,
                                 RewriterBase &rewriter,
                                 const MatmulEpilogue *epilogue,
-                                const GemvNorm *norm) {
+                                const GemvNorm *norm,
+                                const GemvProducer *producer) {
   IndexMath h{rewriter, loc};
   auto wType = cast<MemRefType>(w.getType());
   Type et = wType.getElementType();
@@ -171,7 +234,7 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
   // One step: `unroll` chunks of every w row and x row, loads first.
   auto step = [&](Value s, ArrayRef<Value> acc) {
     SmallVector<Value> next(acc);
-    SmallVector<SmallVector<Value>> wv(unroll), xv(unroll);
+    SmallVector<SmallVector<Value>> wv(unroll), xv(unroll), pv(unroll);
     SmallVector<Value> valid(unroll), gv(unroll);
     for (int64_t u = 0; u < unroll; ++u) {
       Value chunk = h.add(h.mul(h.add(h.mul(s, unroll), u), threads), tid);
@@ -184,10 +247,25 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
         wv[u].push_back(vector::LoadOp::create(
             rewriter, loc, vecType, w, ValueRange{wRows[r], col},
             /*nontemporal=*/false, align));
-      for (int64_t i = 0; i < rows; ++i)
-        xv[u].push_back(vector::LoadOp::create(
-            rewriter, loc, vecType, x, ValueRange{xRows[i], col},
-            /*nontemporal=*/false, align));
+      for (int64_t i = 0; i < rows; ++i) {
+        if (!producer) {
+          xv[u].push_back(vector::LoadOp::create(
+              rewriter, loc, vecType, x, ValueRange{xRows[i], col},
+              /*nontemporal=*/false, align));
+          continue;
+        }
+        // The producer's inputs instead of x, row i's chunk of each.
+        for (Value in : producer->inputs) {
+          auto inType = cast<MemRefType>(in.getType());
+          SmallVector<Value> at{col};
+          if (inType.getRank() == 2)
+            at.insert(at.begin(), xRows[i]);
+          pv[u].push_back(vector::LoadOp::create(
+              rewriter, loc,
+              VectorType::get({GemvConfig::kChunk}, inType.getElementType()),
+              in, at, /*nontemporal=*/false, align));
+        }
+      }
       if (norm)
         gv[u] = vector::LoadOp::create(rewriter, loc, vecType, norm->weight,
                                        ValueRange{col},
@@ -216,6 +294,32 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
         wl.push_back(lanes(v));
       for (Value v : xv[u])
         xl.push_back(lanes(v));
+      if (producer) {
+        // x[i][e] = body(inputs[i][e]), in the producer's types, widened.
+        linalg::GenericOp generic = producer->generic;
+        Block &body = generic.getRegion().front();
+        Value yielded =
+            cast<linalg::YieldOp>(body.getTerminator()).getOperand(0);
+        size_t numInputs = producer->inputs.size();
+        for (int64_t i = 0; i < rows; ++i) {
+          SmallVector<Value> values;
+          for (int64_t e = 0; e < GemvConfig::kChunk; ++e) {
+            IRMapping mapping;
+            for (size_t j = 0; j < numInputs; ++j)
+              mapping.map(body.getArgument(j),
+                          vector::ExtractOp::create(
+                              rewriter, loc, pv[u][i * numInputs + j],
+                              ArrayRef<int64_t>{e}));
+            for (Operation &bodyOp : body.without_terminator())
+              rewriter.clone(bodyOp, mapping);
+            Value v = mapping.lookupOrDefault(yielded);
+            if (v.getType() != f32)
+              v = arith::ExtFOp::create(rewriter, loc, f32, v);
+            values.push_back(v);
+          }
+          xl.push_back(values);
+        }
+      }
       if (norm) {
         // Squares of the raw x, then x * g multiplies w.
         SmallVector<Value> gl = lanes(gv[u]);

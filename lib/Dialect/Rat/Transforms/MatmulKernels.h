@@ -167,16 +167,38 @@ struct GemvNorm {
 /// contiguous. Null otherwise.
 std::optional<RmsNormOp> findFusedNorm(MatmulOp op);
 
+/// An elementwise linalg.generic whose result only the matmul right after
+/// it reads: the gemv kernels compute each x element from the generic's
+/// inputs as they load them (findFusedProducer).
+struct GemvProducer {
+  linalg::GenericOp generic;
+  /// The generic's inputs in order: [M, K] rows (collapsed, unit stride
+  /// along K) or [K] (read by column).
+  SmallVector<Value> inputs;
+};
+
+/// The elementwise linalg.generic right before `op` (allocations aside)
+/// that writes `op`'s input whole and that nothing else reads after `op`
+/// (isUnreadAfter): all loops parallel, its one output at the identity
+/// index and not read by the body, a body of scalar arith/math ops, inputs
+/// of float types read at the identity index (rows of unit stride whose
+/// static offset and strides keep 16-byte vectors aligned) or along the
+/// last dimension only. Null otherwise.
+std::optional<linalg::GenericOp> findFusedProducer(MatmulOp op);
+
 /// Emits, at the insertion point (host code), the launch of the GEMV kernel
 /// computing out[M, N] = epilogue(x[M, K] * w[N, K]^T) for 0 < M <=
 /// `cfg.rows` rows `m`; x, w and out are contiguous 16-bit (out: also f32)
 /// buffers and `cfg.invalid(N, K)` is empty. With `norm`, x is
 /// rms_norm(norm->input) * norm->weight, computed in the kernel (x is not
-/// read).
+/// read). With `producer`, x is the producer's body applied to its inputs,
+/// element by element in the kernel, rounded to x's type as the producer
+/// stores it (x is not read).
 void buildGemvLaunch(Location loc, Value x, Value w, Value out, Value m,
                      const GemvConfig &cfg, RewriterBase &rewriter,
                      const MatmulEpilogue *epilogue = nullptr,
-                     const GemvNorm *norm = nullptr);
+                     const GemvNorm *norm = nullptr,
+                     const GemvProducer *producer = nullptr);
 
 } // namespace mlir::rat
 

@@ -463,10 +463,11 @@ Value variantBlocks(IndexMath &h, Value m, int64_t n, KernelAttr variant) {
 /// Emits the launch of one variant.
 void buildVariant(Location loc, Value x, Value w, Value out, Value m,
                   KernelAttr variant, RewriterBase &rewriter,
-                  const MatmulEpilogue *epilogue, const GemvNorm *norm) {
+                  const MatmulEpilogue *epilogue, const GemvNorm *norm,
+                  const GemvProducer *producer) {
   if (variant.getFamily() == KernelFamily::gemv) {
     buildGemvLaunch(loc, x, w, out, m, GemvConfig::from(variant), rewriter,
-                    epilogue, norm);
+                    epilogue, norm, producer);
     return;
   }
   if (variant.getFamily() == KernelFamily::wgmma) {
@@ -499,9 +500,15 @@ void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
   // An rms_norm that only this matmul reads: the gemv variants apply it,
   // the others run it first (it moves into their branch). Decided before
   // any op is inserted next to the matmul.
+  // Likewise an elementwise producer of its input (the output gate before
+  // out_proj).
   std::optional<RmsNormOp> normOp;
-  if (variants.front().getFamily() == KernelFamily::gemv)
+  std::optional<linalg::GenericOp> producerOp;
+  if (variants.front().getFamily() == KernelFamily::gemv) {
     normOp = findFusedNorm(op);
+    if (!normOp)
+      producerOp = findFusedProducer(op);
+  }
   std::optional<FusedConsumer> fused = findFusedConsumer(op);
   // With a fused consumer the kernel goes where the consumer was: its
   // output may be allocated after the matmul.
@@ -539,29 +546,44 @@ void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
                     normOp->getWeight(),
                     normOp->getEpsilon().convertToDouble()};
   const GemvNorm *normPtr = norm ? &*norm : nullptr;
-  bool normPlaced = false;
+  std::optional<GemvProducer> producer;
+  if (producerOp) {
+    producer.emplace();
+    producer->generic = *producerOp;
+    for (Value v : producerOp->getDpsInputs())
+      producer->inputs.push_back(cast<MemRefType>(v.getType()).getRank() == 1
+                                     ? v
+                                     : mma::collapseToRows(rewriter, loc, v));
+  }
+  const GemvProducer *producerPtr = producer ? &*producer : nullptr;
+  Operation *unfused = normOp ? normOp->getOperation()
+                              : producerOp ? producerOp->getOperation()
+                                           : nullptr;
+  bool unfusedPlaced = false;
   Value m = memref::DimOp::create(rewriter, loc, x, 0);
   int64_t n = cast<MemRefType>(w.getType()).getDimSize(0);
   auto guard = scf::IfOp::create(rewriter, loc, h.lt(h.c(0), m), false);
   rewriter.setInsertionPointToStart(&guard.getThenRegion().front());
   for (auto [i, variant] : llvm::enumerate(variants)) {
     bool gemv = variant.getFamily() == KernelFamily::gemv;
-    if (normOp && !gemv && !normPlaced) {
-      rewriter.clone(*normOp->getOperation());
-      normPlaced = true;
+    if (unfused && !gemv && !unfusedPlaced) {
+      rewriter.clone(*unfused);
+      unfusedPlaced = true;
     }
     if (i + 1 == variants.size() || (!gemv && variant.getMinBlocks() == 0)) {
-      buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr, normPtr);
+      buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr, normPtr,
+                   producerPtr);
       break;
     }
     auto choice = scf::IfOp::create(
         rewriter, loc, variantDeclines(h, m, n, variant), true);
     rewriter.setInsertionPointToStart(&choice.getElseRegion().front());
-    buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr, normPtr);
+    buildVariant(loc, x, w, out, m, variant, rewriter, fusedPtr, normPtr,
+                 producerPtr);
     rewriter.setInsertionPointToStart(&choice.getThenRegion().front());
   }
-  if (normOp)
-    rewriter.eraseOp(*normOp);
+  if (unfused)
+    rewriter.eraseOp(unfused);
   rewriter.eraseOp(op);
   if (!fused)
     return;
