@@ -39,6 +39,8 @@ $rc scripts/gpu/matmul.mlir --target cuda -o $dev/matmul_6656
 mkdir -p $dev/library
 for m in lm_tiny_rat lm_tiny_hybrid; do
   $rc --model test/golden/$m/meta.json --target cuda --max-seq-len 128 --emit shared -o $dev/library/lib$m.so
+  $rc --model test/golden/$m/meta.json --target cuda --max-seq-len 128 --dtype bf16 --emit shared \
+    -o $dev/library/lib$m.bf16.so
 done
 $rc --model examples/tiny_rat_lm/model.json --target cuda --max-seq-len 64 --emit shared \
   -o $dev/library/libtiny_rat_lm.so

@@ -146,6 +146,17 @@ if [ -d "$dev/library" ]; then
     $py scripts/gpu/library_check.py --library "$dev/library/lib$m.so" --golden test/golden/$m \
       > $out/lib_$m.log 2>&1 && sed "s/^library/$m library/" $out/lib_$m.log \
       || { sed "s/^library/$m library/" $out/lib_$m.log | tail -6; row "$m library" "FAIL"; fail=1; }
+    # bf16 decode steps (gemv kernels, the norms folded into them), teacher
+    # forced over the golden's tokens: logits within 2e-2 of the f32
+    # reference (greedy tokens of these tiny random LMs flip where the
+    # reference's top-2 margin is below the bf16 error; not checked).
+    [ -f "$dev/library/lib$m.bf16.so" ] || continue
+    if r=$($py scripts/gpu/decode_logits_check.py --golden test/golden/$m --library bf16="$dev/library/lib$m.bf16.so" \
+         --rtol 2e-2 --work $out/dlc 2>&1); then
+      row "$m decode logits bf16" "$(echo "$r" | tail -1 | sed 's/^bf16 *//')"
+    else
+      row "$m decode logits bf16" "FAIL $(echo "$r" | tail -2)"; fail=1
+    fi
   done
   if [ -x "$dev/library/tiny_rat_lm_generate" ]; then
     r=$("$dev/library/tiny_rat_lm_generate" examples/tiny_rat_lm/weights.safetensors 2>&1) \
