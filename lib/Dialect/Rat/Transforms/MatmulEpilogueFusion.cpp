@@ -42,11 +42,9 @@ std::optional<FusedConsumer> mlir::rat::findFusedConsumer(MatmulOp op) {
       generic.getNumLoops() != rank ||
       generic.getNumParallelLoops() != rank || generic.getNumDpsInits() != 1)
     return std::nullopt;
+  if (!hasScalarArithBody(generic))
+    return std::nullopt;
   Block &body = generic.getRegion().front();
-  for (Operation &bodyOp : body.without_terminator())
-    if (bodyOp.getNumRegions() != 0 || isa<linalg::IndexOp>(bodyOp) ||
-        !isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()))
-      return std::nullopt;
   OpOperand *init = generic.getDpsInitOperand(0);
   if (!body.getArgument(init->getOperandNumber()).use_empty() ||
       !generic.getMatchingIndexingMap(init).isIdentity() ||

@@ -154,11 +154,8 @@ std::optional<linalg::GenericOp> mlir::rat::findFusedProducer(MatmulOp op) {
       !generic.getMatchingIndexingMap(init).isIdentity() ||
       !generic.getMatchingBlockArgument(init).use_empty())
     return std::nullopt;
-  Block &body = generic.getRegion().front();
-  for (Operation &bodyOp : body.without_terminator())
-    if (bodyOp.getNumRegions() != 0 || isa<linalg::IndexOp>(bodyOp) ||
-        !isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()))
-      return std::nullopt;
+  if (!hasScalarArithBody(generic))
+    return std::nullopt;
   AffineMap lastDim = AffineMap::get(
       rank, 0, getAffineDimExpr(rank - 1, op.getContext()));
   for (OpOperand *input : generic.getDpsInputOperands()) {

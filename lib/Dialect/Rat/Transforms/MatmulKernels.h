@@ -13,7 +13,9 @@
 
 #include "rat/Dialect/Rat/IR/RatOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <functional>
@@ -29,6 +31,16 @@ namespace mlir::rat {
 struct MatmulEpilogue {
   std::function<Value(OpBuilder &, Location, Value, Value, Value)> build;
 };
+
+/// Whether the body of `generic` is scalar arith/math ops alone (no
+/// regions, no linalg.index): what a kernel can clone for each element.
+inline bool hasScalarArithBody(linalg::GenericOp generic) {
+  for (Operation &op : generic.getRegion().front().without_terminator())
+    if (op.getNumRegions() != 0 || isa<linalg::IndexOp>(op) ||
+        !isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
+      return false;
+  return true;
+}
 
 /// An elementwise consumer of a matmul's product applied in its epilogue.
 struct FusedConsumer {
