@@ -613,7 +613,10 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.mode = "cpu" if args.dry_run_cpu else ("quick" if args.quick else "full")
-        self.S = SIZES[self.mode]
+        self.S = dict(SIZES[self.mode])
+        self.forced_lm_batches = bool(getattr(args, "lm_batches", None))
+        if self.forced_lm_batches:
+            self.S["lm_batches"] = sorted((int(b) for b in args.lm_batches.split(",")), reverse=True)
         self.exe_dir = args.exe_dir or os.path.join(ROOT, ".device", "bench-cpu" if args.dry_run_cpu else "bench")
         self.out = args.out or os.environ.get("OUT") or "/tmp/rat-bench-out"
         self.work = args.work or "/tmp/rat-bench-work"
@@ -1410,7 +1413,7 @@ class Bench:
             if total_mem and pred_m and pred_m > 0.95 * total_mem:
                 skipped.append("%d (predicted %.0f GiB)" % (B, pred_m / 1024 ** 3))
                 continue
-            if pred_t > deadline() * 0.8:
+            if pred_t > deadline() * 0.8 and not self.forced_lm_batches:
                 skipped.append("%d (predicted %.0f s)" % (B, pred_t))
                 continue
             log("lm %s: batch %d (predicted %.0f s, %s)" % (EXES[key], B, pred_t,
@@ -2304,6 +2307,10 @@ def main():
     ap.add_argument("--peers-max-batch", type=int,
                     help="largest batch the peers section tries for the eager PyTorch step (and ours beside "
                          "it); default: the first of 2560, 2048, 1536, 1024, ... that fits")
+    ap.add_argument("--lm-batches",
+                    help="comma-separated batches the lm section tries, largest first, instead of its search "
+                         "list; these are tried even when the B=1/8 probes predict more time than the budget "
+                         "(the memory prediction still skips a batch that would not fit)")
     ap.add_argument("--time-failing", action="store_true", help="time executables that failed the guard too")
     ap.add_argument("--lm-rtol", type=float, default=BF16_RTOL,
                     help="tolerance of the LM logits guard (default 2e-2; a 24-layer bf16 CPU build at "
