@@ -17,11 +17,15 @@
 // CHECK-COUNT-4:   memref.load %[[X:.+]][%{{.+}}, %{{.+}}] : memref<?x2048xbf16>
 // CHECK:           arith.truncf %{{.+}} : vector<4xf32> to vector<4xbf16>
 // The wgmma variant: the epilogue between the staging tile and the store.
+// The residual of each of the warp's 16 rows (128 rows / 8 warps) is loaded
+// first, 8 columns per vector load, then each row is computed and stored.
 // CHECK:         gpu.launch
 // CHECK:           nvvm.wgmma.mma_async
+// CHECK-COUNT-16:  vector.load %{{.+}} {alignment = 16 : i64} : memref<?x2048xbf16>, vector<8xbf16>
+// CHECK-NOT:       memref.load
 // CHECK:           vector.load %{{.+}} : memref<128x264xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK:           arith.truncf %{{.+}} : f32 to bf16
-// CHECK:           memref.load %{{.+}}[%{{.+}}, %{{.+}}] : memref<?x2048xbf16>
+// CHECK:           vector.extract %{{.+}}[0] : bf16 from vector<8xbf16>
 // CHECK:           arith.addf %{{.+}}, %{{.+}} : f32
 // CHECK:           vector.store %{{.+}} : memref<?x2048xbf16>, vector<8xbf16>
 // CHECK-NOT:     linalg.generic
@@ -51,7 +55,7 @@ func.func @residual(%x: memref<?x?x2048xbf16>, %h: memref<?x?x2048xbf16>, %w: me
 // CHECK-NOT:     memref.alloc
 // CHECK:         gpu.launch
 // CHECK:           nvvm.wgmma.mma_async
-// CHECK:           memref.load %{{.+}}[%{{.+}}] : memref<8192xbf16>
+// CHECK:           vector.load %{{.+}}[%{{.+}}] {alignment = 16 : i64} : memref<8192xbf16>, vector<8xbf16>
 // CHECK:           math.erf
 // CHECK:           vector.store %{{.+}} : memref<?x8192xbf16>, vector<8xbf16>
 // CHECK-NOT:     linalg.generic

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
@@ -90,37 +91,87 @@ std::optional<FusedConsumer> mlir::rat::findFusedConsumer(MatmulOp op) {
   return FusedConsumer{generic, *productInput};
 }
 
+/// The body of `generic` for one element, given the product element `acc`
+/// (f32) and the other inputs' values (`inputs[productInput]` is ignored):
+/// the product rounded to its buffer's type first, the result widened back
+/// to f32.
+static Value applyConsumerBody(OpBuilder &b, Location loc,
+                               linalg::GenericOp generic,
+                               unsigned productInput, Type productType,
+                               Value acc, ArrayRef<Value> inputs) {
+  Block &body = generic.getRegion().front();
+  IRMapping mapping;
+  for (unsigned i = 0; i < generic.getNumDpsInputs(); ++i) {
+    Value value = inputs[i];
+    if (i == productInput) {
+      value = acc;
+      if (productType != acc.getType())
+        value = arith::TruncFOp::create(b, loc, productType, acc);
+    }
+    mapping.map(body.getArgument(i), value);
+  }
+  for (Operation &op : body.without_terminator())
+    b.clone(op, mapping);
+  Value result = mapping.lookupOrDefault(
+      cast<linalg::YieldOp>(body.getTerminator()).getOperand(0));
+  if (result.getType() != acc.getType())
+    result = arith::ExtFOp::create(b, loc, acc.getType(), result);
+  return result;
+}
+
 MatmulEpilogue mlir::rat::fusedEpilogue(const FusedConsumer &fused,
                                         SmallVector<Value> operands,
                                         Type productType) {
   linalg::GenericOp generic = fused.generic;
   unsigned productInput = fused.productInput;
-  return {[=](OpBuilder &b, Location loc, Value acc, Value row,
-              Value col) mutable {
-    Block &body = generic.getRegion().front();
-    IRMapping mapping;
-    for (unsigned i = 0; i < generic.getNumDpsInputs(); ++i) {
-      Value value;
-      if (i == productInput) {
-        value = acc;
-        if (productType != acc.getType())
-          value = arith::TruncFOp::create(b, loc, productType, acc);
-      } else {
-        Value buffer = operands[i];
-        value = memref::LoadOp::create(
-            b, loc, buffer,
-            cast<MemRefType>(buffer.getType()).getRank() == 2
-                ? ValueRange{row, col}
-                : ValueRange{col});
-      }
-      mapping.map(body.getArgument(i), value);
+  auto indices = [](Value buffer, Value row, Value col) {
+    return cast<MemRefType>(buffer.getType()).getRank() == 2
+               ? SmallVector<Value>{row, col}
+               : SmallVector<Value>{col};
+  };
+  MatmulEpilogue epilogue;
+  epilogue.build = [=](OpBuilder &b, Location loc, Value acc, Value row,
+                       Value col) mutable {
+    SmallVector<Value> inputs(generic.getNumDpsInputs());
+    for (unsigned i = 0; i < inputs.size(); ++i)
+      if (i != productInput)
+        inputs[i] = memref::LoadOp::create(b, loc, operands[i],
+                                           indices(operands[i], row, col));
+    return applyConsumerBody(b, loc, generic, productInput, productType, acc,
+                             inputs);
+  };
+  // Every non-product operand is contiguous along the row (a [M, N] buffer
+  // or the bias [N]; FusedConsumer's conditions), so `width` consecutive
+  // columns are one vector load.
+  epilogue.loadRow = [=](OpBuilder &b, Location loc, Value row, Value col,
+                         int64_t width) mutable {
+    SmallVector<Value> loaded(generic.getNumDpsInputs());
+    for (unsigned i = 0; i < loaded.size(); ++i) {
+      if (i == productInput)
+        continue;
+      Value buffer = operands[i];
+      Type element = cast<MemRefType>(buffer.getType()).getElementType();
+      int64_t bytes = width * element.getIntOrFloatBitWidth() / 8;
+      loaded[i] = vector::LoadOp::create(
+          b, loc, VectorType::get({width}, element), buffer,
+          indices(buffer, row, col), /*nontemporal=*/false,
+          llvm::MaybeAlign(std::min<int64_t>(16, bytes & -bytes)));
     }
-    for (Operation &op : body.without_terminator())
-      b.clone(op, mapping);
-    Value result = mapping.lookupOrDefault(
-        cast<linalg::YieldOp>(body.getTerminator()).getOperand(0));
-    if (result.getType() != acc.getType())
-      result = arith::ExtFOp::create(b, loc, acc.getType(), result);
-    return result;
-  }};
+    return loaded;
+  };
+  epilogue.applyRow = [=](OpBuilder &b, Location loc, ArrayRef<Value> accs,
+                          ArrayRef<Value> loaded, Value, Value) mutable {
+    SmallVector<Value> results;
+    for (int64_t e = 0; e < static_cast<int64_t>(accs.size()); ++e) {
+      SmallVector<Value> inputs(loaded.size());
+      for (unsigned i = 0; i < loaded.size(); ++i)
+        if (i != productInput)
+          inputs[i] = vector::ExtractOp::create(b, loc, loaded[i],
+                                                ArrayRef<int64_t>{e});
+      results.push_back(applyConsumerBody(b, loc, generic, productInput,
+                                          productType, accs[e], inputs));
+    }
+    return results;
+  };
+  return epilogue;
 }

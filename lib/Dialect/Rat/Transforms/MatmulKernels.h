@@ -30,6 +30,20 @@ namespace mlir::rat {
 /// element's indices in the [M, N] result.
 struct MatmulEpilogue {
   std::function<Value(OpBuilder &, Location, Value, Value, Value)> build;
+  /// The same for `width` consecutive elements of one row in two steps, so
+  /// that a kernel can issue the loads of many rows before it waits on any:
+  /// `loadRow(b, loc, row, col, width)` loads the operands that elements
+  /// [row, col .. col + width) need (one vector load per operand buffer; the
+  /// indices must be in bounds and `col` a multiple of `width`, with rows of
+  /// a multiple of `width` elements, for the loads' alignment);
+  /// `applyRow(b, loc, accs, loaded, row, col)` returns the `width` values
+  /// to store. Both are set or neither.
+  std::function<SmallVector<Value>(OpBuilder &, Location, Value, Value,
+                                   int64_t)>
+      loadRow;
+  std::function<SmallVector<Value>(OpBuilder &, Location, ArrayRef<Value>,
+                                   ArrayRef<Value>, Value, Value)>
+      applyRow;
 };
 
 /// Whether the body of `generic` is scalar arith/math ops alone (no

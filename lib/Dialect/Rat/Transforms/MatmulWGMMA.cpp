@@ -476,47 +476,84 @@ void mlir::rat::buildWgmmaMatmulLaunch(Location loc, Value x, Value w,
   const int64_t columnsPerPass = 32 * 8;
   Value warp = h.div(tid, 32);
   auto v4 = VectorType::get({4}, f32);
-  auto rowLoop = scf::ForOp::create(rewriter, loc, warp, h.c(tileM),
-                                    h.c(warps));
-  {
+  // One row pass of 8 columns: the staged accumulators through the epilogue
+  // (`apply`, given the 8 values and their row and first column) to the
+  // output.
+  using ApplyFn =
+      function_ref<SmallVector<Value>(ArrayRef<Value>, Value, Value)>;
+  auto storeRowPass = [&](Value r, int64_t c0, ApplyFn apply) {
+    Value row = h.add(m0, r);
+    Value c = h.add(h.mul(lane, 8), c0);
+    Value col = h.add(n0, c);
+    Value ok = h.andI(h.lt(row, m), h.lt(col, nValue));
+    if (tileN - c0 < columnsPerPass)
+      ok = h.andI(ok, h.lt(c, h.c(tileN)));
+    auto ifOk = scf::IfOp::create(rewriter, loc, ok, false);
+    OpBuilder::InsertionGuard g2(rewriter);
+    rewriter.setInsertionPointToStart(&ifOk.getThenRegion().front());
+    SmallVector<Value> values;
+    for (int64_t q = 0; q < 2; ++q) {
+      Value quad = vector::LoadOp::create(
+          rewriter, loc, v4, staging, ValueRange{r, h.add(c, 4 * q)},
+          /*nontemporal=*/false, llvm::MaybeAlign(16));
+      for (int64_t e = 0; e < 4; ++e)
+        values.push_back(vector::ExtractOp::create(rewriter, loc, quad,
+                                                   ArrayRef<int64_t>{e}));
+    }
+    values = apply(values, row, col);
+    Value vec = vector::FromElementsOp::create(
+        rewriter, loc, VectorType::get({8}, f32), values);
+    if (outType != f32)
+      vec = arith::TruncFOp::create(rewriter, loc,
+                                    VectorType::get({8}, outType), vec);
+    // 8 consecutive elements at a multiple of 8 of a row whose length is
+    // a multiple of 8 (N % 8 == 0): 16-byte aligned for 16-bit outputs.
+    vector::StoreOp::create(
+        rewriter, loc, vec, out, ValueRange{row, col},
+        /*nontemporal=*/false,
+        llvm::MaybeAlign(std::min<int64_t>(
+            16, 8 * outType.getIntOrFloatBitWidth() / 8)));
+  };
+  if (epilogue && epilogue->loadRow) {
+    // An epilogue that reads memory (out_proj's residual): a loop would
+    // wait on each row's loads in turn (tileM / warps round trips to memory
+    // per tile, none overlapped). Unrolled instead: the operands of every
+    // row of the warp are loaded first, at indices clamped into bounds
+    // (rows past M and columns past N are loaded but not stored), then
+    // every row is computed and stored.
+    const int64_t rowsPerWarp = tileM / warps;
+    Value lastRow = h.sub(m, h.c(1)), lastCol = h.c(n - 8);
+    SmallVector<SmallVector<Value>> loaded;
+    for (int64_t i = 0; i < rowsPerWarp; ++i)
+      for (int64_t c0 = 0; c0 < tileN; c0 += columnsPerPass) {
+        Value row = h.min(h.add(m0, h.add(warp, h.c(i * warps))), lastRow);
+        Value col =
+            h.min(h.add(n0, h.add(h.mul(lane, 8), h.c(c0))), lastCol);
+        loaded.push_back(epilogue->loadRow(rewriter, loc, row, col, 8));
+      }
+    int64_t pass = 0;
+    for (int64_t i = 0; i < rowsPerWarp; ++i)
+      for (int64_t c0 = 0; c0 < tileN; c0 += columnsPerPass, ++pass)
+        storeRowPass(h.add(warp, h.c(i * warps)), c0,
+                     [&](ArrayRef<Value> values, Value row, Value col) {
+                       return epilogue->applyRow(rewriter, loc, values,
+                                                 loaded[pass], row, col);
+                     });
+  } else {
+    auto rowLoop = scf::ForOp::create(rewriter, loc, warp, h.c(tileM),
+                                      h.c(warps));
     OpBuilder::InsertionGuard g(rewriter);
     rewriter.setInsertionPointToStart(rowLoop.getBody());
-    Value r = rowLoop.getInductionVar();
-    Value row = h.add(m0, r);
-    for (int64_t c0 = 0; c0 < tileN; c0 += columnsPerPass) {
-      Value c = h.add(h.mul(lane, 8), c0);
-      Value col = h.add(n0, c);
-      Value ok = h.andI(h.lt(row, m), h.lt(col, nValue));
-      if (tileN - c0 < columnsPerPass)
-        ok = h.andI(ok, h.lt(c, h.c(tileN)));
-      auto ifOk = scf::IfOp::create(rewriter, loc, ok, false);
-      OpBuilder::InsertionGuard g2(rewriter);
-      rewriter.setInsertionPointToStart(&ifOk.getThenRegion().front());
-      SmallVector<Value> values;
-      for (int64_t q = 0; q < 2; ++q) {
-        Value quad = vector::LoadOp::create(
-            rewriter, loc, v4, staging, ValueRange{r, h.add(c, 4 * q)},
-            /*nontemporal=*/false, llvm::MaybeAlign(16));
-        for (int64_t e = 0; e < 4; ++e)
-          values.push_back(vector::ExtractOp::create(
-              rewriter, loc, quad, ArrayRef<int64_t>{e}));
-      }
-      for (int64_t e = 0; e < 8; ++e)
-        values[e] = applyEpilogue(rewriter, loc, epilogue, values[e], row,
-                                  h.add(col, e));
-      Value vec = vector::FromElementsOp::create(
-          rewriter, loc, VectorType::get({8}, f32), values);
-      if (outType != f32)
-        vec = arith::TruncFOp::create(rewriter, loc,
-                                      VectorType::get({8}, outType), vec);
-      // 8 consecutive elements at a multiple of 8 of a row whose length is
-      // a multiple of 8 (N % 8 == 0): 16-byte aligned for 16-bit outputs.
-      vector::StoreOp::create(
-          rewriter, loc, vec, out, ValueRange{row, col},
-          /*nontemporal=*/false,
-          llvm::MaybeAlign(std::min<int64_t>(
-              16, 8 * outType.getIntOrFloatBitWidth() / 8)));
-    }
+    for (int64_t c0 = 0; c0 < tileN; c0 += columnsPerPass)
+      storeRowPass(rowLoop.getInductionVar(), c0,
+                   [&](ArrayRef<Value> values, Value row, Value col) {
+                     SmallVector<Value> result;
+                     for (int64_t e = 0; e < 8; ++e)
+                       result.push_back(applyEpilogue(rewriter, loc, epilogue,
+                                                      values[e], row,
+                                                      h.add(col, e)));
+                     return result;
+                   });
   }
   scf::YieldOp::create(rewriter, loc, ValueRange{next});
   rewriter.setInsertionPointAfter(roles);
