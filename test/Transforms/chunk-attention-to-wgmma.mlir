@@ -14,7 +14,8 @@
 // (K-major), the mask only in steps that need it, exp2, then 8 wgmma
 // m64n128k16 for P V with P in registers and V transposed (inline PTX),
 // each product waited for, the buffer handed back; the own-token term from
-// q (shared) and k, v (global); O / l stored as pairs.
+// q (shared) and k, v (global); O / l staged as pairs in the warpgroup's
+// rows of the Q tile, then stored as 16-byte vectors along whole rows.
 // SELECT: rat.chunk_attention {{.+}} {rat.kernel = #rat.kernel<family = attention_mma, tile = [128, 128], warpgroups = 2, stages = 2>}
 // CHECK-LABEL: func.func @attention
 // CHECK:         nvgpu.tma.create.descriptor %{{.+}} box[%{{.+}}, %{{.+}}, %c128{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x128x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b
@@ -46,10 +47,13 @@
 // CHECK:             nvvm.wgmma.commit.group.sync.aligned
 // CHECK:             nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK:             nvgpu.mbarrier.arrive
-// CHECK:           vector.load %{{.+}} : memref<16384xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK:           vector.load %{{.+}} {alignment = 16 : i64} : memref<16384xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
 // CHECK:           vector.load %{{.+}} : memref<?x16x?x128xbf16>, vector<8xbf16>
+// CHECK:           nvvm.bar.warp.sync
 // CHECK:           vector.load %{{.+}} : memref<?x16x?x128xbf16>, vector<2xbf16>
-// CHECK:           vector.store
+// CHECK:           vector.store %{{.+}} : memref<16384xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
+// CHECK:           nvvm.bar.warp.sync
+// CHECK-COUNT-8:   vector.store %{{.+}} {alignment = 16 : i64} : memref<?x16x?x128xbf16>, vector<8xbf16>
 // CHECK:         } else {
 // CHECK:           nvvm.setmaxregister  decrease 24
 // CHECK:           nvgpu.mbarrier.arrive.expect_tx %{{.+}}, %c32768
@@ -99,4 +103,90 @@ func.func @head64(%q: memref<?x4x?x64xf16>, %k: memref<?x4x?x64xf16>, %vs: memre
   rat.chunk_attention chunk_size = 8 ins(%q2, %q2, %q2 : memref<?x4x?x32xf16>, memref<?x4x?x32xf16>, memref<?x4x?x32xf16>) outs(%o2 : memref<?x4x?x32xf16>)
   rat.window_attention window = 16 ins(%q, %k, %k : memref<?x4x?x64xf16>, memref<?x4x?x64xf16>, memref<?x4x?x64xf16>) outs(%o3 : memref<?x4x?x64xf16>)
   return
+}
+
+// -----
+
+// The layer's output gate with the head merge after the attention,
+// sigmoid(z) * o into [B, T, H, Dv], is the wgmma kernel's epilogue
+// (findAttentionConsumer): the kernel goes where the generic was, the
+// attention output buffer is gone, and each thread stores 8 elements of a
+// row: o from the staged tile (16 bytes of shared memory), z as a 16-byte
+// vector when the host's check of its strides allows (8 scalar loads and
+// stores otherwise), the gate's body, one 16-byte store.
+// CHECK-LABEL: func.func @gated
+// CHECK-NOT:     memref.alloc{{.+}}memref<?x16x?x128xbf16>
+// CHECK:         %[[G:.+]] = memref.alloc({{.+}}) : memref<?x?x16x128xbf16>
+// CHECK-NOT:     linalg.generic
+// CHECK:         memref.extract_aligned_pointer_as_index %{{.+}} : memref<?x?x16x128xbf16, strided<[?, 6656, 128, 1]>>
+// CHECK:         gpu.launch
+// CHECK:           nvvm.bar.warp.sync
+// CHECK-COUNT-32:  vector.store %{{.+}} {alignment = 4 : i64} : memref<16384xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
+// CHECK:           nvvm.bar.warp.sync
+// CHECK:           vector.load %{{.+}} {alignment = 16 : i64} : memref<16384xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK:           scf.if
+// CHECK:             scf.if
+// CHECK:               vector.load %{{.+}} {alignment = 16 : i64} : memref<?x?x16x128xbf16, strided<[?, 6656, 128, 1]>>, vector<8xbf16>
+// CHECK-COUNT-8:       math.exp
+// CHECK:               vector.store %{{.+}}, %[[G]][{{.+}}] {alignment = 16 : i64} : memref<?x?x16x128xbf16>, vector<8xbf16>
+// CHECK:             } else {
+// CHECK-COUNT-8:       memref.load %{{.+}} : memref<?x?x16x128xbf16, strided<[?, 6656, 128, 1]>>
+// CHECK-COUNT-8:       memref.store %{{.+}}, %[[G]]
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[G]]
+func.func @gated(%q: memref<?x2x?x128xbf16>, %k: memref<?x16x?x128xbf16>, %v: memref<?x16x?x128xbf16>, %z: memref<?x?x16x128xbf16, strided<[?, 6656, 128, 1]>>) -> memref<?x?x16x128xbf16> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %one = arith.constant 1.0 : f32
+  %b = memref.dim %q, %c0 : memref<?x2x?x128xbf16>
+  %t = memref.dim %q, %c2 : memref<?x2x?x128xbf16>
+  %o = memref.alloc(%b, %t) : memref<?x16x?x128xbf16>
+  rat.chunk_attention chunk_size = 16 ins(%q, %k, %v : memref<?x2x?x128xbf16>, memref<?x16x?x128xbf16>, memref<?x16x?x128xbf16>) outs(%o : memref<?x16x?x128xbf16>)
+  %g = memref.alloc(%b, %t) : memref<?x?x16x128xbf16>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%z, %o : memref<?x?x16x128xbf16, strided<[?, 6656, 128, 1]>>, memref<?x16x?x128xbf16>) outs(%g : memref<?x?x16x128xbf16>) {
+  ^bb0(%zi: bf16, %oi: bf16, %out: bf16):
+    %0 = arith.extf %zi : bf16 to f32
+    %1 = arith.negf %0 : f32
+    %2 = math.exp %1 : f32
+    %3 = arith.addf %2, %one : f32
+    %4 = arith.divf %one, %3 : f32
+    %5 = arith.extf %oi : bf16 to f32
+    %6 = arith.mulf %4, %5 : f32
+    %7 = arith.truncf %6 : f32 to bf16
+    linalg.yield %7 : bf16
+  }
+  memref.dealloc %o : memref<?x16x?x128xbf16>
+  return %g : memref<?x?x16x128xbf16>
+}
+
+// -----
+
+// Not fused: the attention output is also returned (read after the
+// consumer), so the kernel stores it (16-byte vectors of the staged tile)
+// and the generic stays.
+// CHECK-LABEL: func.func @observed
+// CHECK:         gpu.launch
+// CHECK:           vector.load %{{.+}} {alignment = 16 : i64} : memref<16384xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK:           vector.store %{{.+}} {alignment = 16 : i64} : memref<?x16x?x128xbf16>, vector<8xbf16>
+// CHECK-NOT:       math.exp
+// CHECK:         linalg.generic
+// CHECK:           math.exp
+func.func @observed(%q: memref<?x2x?x128xbf16>, %k: memref<?x16x?x128xbf16>, %v: memref<?x16x?x128xbf16>, %z: memref<?x?x16x128xbf16>) -> (memref<?x?x16x128xbf16>, memref<?x16x?x128xbf16>) {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %b = memref.dim %q, %c0 : memref<?x2x?x128xbf16>
+  %t = memref.dim %q, %c2 : memref<?x2x?x128xbf16>
+  %o = memref.alloc(%b, %t) : memref<?x16x?x128xbf16>
+  rat.chunk_attention chunk_size = 16 ins(%q, %k, %v : memref<?x2x?x128xbf16>, memref<?x16x?x128xbf16>, memref<?x16x?x128xbf16>) outs(%o : memref<?x16x?x128xbf16>)
+  %g = memref.alloc(%b, %t) : memref<?x?x16x128xbf16>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%z, %o : memref<?x?x16x128xbf16>, memref<?x16x?x128xbf16>) outs(%g : memref<?x?x16x128xbf16>) {
+  ^bb0(%zi: bf16, %oi: bf16, %out: bf16):
+    %0 = arith.extf %zi : bf16 to f32
+    %1 = math.exp %0 : f32
+    %5 = arith.extf %oi : bf16 to f32
+    %6 = arith.mulf %1, %5 : f32
+    %7 = arith.truncf %6 : f32 to bf16
+    linalg.yield %7 : bf16
+  }
+  return %g, %o : memref<?x?x16x128xbf16>, memref<?x16x?x128xbf16>
 }

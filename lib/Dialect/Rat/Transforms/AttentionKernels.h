@@ -12,7 +12,10 @@
 
 #include "rat/Dialect/Rat/IR/RatOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
+
+#include <optional>
 
 #include <string>
 
@@ -45,10 +48,37 @@ inline bool isWgmmaAttention(KernelAttr attr) {
          attr.getWarpgroups() > 0;
 }
 
-/// Builds the wgmma kernel of `op` (on buffers) before it; the caller
-/// erases `op`.
+/// An elementwise consumer of a chunk attention's output that the wgmma
+/// kernel applies in its epilogue (the layer's output gate sigmoid(z) * o
+/// with the head merge [B, H, T, Dv] -> [B, T, H, Dv]): the output is never
+/// written and read back.
+struct AttentionConsumer {
+  linalg::GenericOp generic;
+  /// The generic's input operand that reads the attention output.
+  unsigned attentionInput;
+};
+
+/// The op after `op` (allocations and ops without memory effects, such as
+/// views, aside) when it is such a consumer: a linalg.generic on buffers,
+/// 4 loops all parallel, a body of scalar arith/math ops that ignores the
+/// output's current value; the attention output read by exactly one input
+/// through a permutation map; every operand (inputs and the one output) a
+/// buffer with unit-stride rows, indexed by a projected permutation whose
+/// last result is the loop of the attention's head column (8 consecutive
+/// columns are 8 consecutive elements of every operand); the output a
+/// permutation of the loops, in a fresh allocation that is none of the
+/// attention's inputs; and the attention output observed by nothing else
+/// (isUnreadAfter, or only deallocations besides). Also needs Dv <= Dh: the
+/// epilogue stages its tile in the Q tile's shared memory.
+std::optional<AttentionConsumer> findAttentionConsumer(ChunkAttentionOp op);
+
+/// Builds the wgmma kernel of `op` (on buffers) before it, or with a
+/// `consumer`, in place of the consumer (its operands may be defined after
+/// `op`), applying it to each output element; the caller erases `op` (and
+/// the consumer).
 void buildChunkAttentionWgmma(ChunkAttentionOp op,
                               const AttentionWgmmaConfig &cfg,
+                              const AttentionConsumer *consumer,
                               RewriterBase &rewriter);
 
 } // namespace mlir::rat

@@ -537,8 +537,25 @@ struct RatChunkAttentionToMMAPass
       rewriter.eraseOp(spec.op);
     }
     for (auto &[attn, cfg] : wgmma) {
-      buildChunkAttentionWgmma(attn, cfg, rewriter);
+      // An elementwise consumer of the output (the output gate and the
+      // head merge) runs in the kernel's epilogue.
+      std::optional<AttentionConsumer> consumer = findAttentionConsumer(attn);
+      buildChunkAttentionWgmma(attn, cfg, consumer ? &*consumer : nullptr,
+                               rewriter);
+      Value out = attn.getInit();
       rewriter.eraseOp(attn);
+      if (!consumer)
+        continue;
+      rewriter.eraseOp(consumer->generic);
+      // The output buffer that only the consumer read is not needed.
+      if (auto alloc = out.getDefiningOp<memref::AllocOp>();
+          alloc && llvm::all_of(out.getUsers(), [](Operation *user) {
+            return isa<memref::DeallocOp>(user);
+          })) {
+        for (Operation *user : llvm::make_early_inc_range(out.getUsers()))
+          rewriter.eraseOp(user);
+        rewriter.eraseOp(alloc);
+      }
     }
   }
 };

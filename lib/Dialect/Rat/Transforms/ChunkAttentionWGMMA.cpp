@@ -51,6 +51,7 @@
 
 #include "AttentionKernels.h"
 #include "MMAUtils.h"
+#include "MatmulKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -60,6 +61,9 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include <cmath>
 
@@ -119,6 +123,72 @@ std::string AttentionWgmmaConfig::unsupported(ChunkAttentionOp op,
            " bytes) exceeds the chip's " + std::to_string(sharedLimit) +
            " bytes per block";
   return "";
+}
+
+/// The buffer `v` is a view of (through view-like ops), or `v` itself.
+static Value viewRoot(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+std::optional<AttentionConsumer>
+mlir::rat::findAttentionConsumer(ChunkAttentionOp op) {
+  auto type = [](Value v) { return cast<ShapedType>(v.getType()); };
+  if (type(op.getValue()).getDimSize(3) > type(op.getQuery()).getDimSize(3))
+    return std::nullopt;
+  Operation *next = op->getNextNode();
+  while (next && (isa<memref::AllocOp>(next) || isMemoryEffectFree(next)))
+    next = next->getNextNode();
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(next);
+  Value out = op.getInit();
+  if (!generic || !generic.hasPureBufferSemantics() ||
+      generic.getNumLoops() != 4 || generic.getNumParallelLoops() != 4 ||
+      generic.getNumDpsInits() != 1 || !hasScalarArithBody(generic))
+    return std::nullopt;
+  Block &body = generic.getRegion().front();
+  OpOperand *init = generic.getDpsInitOperand(0);
+  if (!body.getArgument(init->getOperandNumber()).use_empty())
+    return std::nullopt;
+  // The loop of the attention's head column.
+  std::optional<unsigned> attentionInput;
+  for (OpOperand *input : generic.getDpsInputOperands())
+    if (input->get() == out) {
+      AffineMap map = generic.getMatchingIndexingMap(input);
+      if (attentionInput || !map.isPermutation())
+        return std::nullopt;
+      attentionInput = input->getOperandNumber();
+    }
+  if (!attentionInput)
+    return std::nullopt;
+  unsigned column = generic.getIndexingMapsArray()[*attentionInput]
+                        .getDimPosition(3);
+  for (OpOperand &operand : generic->getOpOperands()) {
+    auto memref = dyn_cast<MemRefType>(operand.get().getType());
+    AffineMap map = generic.getMatchingIndexingMap(&operand);
+    if (!memref || memref.getRank() == 0 ||
+        !mma::hasUnitStrideRowsOrTensor(memref) ||
+        !map.isProjectedPermutation() ||
+        map.getDimPosition(map.getNumResults() - 1) != column)
+      return std::nullopt;
+  }
+  if (!generic.getMatchingIndexingMap(init).isPermutation())
+    return std::nullopt;
+  // The kernel writes the output while it reads q, k and v.
+  Value result = viewRoot(init->get());
+  if (!result.getDefiningOp<memref::AllocOp>() || result == viewRoot(out) ||
+      llvm::is_contained({viewRoot(op.getQuery()), viewRoot(op.getKey()),
+                          viewRoot(op.getValue())},
+                         result))
+    return std::nullopt;
+  // The attention output is not written: nothing else may read it.
+  if (!out.getDefiningOp<memref::AllocOp>())
+    return std::nullopt;
+  if (!isUnreadAfter(out, generic, {op.getOperation(), generic}))
+    for (Operation *user : out.getUsers())
+      if (user != op && user != generic && !isa<memref::DeallocOp>(user))
+        return std::nullopt;
+  return AttentionConsumer{generic, *attentionInput};
 }
 
 namespace {
@@ -200,6 +270,7 @@ Value packPairI32(OpBuilder &b, Location loc, Value lo, Value hi, Type et) {
 struct WgmmaAttentionBuilder : mma::F32Math {
   ChunkAttentionOp op;
   const AttentionWgmmaConfig &cfg;
+  const AttentionConsumer *consumer;
   RewriterBase &b;
   MLIRContext *ctx;
   IndexMath h;
@@ -207,8 +278,9 @@ struct WgmmaAttentionBuilder : mma::F32Math {
   int64_t dh, dv;
 
   WgmmaAttentionBuilder(ChunkAttentionOp op, const AttentionWgmmaConfig &cfg,
-                        RewriterBase &b)
-      : mma::F32Math{b, op.getLoc()}, op(op), cfg(cfg), b(b),
+                        const AttentionConsumer *consumer, RewriterBase &b)
+      : mma::F32Math{b, op.getLoc()}, op(op), cfg(cfg), consumer(consumer),
+        b(b),
         ctx(b.getContext()), h{b, op.getLoc()} {
     auto qType = cast<MemRefType>(op.getQuery().getType());
     et = qType.getElementType();
@@ -291,8 +363,99 @@ struct WgmmaAttentionBuilder : mma::F32Math {
                                              newStrides);
   }
 
+  /// The consumer's operands (inputs, then the output) other than the
+  /// attention output.
+  SmallVector<Value> consumerOperands() {
+    SmallVector<Value> operands;
+    for (OpOperand &operand : consumer->generic->getOpOperands())
+      if (operand.getOperandNumber() != consumer->attentionInput)
+        operands.push_back(operand.get());
+    return operands;
+  }
+
+  /// Stores 8 output elements `o` (the attention's type) of row `token`,
+  /// columns [col, col + 8): to the attention output, or through the
+  /// consumer (`vectors`: its operands' 8-element pieces are aligned).
+  void storeEight(Value o, Value batch, Value head, Value token, Value col,
+                  bool vectors) {
+    if (!consumer) {
+      vector::StoreOp::create(b, loc, o, op.getInit(),
+                              ValueRange{batch, head, token, col},
+                              /*nontemporal=*/false, llvm::MaybeAlign(16));
+      return;
+    }
+    linalg::GenericOp generic = consumer->generic;
+    SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+    // The loop indices of the attention element [batch, head, token, col].
+    SmallVector<Value> loops(4);
+    AffineMap attnMap = maps[consumer->attentionInput];
+    Value coords[4] = {batch, head, token, col};
+    for (unsigned i = 0; i < 4; ++i)
+      loops[attnMap.getDimPosition(i)] = coords[i];
+    auto indices = [&](AffineMap map) {
+      SmallVector<Value> idx;
+      for (unsigned i = 0; i < map.getNumResults(); ++i)
+        idx.push_back(loops[map.getDimPosition(i)]);
+      return idx;
+    };
+    auto withLast = [&](SmallVector<Value> idx, int64_t e) {
+      idx.back() = h.add(idx.back(), e);
+      return idx;
+    };
+    Block &body = generic.getRegion().front();
+    SmallVector<SmallVector<Value>> args(8);
+    for (OpOperand *input : generic.getDpsInputOperands()) {
+      unsigned n = input->getOperandNumber();
+      if (n == consumer->attentionInput) {
+        for (int64_t e = 0; e < 8; ++e)
+          args[e].push_back(
+              vector::ExtractOp::create(b, loc, o, ArrayRef<int64_t>{e}));
+        continue;
+      }
+      Value buffer = input->get();
+      Type elem = cast<MemRefType>(buffer.getType()).getElementType();
+      SmallVector<Value> idx = indices(maps[n]);
+      if (vectors) {
+        Value piece = vector::LoadOp::create(
+            b, loc, VectorType::get({8}, elem), buffer, idx,
+            /*nontemporal=*/false, llvm::MaybeAlign(16));
+        for (int64_t e = 0; e < 8; ++e)
+          args[e].push_back(
+              vector::ExtractOp::create(b, loc, piece, ArrayRef<int64_t>{e}));
+      } else {
+        for (int64_t e = 0; e < 8; ++e)
+          args[e].push_back(
+              memref::LoadOp::create(b, loc, buffer, withLast(idx, e)));
+      }
+    }
+    OpOperand *init = generic.getDpsInitOperand(0);
+    Value result = init->get();
+    SmallVector<Value> values;
+    for (int64_t e = 0; e < 8; ++e) {
+      IRMapping mapping;
+      for (unsigned i = 0; i < generic.getNumDpsInputs(); ++i)
+        mapping.map(body.getArgument(i), args[e][i]);
+      for (Operation &bodyOp : body.without_terminator())
+        b.clone(bodyOp, mapping);
+      values.push_back(mapping.lookupOrDefault(
+          cast<linalg::YieldOp>(body.getTerminator()).getOperand(0)));
+    }
+    SmallVector<Value> idx = indices(maps[init->getOperandNumber()]);
+    if (vectors) {
+      Type elem = cast<MemRefType>(result.getType()).getElementType();
+      Value piece = vector::FromElementsOp::create(
+          b, loc, VectorType::get({8}, elem), values);
+      vector::StoreOp::create(b, loc, piece, result, idx,
+                              /*nontemporal=*/false, llvm::MaybeAlign(16));
+    } else {
+      for (int64_t e = 0; e < 8; ++e)
+        memref::StoreOp::create(b, loc, values[e], result, withLast(idx, e));
+    }
+  }
+
   void build() {
-    b.setInsertionPoint(op);
+    b.setInsertionPoint(consumer ? static_cast<Operation *>(consumer->generic)
+                                 : op.getOperation());
     Value q = op.getQuery(), k = op.getKey(), v = op.getValue(),
           out = op.getInit();
     const int64_t QT = cfg.queries, N = cfg.states, G = cfg.consumerGroups,
@@ -306,9 +469,11 @@ struct WgmmaAttentionBuilder : mma::F32Math {
     bool foldScale = scale2 > 0;
     double sc = foldScale ? scale2 : 1.0;
 
-    Value batches = memref::DimOp::create(b, loc, out, 0);
-    Value heads = memref::DimOp::create(b, loc, out, 1);
-    Value tq = memref::DimOp::create(b, loc, out, 2);
+    // The output's sizes (the op's verifier), not read from the output
+    // buffer, which a consumer in the epilogue leaves unused.
+    Value batches = memref::DimOp::create(b, loc, q, 0);
+    Value heads = memref::DimOp::create(b, loc, v, 1);
+    Value tq = memref::DimOp::create(b, loc, q, 2);
     Value hq = memref::DimOp::create(b, loc, q, 1);
     Value hk = memref::DimOp::create(b, loc, k, 1);
     Value offset = op.getOffset() ? op.getOffset() : h.c(0);
@@ -317,6 +482,18 @@ struct WgmmaAttentionBuilder : mma::F32Math {
                             h.andI(h.lt(h.c(0), batches), h.lt(h.c(0), heads)));
     auto guard = scf::IfOp::create(b, loc, nonEmpty, false);
     b.setInsertionPointToStart(&guard.getThenRegion().front());
+    // The consumer's operands take 16-byte vectors when their 8-element
+    // pieces are aligned: from their types, else checked here (1 or 0).
+    Value vectorsOk;
+    if (consumer) {
+      SmallVector<Value> unproven;
+      for (Value operand : consumerOperands())
+        if (!mma::hasAlignedRowsOrTensor(operand, 8))
+          unproven.push_back(operand);
+      if (!unproven.empty())
+        vectorsOk = h.select(mma::vectorAccessesAligned(b, loc, unproven, 8),
+                             h.c(1), h.c(0));
+    }
 
     //===------------------------------------------------------------------===//
     // Host: the tensor maps and the launch.
@@ -633,27 +810,30 @@ struct WgmmaAttentionBuilder : mma::F32Math {
     auto v8f = VectorType::get({8}, f32);
     auto v2 = VectorType::get({2}, et);
     Value lastRow = h.sub(tq, one);
+    // The element of the swizzled tile (64-column halves of QT rows x 128
+    // bytes) at `row`, 8-element chunk `chunk` of the row.
+    auto swizzledElement = [&](Value row, Value chunk) {
+      Value half = h.div(chunk, 8), inRow = h.rem(chunk, 8);
+      Value swizzled =
+          arith::XOrIOp::create(b, loc, inRow, h.rem(row, 8));
+      return h.add(h.add(h.mul(half, QT * kSwizzleElements),
+                         h.mul(row, kSwizzleElements)),
+                   h.mul(swizzled, 8));
+    };
+    SmallVector<Value> dots(2), tokenRows(2);
     for (int64_t row = 0; row < 2; ++row) {
       Value tileRow = h.add(r0, 8 * row);
       // Rows past the end are computed on the last row and not stored.
-      Value tokenRow = h.add(offset, h.min(token[row], lastRow));
+      tokenRows[row] = h.add(offset, h.min(token[row], lastRow));
       Value dot = fzero;
       for (int64_t p = 0; p < pieces; ++p) {
         Value chunk = h.add(h.mul(quad, pieces), p); // 8-element chunk
-        Value half = h.div(chunk, 8), inRow = h.rem(chunk, 8);
-        Value swizzled = arith::XOrIOp::create(b, loc, inRow,
-                                               h.rem(tileRow, 8));
-        Value element = h.add(
-            h.add(h.mul(half, QT * kSwizzleElements),
-                  h.mul(tileRow, kSwizzleElements)),
-            h.mul(swizzled, 8));
-        Value qv = vector::LoadOp::create(b, loc, v8, qTile,
-                                          ValueRange{element},
-                                          /*nontemporal=*/false,
-                                          llvm::MaybeAlign(16));
+        Value qv = vector::LoadOp::create(
+            b, loc, v8, qTile, ValueRange{swizzledElement(tileRow, chunk)},
+            /*nontemporal=*/false, llvm::MaybeAlign(16));
         Value kv = vector::LoadOp::create(
             b, loc, v8, k,
-            ValueRange{batch, headK, tokenRow, h.mul(chunk, 8)},
+            ValueRange{batch, headK, tokenRows[row], h.mul(chunk, 8)},
             /*nontemporal=*/false, llvm::MaybeAlign(16));
         Value prod = arith::MulFOp::create(
             b, loc, arith::ExtFOp::create(b, loc, v8f, qv),
@@ -663,8 +843,17 @@ struct WgmmaAttentionBuilder : mma::F32Math {
                                                     ArrayRef<int64_t>{e}));
       }
       dot = mma::butterflyReduce(b, loc, dot, {1, 2}, /*max=*/false);
-      if (!foldScale)
-        dot = fmul(dot, scale2v);
+      dots[row] = foldScale ? dot : fmul(dot, scale2v);
+    }
+    // With Dv <= Dh, the output tile is staged in the warpgroup's rows of
+    // the Q tile (read above, by the same warp: each warp has its 16 rows),
+    // swizzled the same way (the fragment writes are free of bank
+    // conflicts), and stored as 16-byte vectors along whole rows.
+    bool staged = dv <= dh;
+    if (staged)
+      NVVM::SyncWarpOp::create(b, loc, i32c(-1));
+    for (int64_t row = 0; row < 2; ++row) {
+      Value dot = dots[row], tokenRow = tokenRows[row];
       Value mRow = loop.getResult(1 + row), lRow = loop.getResult(3 + row);
       // One more state: m' = max(m, dot) (finite), then as in the loop.
       Value mNew = fmax(mRow, dot);
@@ -672,9 +861,12 @@ struct WgmmaAttentionBuilder : mma::F32Math {
       Value p = exp2(fmul(fsub(dot, mNew), scv));
       Value lNew = fadd(fmul(lRow, alpha), p);
       Value inv = arith::DivFOp::create(b, loc, fconst(1.0), lNew);
-      auto ifStore = scf::IfOp::create(b, loc, h.lt(token[row], tq), false);
       OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(&ifStore.getThenRegion().front());
+      if (!staged) {
+        auto ifStore = scf::IfOp::create(b, loc, h.lt(token[row], tq), false);
+        b.setInsertionPointToStart(&ifStore.getThenRegion().front());
+      }
+      Value tileRow = h.add(r0, 8 * row);
       for (int64_t jj = 0; jj < dv / 8; ++jj) {
         Value col = h.add(colInFrag, 8 * jj);
         Value own = vector::LoadOp::create(
@@ -688,8 +880,49 @@ struct WgmmaAttentionBuilder : mma::F32Math {
           Value acc = extract(o, 4 * jj + 2 * row + e);
           pair.push_back(fmul(fma(acc, alpha, fmul(p, ve)), inv));
         }
-        mma::storePair(b, loc, pair[0], pair[1], out,
-                       ValueRange{batch, head, token[row], col});
+        if (!staged) {
+          mma::storePair(b, loc, pair[0], pair[1], out,
+                         ValueRange{batch, head, token[row], col});
+          continue;
+        }
+        Value element = h.add(swizzledElement(tileRow, h.c(jj)),
+                              h.mul(quad, 2));
+        Value packed = arith::TruncFOp::create(
+            b, loc, v2,
+            vector::FromElementsOp::create(
+                b, loc, VectorType::get({2}, f32), pair));
+        vector::StoreOp::create(b, loc, packed, qTile, ValueRange{element},
+                                /*nontemporal=*/false, llvm::MaybeAlign(4));
+      }
+    }
+    if (staged) {
+      NVVM::SyncWarpOp::create(b, loc, i32c(-1));
+      // Lane l takes 8-element chunk l % (Dv / 8) of row l / (Dv / 8) of
+      // each group of 32 / (Dv / 8) of the warp's rows.
+      int64_t chunksPerRow = dv / 8, rowsPerPass = 32 / chunksPerRow;
+      Value chunk = h.rem(lane, chunksPerRow);
+      Value warpRow = h.add(groupRow, h.mul(warp, 16));
+      for (int64_t pass = 0; pass < 16 / rowsPerPass; ++pass) {
+        Value tileRow = h.add(
+            warpRow, h.add(h.div(lane, chunksPerRow), pass * rowsPerPass));
+        Value piece = vector::LoadOp::create(
+            b, loc, v8, qTile, ValueRange{swizzledElement(tileRow, chunk)},
+            /*nontemporal=*/false, llvm::MaybeAlign(16));
+        Value tokenHere = h.add(t0, tileRow);
+        auto ifStore = scf::IfOp::create(b, loc, h.lt(tokenHere, tq), false);
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(&ifStore.getThenRegion().front());
+        Value col = h.mul(chunk, 8);
+        if (!vectorsOk) {
+          storeEight(piece, batch, head, tokenHere, col, /*vectors=*/true);
+          continue;
+        }
+        auto ifVectors =
+            scf::IfOp::create(b, loc, eq(vectorsOk, one), /*else=*/true);
+        b.setInsertionPointToStart(&ifVectors.getThenRegion().front());
+        storeEight(piece, batch, head, tokenHere, col, /*vectors=*/true);
+        b.setInsertionPointToStart(&ifVectors.getElseRegion().front());
+        storeEight(piece, batch, head, tokenHere, col, /*vectors=*/false);
       }
     }
     b.setInsertionPointAfter(roles);
@@ -700,6 +933,7 @@ struct WgmmaAttentionBuilder : mma::F32Math {
 
 void mlir::rat::buildChunkAttentionWgmma(ChunkAttentionOp op,
                                          const AttentionWgmmaConfig &cfg,
+                                         const AttentionConsumer *consumer,
                                          RewriterBase &rewriter) {
-  WgmmaAttentionBuilder(op, cfg, rewriter).build();
+  WgmmaAttentionBuilder(op, cfg, consumer, rewriter).build();
 }
