@@ -8,14 +8,17 @@
 // columns) and 5-D ones of the [B, H, T / L, L, D] views of k and v (box
 // 128 chunks x 1 row x 64 columns: the chunk-final rows), 128-byte swizzle.
 // Kernel: 3 warpgroups, 160 KiB + 1 KiB of dynamic shared memory, the
-// producer issuing the Q loads once and per step the keys and values on
-// their own "full" mbarriers after waiting on "empty" (at row L - 1 = 15 of
-// each chunk); each consumer: 8 wgmma m64n128k16 for S from shared memory
-// (K-major), the mask only in steps that need it, exp2, then 8 wgmma
-// m64n128k16 for P V with P in registers and V transposed (inline PTX),
-// each product waited for, the buffer handed back; the own-token term from
-// q (shared) and k, v (global); O / l staged as pairs in the warpgroup's
-// rows of the Q tile, then stored as 16-byte vectors along whole rows.
+// producer issuing the Q loads once and per step the keys and the values,
+// each after waiting on its own "empty" mbarrier and completing on its own
+// "full" one (at row L - 1 = 15 of each chunk); the consumers take turns
+// (named barriers) to issue, per step, 8 wgmma m64n128k16 for S from shared
+// memory (K-major) and 8 wgmma m64n128k16 for the last step's P V (P in
+// registers, V transposed, inline PTX), then wait for S alone and run the
+// mask (only in steps that need it) and the softmax while P V runs; the
+// keys are handed back after S, the values after P V; the own-token term
+// from q (shared) and k, v (global); O / l staged as pairs in the
+// warpgroup's rows of the Q tile, then stored as 16-byte vectors along
+// whole rows.
 // SELECT: rat.chunk_attention {{.+}} {rat.kernel = #rat.kernel<family = attention_mma, tile = [128, 128], warpgroups = 2, stages = 2>}
 // CHECK-LABEL: func.func @attention
 // CHECK:         nvgpu.tma.create.descriptor %{{.+}} box[%{{.+}}, %{{.+}}, %c128{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x128x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b
@@ -27,26 +30,56 @@
 // CHECK-SAME:      threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c384
 // CHECK-SAME:      dynamic_shared_memory_size %c164864_i32
 // CHECK:           nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>>
-// CHECK-COUNT-3:   nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+// CHECK-COUNT-4:   nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
 // CHECK:           nvvm.fence.proxy
 // CHECK:           nvvm.setmaxregister  increase 240
 // CHECK:           nvgpu.mbarrier.try_wait.parity
-// CHECK:           scf.for
+// The first step: the second warpgroup lets the first go first; S alone.
+// CHECK:           scf.if
+// CHECK:             scf.if
+// CHECK:               nvvm.barrier.arrive id = %{{.+}} number_of_threads = %c256_i32
 // CHECK:             nvgpu.mbarrier.try_wait.parity
+// CHECK:             nvvm.barrier id = %{{.+}} number_of_threads = %c256_i32
 // CHECK:             nvvm.wgmma.fence.aligned
 // CHECK-COUNT-8:     nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
 // CHECK:             nvvm.wgmma.commit.group.sync.aligned
+// CHECK:             nvvm.barrier.arrive
 // CHECK:             nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK:             nvgpu.mbarrier.arrive
 // CHECK:             scf.if
 // CHECK:               arith.select
 // CHECK:             gpu.shuffle  xor
 // CHECK:             math.exp2
+// Steps 1 ..: on its turn, S of this step and P V of the last one in
+// flight; the softmax between waiting for S and for P V; then O rescaled.
+// CHECK:           scf.for
+// CHECK:             nvgpu.mbarrier.try_wait.parity
+// CHECK:             nvvm.barrier id
+// CHECK:             nvvm.wgmma.fence.aligned
+// CHECK-COUNT-8:     nvvm.wgmma.mma_async {{.+}}, <m = 64, n = 128, k = 16>
+// CHECK:             nvvm.wgmma.commit.group.sync.aligned
 // CHECK:             nvgpu.mbarrier.try_wait.parity
 // CHECK:             nvvm.wgmma.fence.aligned
 // CHECK-COUNT-8:     llvm.inline_asm has_side_effects asm_dialect = att "{{.+}}wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.+}}}, {$128, $129, $130, $131}, $132, p, 1, 1, 1;
 // CHECK:             nvvm.wgmma.commit.group.sync.aligned
+// CHECK:             nvvm.barrier.arrive
+// CHECK:             nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK:             nvgpu.mbarrier.arrive
+// CHECK:             scf.if
+// CHECK:               arith.select
+// CHECK:             gpu.shuffle  xor
+// CHECK:             math.exp2
 // CHECK:             nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK:             nvgpu.mbarrier.arrive
+// CHECK:             arith.mulf
+// The last step's P V; the first warpgroup takes the second's last turn.
+// CHECK:           scf.if
+// CHECK:             nvgpu.mbarrier.try_wait.parity
+// CHECK-COUNT-8:     llvm.inline_asm
+// CHECK:             nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK:             nvgpu.mbarrier.arrive
+// CHECK:             scf.if
+// CHECK:               nvvm.barrier id = %c1_i32{{.*}} number_of_threads = %c256_i32
 // CHECK:           vector.load %{{.+}} {alignment = 16 : i64} : memref<16384xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
 // CHECK:           vector.load %{{.+}} : memref<?x16x?x128xbf16>, vector<8xbf16>
 // CHECK:           nvvm.bar.warp.sync
@@ -63,6 +96,7 @@
 // CHECK:             nvgpu.mbarrier.arrive.expect_tx
 // CHECK:             nvgpu.tma.async.load %{{.+}}[%{{.+}}, %c15{{.*}}, %{{.+}}, %{{.+}}, %{{.+}}]
 // CHECK:             nvgpu.tma.async.load
+// CHECK:             nvgpu.mbarrier.try_wait.parity
 // CHECK:             nvgpu.mbarrier.arrive.expect_tx
 // CHECK-COUNT-2:     nvgpu.tma.async.load
 // CHECK-NOT:     rat.chunk_attention

@@ -557,7 +557,8 @@ struct WgmmaAttentionBuilder : mma::F32Math {
     Value qFull = nvgpu::MBarrierCreateOp::create(b, loc, groupType(1));
     Value kFull = nvgpu::MBarrierCreateOp::create(b, loc, groupType(stages));
     Value vFull = nvgpu::MBarrierCreateOp::create(b, loc, groupType(stages));
-    Value empty = nvgpu::MBarrierCreateOp::create(b, loc, groupType(stages));
+    Value kEmpty = nvgpu::MBarrierCreateOp::create(b, loc, groupType(stages));
+    Value vEmpty = nvgpu::MBarrierCreateOp::create(b, loc, groupType(stages));
     Value zero = h.c(0);
     {
       auto first = scf::IfOp::create(b, loc, h.lt(tid, one), false);
@@ -567,7 +568,8 @@ struct WgmmaAttentionBuilder : mma::F32Math {
       for (int64_t s = 0; s < stages; ++s) {
         nvgpu::MBarrierInitOp::create(b, loc, kFull, one, h.c(s), Value());
         nvgpu::MBarrierInitOp::create(b, loc, vFull, one, h.c(s), Value());
-        nvgpu::MBarrierInitOp::create(b, loc, empty, h.c(G), h.c(s), Value());
+        nvgpu::MBarrierInitOp::create(b, loc, kEmpty, h.c(G), h.c(s), Value());
+        nvgpu::MBarrierInitOp::create(b, loc, vEmpty, h.c(G), h.c(s), Value());
       }
       mma::fenceBarrierInitsForTma(b, loc);
       nvgpu::TmaPrefetchOp::create(b, loc, descQ, Value());
@@ -608,7 +610,7 @@ struct WgmmaAttentionBuilder : mma::F32Math {
       Value i = loop.getInductionVar();
       Value s = h.rem(i, stages);
       Value j0 = h.mul(i, N);
-      nvgpu::MBarrierTryWaitParityOp::create(b, loc, empty,
+      nvgpu::MBarrierTryWaitParityOp::create(b, loc, kEmpty,
                                              parityOf(i, /*flip=*/true),
                                              ticks, s);
       nvgpu::MBarrierArriveExpectTxOp::create(b, loc, kFull, h.c(kBytes), s,
@@ -621,6 +623,9 @@ struct WgmmaAttentionBuilder : mma::F32Math {
             ValueRange{h.c(half * kSwizzleElements), h.c(L - 1), j0, headK,
                        batch},
             s, Value(), Value());
+      nvgpu::MBarrierTryWaitParityOp::create(b, loc, vEmpty,
+                                             parityOf(i, /*flip=*/true),
+                                             ticks, s);
       nvgpu::MBarrierArriveExpectTxOp::create(b, loc, vFull, h.c(vBytes), s,
                                               Value());
       for (int64_t half = 0; half < dv / kSwizzleElements; ++half)
@@ -668,24 +673,39 @@ struct WgmmaAttentionBuilder : mma::F32Math {
     nvgpu::MBarrierTryWaitParityOp::create(b, loc, qFull, parityOf(zero, false),
                                            ticks, zero);
     Value qAddress = h.add(base, h.mul(myGroup, 64 * kSwizzleBytes));
-    SmallVector<Value> inits{LLVM::ZeroOp::create(b, loc, oType)};
-    inits.append({negInf, negInf, fzero, fzero}); // m0, m1, l0, l1
-    auto loop = scf::ForOp::create(b, loc, zero, steps, one, inits);
-    {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value i = loop.getInductionVar();
-      Value o = loop.getRegionIterArgs()[0];
-      SmallVector<Value> m{loop.getRegionIterArgs()[1],
-                           loop.getRegionIterArgs()[2]};
-      SmallVector<Value> l{loop.getRegionIterArgs()[3],
-                           loop.getRegionIterArgs()[4]};
-      Value s = h.rem(i, stages);
-      Value j0 = h.mul(i, N);
+    auto release = [&](Value barriers, Value stage) {
+      auto first = scf::IfOp::create(b, loc, eq(threadInGroup, zero), false);
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(&first.getThenRegion().front());
+      nvgpu::MBarrierArriveOp::create(
+          b, loc, nvgpu::MBarrierTokenType::get(ctx), barriers, stage);
+    };
+    // Ping-pong of the two consumer warpgroups (named barriers 1 and 2, 256
+    // threads each): a warpgroup issues its products of a step only after
+    // the other issued its own, so one's softmax runs while the other's
+    // products hold the tensor cores.
+    bool pingPong = G == 2;
+    Value threadsBoth = i32c(2 * kWarpgroupThreads);
+    Value myBarrier, otherBarrier;
+    if (pingPong) {
+      Value group32 = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                                 myGroup);
+      myBarrier = arith::AddIOp::create(b, loc, group32, i32c(1));
+      otherBarrier = arith::SubIOp::create(b, loc, i32c(2), group32);
+    }
+    auto takeTurn = [&] {
+      if (pingPong)
+        NVVM::BarrierOp::create(b, loc, TypeRange{}, myBarrier, threadsBoth,
+                                {}, Value());
+    };
+    auto passTurn = [&] {
+      if (pingPong)
+        NVVM::BarrierArriveOp::create(b, loc, otherBarrier, threadsBoth);
+    };
 
-      // S = Q K^T.
-      nvgpu::MBarrierTryWaitParityOp::create(b, loc, kFull,
-                                             parityOf(i, false), ticks, s);
+    // S = Q K^T of step i, issued and committed (not waited for).
+    auto issueScores = [&](Value i) {
+      Value s = h.rem(i, stages);
       Value kAddress = h.add(base, keyOffset(s));
       Value sAcc = LLVM::ZeroOp::create(b, loc, sType);
       NVVM::WgmmaFenceAlignedOp::create(b, loc);
@@ -708,13 +728,39 @@ struct WgmmaAttentionBuilder : mma::F32Math {
             /*satfinite=*/nullptr);
       }
       NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
-      NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+      return sAcc;
+    };
+    // O += P V of step i (P: the A fragments), after its values landed;
+    // issued and committed.
+    auto issueValues = [&](Value i, Value o, ArrayRef<Value> p) {
+      Value s = h.rem(i, stages);
+      nvgpu::MBarrierTryWaitParityOp::create(b, loc, vFull,
+                                             parityOf(i, false), ticks, s);
+      Value vAddress = h.add(base, valueOffset(s));
+      NVVM::WgmmaFenceAlignedOp::create(b, loc);
+      for (int64_t kk = 0; kk < N / kInstrK; ++kk) {
+        Value descB = matrixDescriptor(
+            b, loc, h.add(vAddress, kk * kInstrK * kSwizzleBytes),
+            N * kSwizzleBytes);
+        o = wgmmaRegisterA(b, loc, o, p.slice(4 * kk, 4), descB, dv,
+                           et.isBF16());
+      }
+      NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+      return o;
+    };
+    // The online softmax of step i's scores `sAcc` (finished) for rows with
+    // maxima m and this thread's partial sums l (reduced over the quad only
+    // after the loop: alpha is the same on the 4 lanes): returns
+    // exp2((s - m') * scale) per register and updates m, l, alpha.
+    auto softmax = [&](Value i, Value sAcc, SmallVectorImpl<Value> &m,
+                       SmallVectorImpl<Value> &l,
+                       SmallVectorImpl<Value> &alpha) {
+      Value j0 = h.mul(i, N);
       SmallVector<Value> sv;
       for (int64_t r = 0; r < N / 2; ++r) {
         Value x = extract(sAcc, r);
         sv.push_back(foldScale ? x : fmul(x, scale2v));
       }
-
       // The mask, only where the step reaches past the warpgroup's first
       // query's states: register 4j + e is state j0 + 8j + 2(t % 4) + e % 2
       // of row e / 2.
@@ -735,9 +781,7 @@ struct WgmmaAttentionBuilder : mma::F32Math {
         scf::YieldOp::create(b, loc, sv);
       }
       sv.assign(masked.getResults().begin(), masked.getResults().end());
-
-      // Online softmax per row.
-      SmallVector<Value> alpha(2);
+      alpha.resize(2);
       for (int64_t row = 0; row < 2; ++row) {
         Value mx = negInf;
         for (int64_t r = 0; r < N / 2; ++r)
@@ -756,47 +800,124 @@ struct WgmmaAttentionBuilder : mma::F32Math {
             sv[r] = exp2(fma(sv[r], scv, negBias));
             sum = fadd(sum, sv[r]);
           }
-        sum = mma::butterflyReduce(b, loc, sum, {1, 2}, /*max=*/false);
-        l[row] = fadd(fmul(l[row], alpha[row]), sum);
+        l[row] = fma(l[row], alpha[row], sum);
         m[row] = mNew;
       }
+      return sv;
+    };
+    // P as A fragments: k-slice kk = registers 8kk .. 8kk + 7.
+    auto pack = [&](ArrayRef<Value> sv) {
+      SmallVector<Value> p;
+      for (int64_t r = 0; r < N / 2; r += 2)
+        p.push_back(packPairI32(b, loc, sv[r], sv[r + 1], et));
+      return p;
+    };
+
+    // Step i issues S of step i and P V of step i - 1, waits for S only,
+    // runs the softmax of step i while P V runs, then waits for P V (the
+    // P and O registers are written only after it: the product reads them
+    // asynchronously) and rescales O. The first step's S and the last
+    // step's P V are issued outside the loop. The keys of a step are
+    // handed back once its S is done, the values once its P V is.
+    Type i32 = b.getI32Type();
+    Value oZero = LLVM::ZeroOp::create(b, loc, oType);
+    SmallVector<Value> firstInits{fzero, fzero}; // l0, l1
+    firstInits.append({negInf, negInf});         // m0, m1
+    Value packedZero = i32c(0);
+    for (int64_t r = 0; r < N / 4; ++r)
+      firstInits.push_back(packedZero);
+    SmallVector<Type> firstTypes(4, f32);
+    firstTypes.append(N / 4, i32);
+    auto anySteps = scf::IfOp::create(b, loc, firstTypes,
+                                      h.lt(zero, steps), true);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&anySteps.getThenRegion().front());
+      // The second warpgroup lets the first issue its products first.
+      if (pingPong) {
+        auto second = scf::IfOp::create(b, loc, eq(myGroup, one), false);
+        OpBuilder::InsertionGuard g2(b);
+        b.setInsertionPointToStart(&second.getThenRegion().front());
+        NVVM::BarrierArriveOp::create(b, loc, i32c(1), threadsBoth);
+      }
+      nvgpu::MBarrierTryWaitParityOp::create(b, loc, kFull,
+                                             parityOf(zero, false), ticks,
+                                             zero);
+      takeTurn();
+      Value sAcc = issueScores(zero);
+      passTurn();
+      NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+      release(kEmpty, zero);
+      SmallVector<Value> m{negInf, negInf}, l{fzero, fzero}, alpha;
+      SmallVector<Value> sv = softmax(zero, sAcc, m, l, alpha);
+      SmallVector<Value> results{l[0], l[1], m[0], m[1]};
+      llvm::append_range(results, pack(sv));
+      scf::YieldOp::create(b, loc, results);
+      b.setInsertionPointToStart(&anySteps.getElseRegion().front());
+      scf::YieldOp::create(b, loc, firstInits);
+    }
+    SmallVector<Value> inits{oZero};
+    inits.append(anySteps.getResults().begin(), anySteps.getResults().end());
+    auto loop = scf::ForOp::create(b, loc, one, steps, one, inits);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value i = loop.getInductionVar();
+      auto args = loop.getRegionIterArgs();
+      Value o = args[0];
+      SmallVector<Value> l{args[1], args[2]}, m{args[3], args[4]};
+      SmallVector<Value> p(args.begin() + 5, args.end());
+      Value previous = h.sub(i, one);
+      nvgpu::MBarrierTryWaitParityOp::create(b, loc, kFull,
+                                             parityOf(i, false), ticks,
+                                             h.rem(i, stages));
+      takeTurn();
+      Value sAcc = issueScores(i);
+      o = issueValues(previous, o, p);
+      passTurn();
+      NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 1);
+      release(kEmpty, h.rem(i, stages));
+      SmallVector<Value> alpha;
+      SmallVector<Value> sv = softmax(i, sAcc, m, l, alpha);
+      NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+      release(vEmpty, h.rem(previous, stages));
       for (int64_t r = 0; r < dv / 2; ++r)
         o = insert(o, fmul(extract(o, r), alpha[(r % 4) / 2]), r);
-      // P as A fragments: k-slice kk = S registers 8kk .. 8kk + 7.
-      SmallVector<SmallVector<Value>> pFrag;
-      for (int64_t kk = 0; kk < N / kInstrK; ++kk) {
-        SmallVector<Value> regs;
-        for (int64_t p = 0; p < 4; ++p)
-          regs.push_back(packPairI32(b, loc, sv[8 * kk + 2 * p],
-                                     sv[8 * kk + 2 * p + 1], et));
-        pFrag.push_back(regs);
-      }
-
-      // O += P V.
-      nvgpu::MBarrierTryWaitParityOp::create(b, loc, vFull,
-                                             parityOf(i, false), ticks, s);
-      Value vAddress = h.add(base, valueOffset(s));
-      NVVM::WgmmaFenceAlignedOp::create(b, loc);
-      for (int64_t kk = 0; kk < N / kInstrK; ++kk) {
-        Value descB = matrixDescriptor(
-            b, loc, h.add(vAddress, kk * kInstrK * kSwizzleBytes),
-            N * kSwizzleBytes);
-        o = wgmmaRegisterA(b, loc, o, pFrag[kk], descB, dv, et.isBF16());
-      }
-      NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
-      NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
-      // This warpgroup is done with the buffer.
-      {
-        auto release =
-            scf::IfOp::create(b, loc, eq(threadInGroup, zero), false);
-        OpBuilder::InsertionGuard g2(b);
-        b.setInsertionPointToStart(&release.getThenRegion().front());
-        nvgpu::MBarrierArriveOp::create(
-            b, loc, nvgpu::MBarrierTokenType::get(ctx), empty, s);
-      }
-      scf::YieldOp::create(b, loc, ValueRange{o, m[0], m[1], l[0], l[1]});
+      SmallVector<Value> results{o, l[0], l[1], m[0], m[1]};
+      llvm::append_range(results, pack(sv));
+      scf::YieldOp::create(b, loc, results);
     }
-    Value o = loop.getResult(0);
+    // The last step's P V, and the row sums over the quad.
+    auto last = scf::IfOp::create(b, loc, TypeRange{oType},
+                                  h.lt(zero, steps), true);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&last.getThenRegion().front());
+      Value lastStep = h.sub(steps, one);
+      SmallVector<Value> p(loop.getResults().begin() + 5,
+                           loop.getResults().end());
+      Value o = issueValues(lastStep, loop.getResult(0), p);
+      NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+      release(vEmpty, h.rem(lastStep, stages));
+      // The first warpgroup takes the second's last turn: every arrival
+      // on a named barrier is matched.
+      if (pingPong) {
+        auto first = scf::IfOp::create(b, loc, eq(myGroup, zero), false);
+        OpBuilder::InsertionGuard g2(b);
+        b.setInsertionPointToStart(&first.getThenRegion().front());
+        NVVM::BarrierOp::create(b, loc, TypeRange{}, i32c(1), threadsBoth,
+                                {}, Value());
+      }
+      scf::YieldOp::create(b, loc, o);
+      b.setInsertionPointToStart(&last.getElseRegion().front());
+      scf::YieldOp::create(b, loc, loop.getResult(0));
+    }
+    Value o = last.getResult(0);
+    SmallVector<Value> mFinal{loop.getResult(3), loop.getResult(4)};
+    SmallVector<Value> lFinal;
+    for (int64_t row = 0; row < 2; ++row)
+      lFinal.push_back(mma::butterflyReduce(b, loc, loop.getResult(1 + row),
+                                            {1, 2}, /*max=*/false));
 
     //===------------------------------------------------------------------===//
     // The own-token term, O / l, the store.
@@ -854,7 +975,7 @@ struct WgmmaAttentionBuilder : mma::F32Math {
       NVVM::SyncWarpOp::create(b, loc, i32c(-1));
     for (int64_t row = 0; row < 2; ++row) {
       Value dot = dots[row], tokenRow = tokenRows[row];
-      Value mRow = loop.getResult(1 + row), lRow = loop.getResult(3 + row);
+      Value mRow = mFinal[row], lRow = lFinal[row];
       // One more state: m' = max(m, dot) (finite), then as in the loop.
       Value mNew = fmax(mRow, dot);
       Value alpha = exp2(fmul(fsub(mRow, mNew), scv));
