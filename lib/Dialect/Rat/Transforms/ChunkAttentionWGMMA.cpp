@@ -14,30 +14,43 @@
 //     extent 1 at index L - 1 of the L dimension gathers the rows jL + L - 1,
 //     64 columns per box, into a ring of `stages` buffers; keys and values
 //     complete on their own "full" mbarriers (S can start before the values
-//     land), and a buffer returns to the producer through its "empty"
-//     mbarrier once both consumer warpgroups are done with it.
+//     land), and return to the producer through their own "empty"
+//     mbarriers once both consumer warpgroups are done with them (the keys
+//     after S, the values after P V).
 // Every tile in shared memory is 128-byte swizzled, 64 columns (128 bytes)
 // per row, 8-row groups 1024 bytes apart, starting at multiples of 1024
 // bytes (the swizzle is applied on absolute addresses).
 //
-// Each consumer warpgroup, per step:
+// Each consumer warpgroup, per step (the products of consecutive steps
+// overlap; see below):
 //   - S = Q K^T: wgmma m64n{states}k16, A = its 64 Q rows and B = the keys
 //     from shared memory, both K-major;
 //   - the causal mask at chunk granularity (state j visible to query s when
 //     j < (offset + s) / L), only in the steps that reach past the
 //     warpgroup's first query's limit;
-//   - online softmax in f32 on the accumulator fragments (row maxima and
-//     sums over the 4 lanes of a quad; the scale folded into exp2's
-//     argument), the O accumulators rescaled;
+//   - online softmax in f32 on the accumulator fragments (row maxima over
+//     the 4 lanes of a quad, each lane's partial row sums reduced once
+//     after the loop; the scale folded into exp2's argument), the O
+//     accumulators rescaled;
 //   - P rounded to the input type stays in registers: the accumulator
 //     fragment of S is the A fragment of the next product, so
 //     O += P V is wgmma m64n{Dv}k16 with A from registers (inline PTX: the
 //     NVVM op has only the shared-memory A form) and B = the values from
 //     shared memory, N-major (the transpose bit; the descriptor's leading
 //     byte offset steps between the 64-column halves of the value tile).
+// As in FlashAttention-3, step i issues S of step i and P V of step i - 1
+// together, waits for S alone and runs the softmax of step i while P V
+// runs, then waits for P V before writing the P and O registers (the
+// product reads them asynchronously); the two consumer warpgroups take
+// turns to issue their products (named barriers 1 and 2), so that one's
+// softmax runs under the other's products.
 // The own-token term is merged after the loop: each quad computes q[s] .
 // k[s] (Q from shared memory, k[s] and v[s] from global memory), folds it
-// into the row's (m, l, O) like one more state, and O / l is stored.
+// into the row's (m, l, O) like one more state; O / l is staged in the
+// warpgroup's rows of the Q tile (when Dv <= Dh) and stored as 16-byte
+// vectors along whole rows, through an elementwise consumer of the output
+// (findAttentionConsumer: the layer's output gate and head merge) when the
+// pass found one.
 // Query tiles with the most states run first; the blocks of one (batch,
 // head) run together and share its states in L2.
 //

@@ -429,8 +429,13 @@ def RatChunkAttentionToMMA : Pass<"rat-chunk-attention-to-mma", "func::FuncOp"> 
     buffers with mbarriers; each of `warpgroups` consumer warpgroups (64
     queries) runs `S = Q K^T` and `O += P V` on `wgmma.mma_async` (P from
     registers, V N-major), the mask only where a step needs it, the online
-    softmax on the accumulator fragments, and merges the own-token term
-    after the loop.
+    softmax on the accumulator fragments (under the previous step's
+    `P V`: both products of a step are in flight together; two consumer
+    warpgroups take turns to issue them), merges the own-token term after
+    the loop, and stores the output through shared memory as 16-byte
+    vectors. An elementwise `linalg.generic` right after it that reads
+    the output through a permutation (the layer's output gate with the
+    head merge; `findAttentionConsumer`) becomes the kernel's epilogue.
   }];
   let dependentDialects = ["gpu::GPUDialect", "nvgpu::NVGPUDialect",
                            "NVVM::NVVMDialect", "LLVM::LLVMDialect",
