@@ -386,11 +386,70 @@ struct WgmmaAttentionBuilder : mma::F32Math {
     return operands;
   }
 
+  /// The consumer's loop indices of the attention element [batch, head,
+  /// token, col].
+  SmallVector<Value> consumerLoops(Value batch, Value head, Value token,
+                                   Value col) {
+    linalg::GenericOp generic = consumer->generic;
+    AffineMap attnMap =
+        generic.getIndexingMapsArray()[consumer->attentionInput];
+    SmallVector<Value> loops(4);
+    Value coords[4] = {batch, head, token, col};
+    for (unsigned i = 0; i < 4; ++i)
+      loops[attnMap.getDimPosition(i)] = coords[i];
+    return loops;
+  }
+  SmallVector<Value> operandIndices(AffineMap map, ArrayRef<Value> loops,
+                                    int64_t e = 0) {
+    SmallVector<Value> idx;
+    for (unsigned i = 0; i < map.getNumResults(); ++i)
+      idx.push_back(loops[map.getDimPosition(i)]);
+    idx.back() = h.add(idx.back(), e);
+    return idx;
+  }
+
+  /// The consumer's other inputs at the 8 elements of row `token`, columns
+  /// [col, col + 8): 8 scalars per input (one 16-byte vector each with
+  /// `vectors`: the operands' 8-element pieces are aligned).
+  SmallVector<SmallVector<Value>> loadEight(Value batch, Value head,
+                                            Value token, Value col,
+                                            bool vectors) {
+    SmallVector<SmallVector<Value>> inputs;
+    if (!consumer)
+      return inputs;
+    linalg::GenericOp generic = consumer->generic;
+    SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+    SmallVector<Value> loops = consumerLoops(batch, head, token, col);
+    for (OpOperand *input : generic.getDpsInputOperands()) {
+      unsigned n = input->getOperandNumber();
+      if (n == consumer->attentionInput)
+        continue;
+      Value buffer = input->get();
+      Type elem = cast<MemRefType>(buffer.getType()).getElementType();
+      SmallVector<Value> values;
+      if (vectors) {
+        Value piece = vector::LoadOp::create(
+            b, loc, VectorType::get({8}, elem), buffer,
+            operandIndices(maps[n], loops), /*nontemporal=*/false,
+            llvm::MaybeAlign(16));
+        for (int64_t e = 0; e < 8; ++e)
+          values.push_back(
+              vector::ExtractOp::create(b, loc, piece, ArrayRef<int64_t>{e}));
+      } else {
+        for (int64_t e = 0; e < 8; ++e)
+          values.push_back(memref::LoadOp::create(
+              b, loc, buffer, operandIndices(maps[n], loops, e)));
+      }
+      inputs.push_back(values);
+    }
+    return inputs;
+  }
+
   /// Stores 8 output elements `o` (the attention's type) of row `token`,
   /// columns [col, col + 8): to the attention output, or through the
-  /// consumer (`vectors`: its operands' 8-element pieces are aligned).
-  void storeEight(Value o, Value batch, Value head, Value token, Value col,
-                  bool vectors) {
+  /// consumer, with its other inputs `inputs` (loadEight).
+  void storeEight(Value o, ArrayRef<SmallVector<Value>> inputs, Value batch,
+                  Value head, Value token, Value col, bool vectors) {
     if (!consumer) {
       vector::StoreOp::create(b, loc, o, op.getInit(),
                               ValueRange{batch, head, token, col},
@@ -398,71 +457,38 @@ struct WgmmaAttentionBuilder : mma::F32Math {
       return;
     }
     linalg::GenericOp generic = consumer->generic;
-    SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
-    // The loop indices of the attention element [batch, head, token, col].
-    SmallVector<Value> loops(4);
-    AffineMap attnMap = maps[consumer->attentionInput];
-    Value coords[4] = {batch, head, token, col};
-    for (unsigned i = 0; i < 4; ++i)
-      loops[attnMap.getDimPosition(i)] = coords[i];
-    auto indices = [&](AffineMap map) {
-      SmallVector<Value> idx;
-      for (unsigned i = 0; i < map.getNumResults(); ++i)
-        idx.push_back(loops[map.getDimPosition(i)]);
-      return idx;
-    };
-    auto withLast = [&](SmallVector<Value> idx, int64_t e) {
-      idx.back() = h.add(idx.back(), e);
-      return idx;
-    };
     Block &body = generic.getRegion().front();
-    SmallVector<SmallVector<Value>> args(8);
-    for (OpOperand *input : generic.getDpsInputOperands()) {
-      unsigned n = input->getOperandNumber();
-      if (n == consumer->attentionInput) {
-        for (int64_t e = 0; e < 8; ++e)
-          args[e].push_back(
-              vector::ExtractOp::create(b, loc, o, ArrayRef<int64_t>{e}));
-        continue;
-      }
-      Value buffer = input->get();
-      Type elem = cast<MemRefType>(buffer.getType()).getElementType();
-      SmallVector<Value> idx = indices(maps[n]);
-      if (vectors) {
-        Value piece = vector::LoadOp::create(
-            b, loc, VectorType::get({8}, elem), buffer, idx,
-            /*nontemporal=*/false, llvm::MaybeAlign(16));
-        for (int64_t e = 0; e < 8; ++e)
-          args[e].push_back(
-              vector::ExtractOp::create(b, loc, piece, ArrayRef<int64_t>{e}));
-      } else {
-        for (int64_t e = 0; e < 8; ++e)
-          args[e].push_back(
-              memref::LoadOp::create(b, loc, buffer, withLast(idx, e)));
-      }
-    }
-    OpOperand *init = generic.getDpsInitOperand(0);
-    Value result = init->get();
     SmallVector<Value> values;
     for (int64_t e = 0; e < 8; ++e) {
       IRMapping mapping;
+      const SmallVector<Value> *input = inputs.begin();
       for (unsigned i = 0; i < generic.getNumDpsInputs(); ++i)
-        mapping.map(body.getArgument(i), args[e][i]);
+        mapping.map(body.getArgument(i),
+                    i == consumer->attentionInput
+                        ? vector::ExtractOp::create(b, loc, o,
+                                                    ArrayRef<int64_t>{e})
+                              .getResult()
+                        : (*input++)[e]);
       for (Operation &bodyOp : body.without_terminator())
         b.clone(bodyOp, mapping);
       values.push_back(mapping.lookupOrDefault(
           cast<linalg::YieldOp>(body.getTerminator()).getOperand(0)));
     }
-    SmallVector<Value> idx = indices(maps[init->getOperandNumber()]);
+    OpOperand *init = generic.getDpsInitOperand(0);
+    Value result = init->get();
+    AffineMap map = generic.getMatchingIndexingMap(init);
+    SmallVector<Value> loops = consumerLoops(batch, head, token, col);
     if (vectors) {
       Type elem = cast<MemRefType>(result.getType()).getElementType();
       Value piece = vector::FromElementsOp::create(
           b, loc, VectorType::get({8}, elem), values);
-      vector::StoreOp::create(b, loc, piece, result, idx,
+      vector::StoreOp::create(b, loc, piece, result,
+                              operandIndices(map, loops),
                               /*nontemporal=*/false, llvm::MaybeAlign(16));
     } else {
       for (int64_t e = 0; e < 8; ++e)
-        memref::StoreOp::create(b, loc, values[e], result, withLast(idx, e));
+        memref::StoreOp::create(b, loc, values[e], result,
+                                operandIndices(map, loops, e));
     }
   }
 
@@ -986,8 +1012,18 @@ struct WgmmaAttentionBuilder : mma::F32Math {
     bool staged = dv <= dh;
     if (staged)
       NVVM::SyncWarpOp::create(b, loc, i32c(-1));
+    // v[s] of both rows, every load before the first store (a store to
+    // memory the loads might alias would wait for them one by one).
+    SmallVector<SmallVector<Value>> owns(2);
+    for (int64_t row = 0; row < 2; ++row)
+      for (int64_t jj = 0; jj < dv / 8; ++jj)
+        owns[row].push_back(vector::LoadOp::create(
+            b, loc, v2, v,
+            ValueRange{batch, head, tokenRows[row],
+                       h.add(colInFrag, 8 * jj)},
+            /*nontemporal=*/false, llvm::MaybeAlign(4)));
     for (int64_t row = 0; row < 2; ++row) {
-      Value dot = dots[row], tokenRow = tokenRows[row];
+      Value dot = dots[row];
       Value mRow = mFinal[row], lRow = lFinal[row];
       // One more state: m' = max(m, dot) (finite), then as in the loop.
       Value mNew = fmax(mRow, dot);
@@ -1003,9 +1039,7 @@ struct WgmmaAttentionBuilder : mma::F32Math {
       Value tileRow = h.add(r0, 8 * row);
       for (int64_t jj = 0; jj < dv / 8; ++jj) {
         Value col = h.add(colInFrag, 8 * jj);
-        Value own = vector::LoadOp::create(
-            b, loc, v2, v, ValueRange{batch, head, tokenRow, col},
-            /*nontemporal=*/false, llvm::MaybeAlign(4));
+        Value own = owns[row][jj];
         SmallVector<Value> pair;
         for (int64_t e = 0; e < 2; ++e) {
           Value element =
@@ -1036,27 +1070,44 @@ struct WgmmaAttentionBuilder : mma::F32Math {
       int64_t chunksPerRow = dv / 8, rowsPerPass = 32 / chunksPerRow;
       Value chunk = h.rem(lane, chunksPerRow);
       Value warpRow = h.add(groupRow, h.mul(warp, 16));
-      for (int64_t pass = 0; pass < 16 / rowsPerPass; ++pass) {
-        Value tileRow = h.add(
-            warpRow, h.add(h.div(lane, chunksPerRow), pass * rowsPerPass));
-        Value piece = vector::LoadOp::create(
-            b, loc, v8, qTile, ValueRange{swizzledElement(tileRow, chunk)},
-            /*nontemporal=*/false, llvm::MaybeAlign(16));
-        Value tokenHere = h.add(t0, tileRow);
-        auto ifStore = scf::IfOp::create(b, loc, h.lt(tokenHere, tq), false);
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPointToStart(&ifStore.getThenRegion().front());
-        Value col = h.mul(chunk, 8);
-        if (!vectorsOk) {
-          storeEight(piece, batch, head, tokenHere, col, /*vectors=*/true);
-          continue;
+      // Every load of the warp's rows first (rows past the end read the
+      // last row), then the stores: the loads are not ordered behind
+      // stores to memory they might alias.
+      Value col = h.mul(chunk, 8);
+      auto storeRows = [&](bool vectors) {
+        int64_t passes = 16 / rowsPerPass;
+        SmallVector<Value> pieces, tokens;
+        SmallVector<SmallVector<SmallVector<Value>>> inputs;
+        for (int64_t pass = 0; pass < passes; ++pass) {
+          Value tileRow = h.add(
+              warpRow, h.add(h.div(lane, chunksPerRow), pass * rowsPerPass));
+          pieces.push_back(vector::LoadOp::create(
+              b, loc, v8, qTile, ValueRange{swizzledElement(tileRow, chunk)},
+              /*nontemporal=*/false, llvm::MaybeAlign(16)));
+          tokens.push_back(h.add(t0, tileRow));
+          inputs.push_back(loadEight(batch, head,
+                                     h.min(tokens.back(), lastRow), col,
+                                     vectors));
         }
+        for (int64_t pass = 0; pass < passes; ++pass) {
+          auto ifStore =
+              scf::IfOp::create(b, loc, h.lt(tokens[pass], tq), false);
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPointToStart(&ifStore.getThenRegion().front());
+          storeEight(pieces[pass], inputs[pass], batch, head, tokens[pass],
+                     col, vectors);
+        }
+      };
+      if (!vectorsOk) {
+        storeRows(/*vectors=*/true);
+      } else {
         auto ifVectors =
             scf::IfOp::create(b, loc, eq(vectorsOk, one), /*else=*/true);
+        OpBuilder::InsertionGuard g(b);
         b.setInsertionPointToStart(&ifVectors.getThenRegion().front());
-        storeEight(piece, batch, head, tokenHere, col, /*vectors=*/true);
+        storeRows(/*vectors=*/true);
         b.setInsertionPointToStart(&ifVectors.getElseRegion().front());
-        storeEight(piece, batch, head, tokenHere, col, /*vectors=*/false);
+        storeRows(/*vectors=*/false);
       }
     }
     b.setInsertionPointAfter(roles);
