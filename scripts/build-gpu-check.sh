@@ -33,6 +33,8 @@ done
 $rc --model benchmarks/configs/rat_layer_2048.json --target cuda --no-decode -o $dev/rat_layer_2048
 # bf16: projections and chunk attention on tensor cores.
 $rc --model benchmarks/configs/rat_layer_2048.json --target cuda --dtype bf16 --no-decode -o $dev/rat_layer_2048.bf16
+# Head size 64 (the wgmma chunk attention's other head size), bf16.
+$rc --model scripts/gpu/rat_layer_h64.json --target cuda --dtype bf16 --no-decode -o $dev/rat_layer_h64.bf16
 $rc scripts/gpu/matmul.mlir --target cuda -o $dev/matmul_6656
 # The model as a library: the golden LMs as cuda shared libraries (the
 # Python module loads them), and the C example host linked with the tiny LM.

@@ -190,6 +190,17 @@ if [ "$quick" = 0 ] && [ "$random" != 0 ] && [ -x "$dev/rat_layer_2048.bf16" ]; 
       || { row "random bf16 B=$1 T=$2" "FAIL $(tail -3 $out/randb_$1_$2.log)"; fail=1; }
   done
 fi
+# Head size 64 (D 1024, 16 x 64 heads): the wgmma chunk attention with its
+# fused output gate at its other head size; 5000 tokens wrap its ring.
+if [ "$quick" = 0 ] && [ "$random" != 0 ] && [ -x "$dev/rat_layer_h64.bf16" ]; then
+  for bt in "2 1000" "1 5000"; do
+    set -- $bt
+    $py scripts/gpu/random_layer_check.py --exe $dev/rat_layer_h64.bf16 --config scripts/gpu/rat_layer_h64.json \
+      --batch $1 --tokens $2 --work $out --rtol 2e-2 > $out/randh_$1_$2.log 2>&1 \
+      && row "random bf16 Dh 64 B=$1 T=$2" "$(tail -1 $out/randh_$1_$2.log)" \
+      || { row "random bf16 Dh 64 B=$1 T=$2" "FAIL $(tail -3 $out/randh_$1_$2.log)"; fail=1; }
+  done
+fi
 # M = B x T rows: 1 (the gemv kernel), 3 and more (tensor-core kernels).
 if [ "$quick" = 0 ] && [ -x "$dev/matmul_6656" ]; then
   for bt in "1 1" "1 3" "2 4" "3 3" "2 1000" "1 127" "1 600"; do
