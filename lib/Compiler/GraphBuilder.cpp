@@ -266,12 +266,17 @@ Value mlir::rat::unsqueezeT(GraphBuilder &g, Value x) {
 
 Value mlir::rat::headsOfToken(GraphBuilder &g, Value x, int64_t heads,
                               int64_t dh) {
-  Value h = g.splitHeads(x, heads, dh); // [B, H, 1, Dh]
-  auto ht = cast<RankedTensorType>(h.getType());
-  return tensor::CollapseShapeOp::create(
+  // With one token the head split moves no data: a reshape, not the
+  // [B, 1, H, Dh] -> [B, H, 1, Dh] transpose of a sequence (which would be
+  // a copy kernel in a decode step wherever no pass turns it into a view).
+  Value row = squeezeT(g, x); // [B, H*Dh]
+  auto rt = cast<RankedTensorType>(row.getType());
+  return tensor::ExpandShapeOp::create(
       g.b, g.loc,
-      RankedTensorType::get({ht.getDimSize(0), heads, dh}, ht.getElementType()),
-      h, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+      RankedTensorType::get({rt.getDimSize(0), heads, dh}, rt.getElementType()),
+      row, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+      ArrayRef<OpFoldResult>{g.shape(row)[0], g.b.getIndexAttr(heads),
+                             g.b.getIndexAttr(dh)});
 }
 
 Value mlir::rat::withTokenDim(GraphBuilder &g, Value x) {

@@ -120,7 +120,7 @@ public:
 Value squeezeT(GraphBuilder &g, Value x);
 /// `[B, N]` -> `[B, 1, N]`.
 Value unsqueezeT(GraphBuilder &g, Value x);
-/// `[B, 1, H*Dh]` -> `[B, H, Dh]` (via `[B, H, 1, Dh]`).
+/// `[B, 1, H*Dh]` -> `[B, H, Dh]` (a reshape: one token's head split).
 Value headsOfToken(GraphBuilder &g, Value x, int64_t heads, int64_t dh);
 /// `[B, H, Dh]` -> `[B, H, 1, Dh]`.
 Value withTokenDim(GraphBuilder &g, Value x);
