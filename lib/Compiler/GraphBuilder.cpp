@@ -170,15 +170,18 @@ Value GraphBuilder::add(Value x, Value y) {
 
 Value GraphBuilder::tileGroups(Value x, int64_t d) {
   auto xt = cast<RankedTensorType>(x.getType());
-  int64_t width = xt.getDimSize(2);
+  int64_t rank = xt.getRank();
+  int64_t width = xt.getDimSize(rank - 1);
   if (width == d)
     return x;
   SmallVector<OpFoldResult> s = shape(x);
-  s[2] = b.getIndexAttr(d);
+  s[rank - 1] = b.getIndexAttr(d);
   MLIRContext *ctx = b.getContext();
-  AffineExpr d0, d1, d2;
-  bindDims(ctx, d0, d1, d2);
-  return parallel({x}, {AffineMap::get(3, 0, {d0, d1, d2 % width}, ctx)}, s, et,
+  SmallVector<AffineExpr> dims;
+  for (int64_t i = 0; i < rank; ++i)
+    dims.push_back(getAffineDimExpr(i, ctx));
+  dims.back() = dims.back() % width;
+  return parallel({x}, {AffineMap::get(rank, 0, dims, ctx)}, s, et,
                   [](OpBuilder &, ValueRange a) { return a[0]; });
 }
 

@@ -91,8 +91,9 @@ public:
   /// `x + y` in f32, stored as the storage type.
   Value add(Value x, Value y);
 
-  /// Tiles `[B, T, G*Dh]` H/G times along channels: channel c reads c mod
-  /// (G*Dh), so head h reads group h % G.
+  /// Tiles `[..., G*Dh]` (`[B, T, G*Dh]`, or `[B, G*Dh]` in a decode step)
+  /// H/G times along channels: channel c reads c mod (G*Dh), so head h reads
+  /// group h % G.
   Value tileGroups(Value x, int64_t d);
 
   /// Token embedding: `wte[tokens[b, t], :]` for i32 tokens of rank 2.

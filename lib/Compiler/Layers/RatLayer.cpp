@@ -24,7 +24,7 @@ namespace {
 /// The pieces of a RAT layer's input projection.
 struct RatProjection {
   Value z, v, q, k; ///< z (before sigmoid), v, q' and k' (before tiling).
-  Value gate;       ///< sigmoid(g + gate_bias).
+  Value gl;         ///< g (before the bias and sigmoid: gateOf).
 };
 
 class RatLayer final : public Layer {
@@ -57,8 +57,8 @@ public:
     int64_t d = c.dModel;
     Value normW = w[0], inW = w[1], gateBias = w[2], outW = w[3];
     RatProjection r =
-        project(g, g.project(g.rmsNorm(x, normW, c.rmsEps), inW), gateBias);
-    Value q = r.q, k = r.k, v = r.v, gate = r.gate;
+        project(g, g.project(g.rmsNorm(x, normW, c.rmsEps), inW));
+    Value q = r.q, k = r.k, v = r.v, gate = gateOf(g, r.gl, gateBias);
     Value kt = g.tileGroups(k, d);
     auto scan = [&](Value in) {
       Value init = g.empty(g.shape(in), g.et);
@@ -109,17 +109,19 @@ public:
     Value normW = w[0], inW = w[1], gateBias = w[2], outW = w[3];
     Value a = g.rmsNorm(x, normW, c.rmsEps);
     Value proj = g.project(a, inW);
-    RatProjection r = project(g, proj, gateBias);
+    RatProjection r = project(g, proj);
     Value v = r.v, q = r.q, k = r.k;
-    Value gate2 = squeezeT(g, r.gate);
+    // The scan steps' inputs are computed on [B, N] rows (no reshape between
+    // them and the steps), so that rat-tile-and-fuse fuses the gate and the
+    // key tiling into the steps' loops: no kernel of their own.
+    Value gate2 = gateOf(g, squeezeT(g, r.gl), gateBias);
     auto scanStep = [&](Value in, Value st) {
       return ChunkScanStepOp::create(g.b, g.loc, TypeRange{st.getType()}, gate2,
-                                     squeezeT(g, in), pos, ValueRange{st},
-                                     c.chunkSize)
+                                     in, pos, ValueRange{st}, c.chunkSize)
           .getResult(0);
     };
-    Value sv = scanStep(v, state[0]);
-    Value sk = scanStep(g.tileGroups(k, d), state[1]);
+    Value sv = scanStep(squeezeT(g, v), state[0]);
+    Value sk = scanStep(g.tileGroups(squeezeT(g, k), d), state[1]);
     Value kh =
         ropeToken(g, headsOfToken(g, unsqueezeT(g, sk), c.numHead, c.dHead),
                   c.chunkSize, c.ropeBase, pos);
@@ -142,29 +144,33 @@ private:
            ctx.config.chunkSize;
   }
 
-  /// `[z, v, g, q', k'] = split(proj)` and the gate, for prefill ([B, T, *])
-  /// and decode ([B, 1, *]) alike.
-  RatProjection project(GraphBuilder &g, Value proj, Value gateBias) const {
+  /// `[z, v, g, q', k'] = split(proj)`, for prefill ([B, T, *]) and decode
+  /// ([B, 1, *]) alike.
+  RatProjection project(GraphBuilder &g, Value proj) const {
     const ModelConfig &c = ctx.config;
     int64_t d = c.dModel, gd = c.ngroups * c.dHead;
     RatProjection r;
     r.z = g.columns(proj, 0, d);
     r.v = g.columns(proj, d, d);
-    Value gl = g.columns(proj, 2 * d, d);
+    r.gl = g.columns(proj, 2 * d, d);
     r.q = g.columns(proj, 3 * d, gd);
     r.k = g.columns(proj, 3 * d + gd, gd);
-    MLIRContext *mlirContext = g.b.getContext();
-    AffineExpr d0, d1, d2;
-    bindDims(mlirContext, d0, d1, d2);
-    AffineMap id = AffineMap::getMultiDimIdentityMap(3, mlirContext);
-    r.gate = g.parallel({gl, gateBias},
-                        {id, AffineMap::get(3, 0, {d2}, mlirContext)},
-                        g.shape(gl), g.et, [&](OpBuilder &nb, ValueRange a) {
-                          Value s = arith::AddFOp::create(
-                              nb, g.loc, g.toF32(nb, a[0]), g.toF32(nb, a[1]));
-                          return g.fromF32(nb, g.sigmoid(nb, s), g.et);
-                        });
     return r;
+  }
+
+  /// `sigmoid(g + gate_bias)` over `[..., D]`.
+  static Value gateOf(GraphBuilder &g, Value gl, Value gateBias) {
+    MLIRContext *mlirContext = g.b.getContext();
+    int64_t rank = cast<RankedTensorType>(gl.getType()).getRank();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, mlirContext);
+    AffineMap bias = AffineMap::get(
+        rank, 0, getAffineDimExpr(rank - 1, mlirContext), mlirContext);
+    return g.parallel({gl, gateBias}, {id, bias}, g.shape(gl), g.et,
+                      [&](OpBuilder &nb, ValueRange a) {
+                        Value s = arith::AddFOp::create(
+                            nb, g.loc, g.toF32(nb, a[0]), g.toF32(nb, a[1]));
+                        return g.fromF32(nb, g.sigmoid(nb, s), g.et);
+                      });
   }
 
   /// `sigmoid(z)`.
