@@ -301,3 +301,37 @@ func.func @shared_gate_not_fused(%gl: tensor<2x32x16xf32>, %v: tensor<2x32x16xf3
   %ks = rat.chunk_scan chunk_size = 4 ins(%gate, %k : tensor<2x32x16xf32>, tensor<2x32x16xf32>) outs(%e2 : tensor<2x32x16xf32>) -> tensor<2x32x16xf32>
   return %vs, %ks : tensor<2x32x16xf32>, tensor<2x32x16xf32>
 }
+
+// -----
+
+// A decode step's gate is read by its value and key scan steps: each step
+// loop computes it again for its tile (a sigmoid per element) instead of a
+// separate loop (a kernel of its own on the GPU) writing it once.
+
+// CHECK-LABEL: func.func @shared_gate_of_steps(
+// CHECK-NOT:     math.exp
+// CHECK:         scf.forall
+// CHECK:           linalg.generic
+// CHECK:             math.exp
+// CHECK:           rat.chunk_scan_step
+// CHECK:         scf.forall
+// CHECK:           linalg.generic
+// CHECK:             math.exp
+// CHECK:           rat.chunk_scan_step
+func.func @shared_gate_of_steps(%gl: tensor<?x16xf32>, %v: tensor<?x16xf32>, %k: tensor<?x16xf32>, %sv: tensor<?x16xf32>, %sk: tensor<?x16xf32>, %pos: index) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %b = tensor.dim %gl, %c0 : tensor<?x16xf32>
+  %e = tensor.empty(%b) : tensor<?x16xf32>
+  %gate = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%gl : tensor<?x16xf32>) outs(%e : tensor<?x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %one = arith.constant 1.0 : f32
+    %n = arith.negf %in : f32
+    %x = math.exp %n : f32
+    %d = arith.addf %one, %x : f32
+    %s = arith.divf %one, %d : f32
+    linalg.yield %s : f32
+  } -> tensor<?x16xf32>
+  %nv = rat.chunk_scan_step chunk_size = 4 ins(%gate, %v : tensor<?x16xf32>, tensor<?x16xf32>) position(%pos) outs(%sv : tensor<?x16xf32>) -> tensor<?x16xf32>
+  %nk = rat.chunk_scan_step chunk_size = 4 ins(%gate, %k : tensor<?x16xf32>, tensor<?x16xf32>) position(%pos) outs(%sk : tensor<?x16xf32>) -> tensor<?x16xf32>
+  return %nv, %nk : tensor<?x16xf32>, tensor<?x16xf32>
+}

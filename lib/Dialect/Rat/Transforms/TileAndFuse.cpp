@@ -52,6 +52,22 @@ static bool isFusableProducer(Operation *op) {
   return isa<RmsNormOp, RopeOp, ChunkScanOp, ChunkScanStepOp>(op);
 }
 
+/// An elementwise producer read only by decode-step scans (the gate, which
+/// the value and key scans of a step both read): fused into each of their
+/// loops, it is computed once per reader, which costs far less than a
+/// kernel of its own between them.
+static bool isRecomputedPerStep(Operation *op) {
+  // A step being tiled reads it through the slices of its tiles.
+  std::function<bool(Operation *)> readByStep = [&](Operation *user) {
+    if (isa<ChunkScanStepOp>(user))
+      return true;
+    return isa<tensor::ExtractSliceOp>(user) &&
+           llvm::all_of(user->getUsers(), readByStep);
+  };
+  return isParallelGeneric(op) && !op->use_empty() &&
+         llvm::all_of(op->getUsers(), readByStep);
+}
+
 /// The slice feeds a key or value operand of an attention op: every query
 /// tile reads the whole key sequence, so fusing would recompute it per tile.
 static bool feedsAttentionKeys(tensor::ExtractSliceOp slice) {
@@ -164,7 +180,7 @@ struct RatTileAndFusePass : rat::impl::RatTileAndFuseBase<RatTileAndFusePass> {
             // A producer with users outside this loop nest would be computed
             // again in each of their loops: keep it as its own (tiled) op.
             if (!isa<tensor::EmptyOp, linalg::FillOp>(op) &&
-                !local.contains(op))
+                !local.contains(op) && !isRecomputedPerStep(op))
               return std::nullopt;
             return scf::SCFTileAndFuseOptions::ControlFnResult{};
           });
