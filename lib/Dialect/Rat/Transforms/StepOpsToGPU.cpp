@@ -53,11 +53,15 @@ bool mlir::rat::canLowerStepOpToGPU(Operation *op) {
   else
     return false;
   int64_t dh = cast<ShapedType>(values[0].getType()).getShape().back();
-  for (Value v : values) {
+  for (auto [i, v] : llvm::enumerate(values)) {
     auto t = cast<ShapedType>(v.getType());
     if (t.getShape().back() != dh)
       return false;
-    if (!mma::isContiguousOrTensor(t))
+    // The token's query, key and value are read row by row (loadRow): any
+    // rows of unit stride (a decode step's heads are views of the input
+    // projection); the output and the caches are written densely.
+    if (i < 3 ? !mma::hasUnitStrideRowsOrTensor(t)
+              : !mma::isContiguousOrTensor(t))
       return false;
   }
   return !ShapedType::isDynamic(dh) && dh % 32 == 0 && dh <= 256;
