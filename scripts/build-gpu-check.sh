@@ -46,6 +46,11 @@ for m in lm_tiny_rat lm_tiny_hybrid; do
 done
 $rc --model examples/tiny_rat_lm/model.json --target cuda --max-seq-len 64 --emit shared \
   -o $dev/library/libtiny_rat_lm.so
+# A 2-layer RAT + SWA LM of the 1.3B width (16 x 128 heads): its bf16 decode
+# steps against the float64 reference on seeded random weights (the goldens'
+# heads are 32 and 64 wide).
+$rc --model scripts/gpu/rand_lm_2048.json --target cuda --max-seq-len 64 --dtype bf16 --emit shared \
+  -o $dev/library/librand_lm_2048.bf16.so
 ${CC:-cc} -std=c99 -O2 -Iinclude examples/c/tiny_rat_lm_generate.c -L$dev/library -ltiny_rat_lm \
   -Wl,-rpath,'$ORIGIN' -o $dev/library/tiny_rat_lm_generate
 # Generation checks (gpu-check.sh): random RAT, SWA and hybrid LMs with

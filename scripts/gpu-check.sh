@@ -158,6 +158,17 @@ if [ -d "$dev/library" ]; then
       row "$m decode logits bf16" "FAIL $(echo "$r" | tail -2)"; fail=1
     fi
   done
+  # The same at the 1.3B width (Dh 128: the ropes the decode attention steps
+  # apply, 4 dims per lane), a RAT and an SWA layer, against float64 on
+  # seeded random weights (scripts/gpu/rand_lm_2048.json).
+  if [ -f "$dev/library/librand_lm_2048.bf16.so" ]; then
+    if r=$($py scripts/gpu/decode_logits_check.py --random scripts/gpu/rand_lm_2048.json --tokens 64 --prompt 24 \
+         --library bf16="$dev/library/librand_lm_2048.bf16.so" --rtol 2e-2 --work $out/dlc 2>&1); then
+      row "rand_lm_2048 decode logits bf16" "$(echo "$r" | tail -1 | sed 's/^bf16 *//')"
+    else
+      row "rand_lm_2048 decode logits bf16" "FAIL $(echo "$r" | tail -2)"; fail=1
+    fi
+  fi
   if [ -x "$dev/library/tiny_rat_lm_generate" ]; then
     r=$("$dev/library/tiny_rat_lm_generate" examples/tiny_rat_lm/weights.safetensors 2>&1) \
       && row "C example (tiny_rat_lm, cuda)" "$(echo "$r" | grep -E '^(match|MISMATCH)')" \
