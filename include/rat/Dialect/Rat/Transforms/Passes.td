@@ -479,8 +479,10 @@ def RatStepOpsToGPU : Pass<"rat-step-ops-to-gpu", "func::FuncOp"> {
                 "sequences leave the GPU short of blocks";
   let description = [{
     Replaces `rat.chunk_attention_step` and `rat.window_attention_step` on
-    contiguous memrefs (head size a static multiple of 32, at most 256) with
-    `rat.kernel` family `step` by `gpu.launch` ops of blocks of 4 warps.
+    memrefs (the token's query, key and value: rows of unit stride; output
+    and caches contiguous; head size a static multiple of 32, at most 256)
+    with `rat.kernel` family `step` by `gpu.launch` ops of blocks of 4
+    warps.
     A block writes the new key and value into cache row `c = position / L`
     (chunk step) or ring row `position mod R` (window step) and folds a run
     of the cached states (rows `j < c`; tokens `j` in `[max(0, p - W), p)`
