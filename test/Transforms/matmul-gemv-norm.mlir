@@ -179,3 +179,61 @@ func.func @producer_read_later(%z: memref<?x1x2048xbf16>, %w: memref<2048x2048xb
   memref.dealloc %x : memref<?x1x2048xbf16>
   return
 }
+
+// -----
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// Not fused: the epilogue consumer writes the result over the norm's input
+// (a residual add in place), which every gemv block reads whole for the
+// norm's statistics while others store. The norm stays a kernel of its own
+// before the dispatch.
+// CHECK-LABEL: func.func @norm_result_over_input
+// CHECK:         rat.rms_norm
+// CHECK:         gpu.launch {{.+}} workgroup(%{{.+}} : memref<8x4xf32, #gpu.address_space<workgroup>>)
+// CHECK-NOT:       math.rsqrt
+// CHECK:         return
+func.func @norm_result_over_input(%x: memref<?x1x2048xbf16>, %g: memref<2048xbf16>, %w: memref<2048x2048xbf16>) {
+  %c0 = arith.constant 0 : index
+  %d = memref.dim %x, %c0 : memref<?x1x2048xbf16>
+  %n = memref.alloc(%d) : memref<?x1x2048xbf16>
+  rat.rms_norm epsilon = 1.0e-06 ins(%x, %g : memref<?x1x2048xbf16>, memref<2048xbf16>) outs(%n : memref<?x1x2048xbf16>)
+  %y = memref.alloc(%d) : memref<?x1x2048xbf16>
+  rat.matmul ins(%n, %w : memref<?x1x2048xbf16>, memref<2048x2048xbf16>) outs(%y : memref<?x1x2048xbf16>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%y : memref<?x1x2048xbf16>) outs(%x : memref<?x1x2048xbf16>) {
+  ^bb0(%a: bf16, %out: bf16):
+    %s = arith.addf %a, %a : bf16
+    linalg.yield %s : bf16
+  }
+  memref.dealloc %y : memref<?x1x2048xbf16>
+  memref.dealloc %n : memref<?x1x2048xbf16>
+  return
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// Not fused: the product is written over one of the producer's inputs.
+// CHECK-LABEL: func.func @producer_result_over_input
+// CHECK:         linalg.generic
+// CHECK:         gpu.launch
+// CHECK-NOT:       math.exp
+// CHECK:         return
+func.func @producer_result_over_input(%z: memref<?x1x2048xbf16>, %w: memref<2048x2048xbf16>) {
+  %c0 = arith.constant 0 : index
+  %d = memref.dim %z, %c0 : memref<?x1x2048xbf16>
+  %x = memref.alloc(%d) : memref<?x1x2048xbf16>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%z : memref<?x1x2048xbf16>) outs(%x : memref<?x1x2048xbf16>) {
+  ^bb0(%a: bf16, %out: bf16):
+    %af = arith.extf %a : bf16 to f32
+    %e = math.exp %af : f32
+    %eb = arith.truncf %e : f32 to bf16
+    linalg.yield %eb : bf16
+  }
+  rat.matmul ins(%x, %w : memref<?x1x2048xbf16>, memref<2048x2048xbf16>) outs(%z : memref<?x1x2048xbf16>)
+  memref.dealloc %x : memref<?x1x2048xbf16>
+  return
+}

@@ -491,6 +491,18 @@ Value variantDeclines(IndexMath &h, Value m, int64_t n, KernelAttr variant) {
   return h.lt(variantBlocks(h, m, n, variant), h.c(variant.getMinBlocks()));
 }
 
+/// The buffer that `v` is a view of (through view-like ops), or `v`.
+Value viewRoot(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<memref::SubViewOp, memref::CollapseShapeOp,
+             memref::ExpandShapeOp, memref::CastOp,
+             memref::ReinterpretCastOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
 /// Replaces `op` by the launches of its kernel variants: at run time, the
 /// first variant that does not decline the row count (variantDeclines; the
 /// last one unconditionally).
@@ -510,6 +522,18 @@ void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
       producerOp = findFusedProducer(op);
   }
   std::optional<FusedConsumer> fused = findFusedConsumer(op);
+  // The gemv kernel reads the norm's or the producer's inputs while other
+  // blocks store the result: it must not be written over any of them.
+  Value stored =
+      viewRoot(fused ? fused->generic.getDpsInits()[0] : op.getInit());
+  auto overwritten = [&](ValueRange inputs) {
+    return llvm::any_of(inputs,
+                        [&](Value v) { return viewRoot(v) == stored; });
+  };
+  if (normOp && overwritten(normOp->getDpsInputs()))
+    normOp.reset();
+  if (producerOp && overwritten(producerOp->getDpsInputs()))
+    producerOp.reset();
   // With a fused consumer the kernel goes where the consumer was: its
   // output may be allocated after the matmul.
   rewriter.setInsertionPoint(fused ? fused->generic.getOperation()
