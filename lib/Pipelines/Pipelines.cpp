@@ -167,8 +167,10 @@ void mlir::rat::buildRatTiledToLoopsPipeline(OpPassManager &pm, bool gpu,
   if (mma) {
     fpm.addPass(createRatMatmulToMMA());
     fpm.addPass(createRatChunkAttentionToMMA());
-    fpm.addPass(createRatRowOpsToGPU());
+    // The decode attention steps first: they apply the ropes of their
+    // query and key themselves where they can (no rope kernel).
     fpm.addPass(createRatStepOpsToGPU());
+    fpm.addPass(createRatRowOpsToGPU());
   } else if (emulateSteps) {
     RatStepOpsToGPUOptions steps;
     steps.emulate = true;

@@ -132,3 +132,100 @@ func.func @window_step(%q: memref<?x16x128xbf16>, %k: memref<?x16x128xbf16>, %v:
   rat.window_attention_step window = 1024 ins(%q, %k, %v : memref<?x16x128xbf16>, memref<?x16x128xbf16>, memref<?x16x128xbf16>) position(%pos : memref<?xi32>) outs(%o, %kc, %vc : memref<?x16x128xbf16>, memref<?x16x1025x128xbf16>, memref<?x16x1025x128xbf16>)
   return
 }
+
+// -----
+
+// Ropes of one token whose results only the step reads are applied in the
+// step kernels (GPU only): no rat.rope left, no buffer for their results.
+// The query row: two vector loads of the rope's input per lane (the lane's
+// dims and their partners Dh/2 away), rotated, rounded to bf16 as the rope
+// stores it; the key rotated element by element into the cache row (split
+// 0) and as a row for the own state. The emulation keeps the ropes.
+// CHECK-LABEL: func.func @fused_ropes
+// CHECK-SAME:    (%{{[^:]+}}: memref<?x1x1280xbf16>, %[[KS:[^:]+]]: memref<?x16x1x128xbf16>
+// CHECK-NOT:     rat.rope
+// CHECK-NOT:     memref.alloc(%{{[^)]+}}) : memref<?x{{2|16}}x1x128xbf16>
+// CHECK:         %[[QS:.+]] = memref.transpose
+// CHECK-NOT:     memref.alloc(%{{[^)]+}}) : memref<?x{{2|16}}x1x128xbf16>
+// CHECK:         gpu.launch
+// Split 0 writes the roped key into cache row c, element by element.
+// CHECK:           scf.for %[[D:[a-z0-9_]+]] = %{{.+}} to %c128
+// CHECK:             memref.load %[[KS]][%{{.+}}, %{{.+}}, %c0{{.*}}, %[[D]]] : memref<?x16x1x128xbf16>
+// CHECK:             memref.load %[[KS]][%{{.+}}, %{{.+}}, %c0{{.*}}, %{{.+}}] : memref<?x16x1x128xbf16>
+// CHECK:             math.exp2
+// CHECK:             math.cos
+// CHECK:             math.sin
+// CHECK:             arith.subf
+// CHECK:             arith.addf
+// CHECK:             arith.select
+// CHECK:             %[[KV:.+]] = arith.truncf %{{.+}} : f32 to bf16
+// CHECK:             memref.store %[[KV]], %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %[[D]]] : memref<?x16x256x128xbf16>
+// The query row: the lane's 4 dims and their partners, rotated, rounded.
+// CHECK:           vector.load %[[QS]][%{{.+}}, %{{.+}}, %c0{{.*}}, %{{.+}}] : memref<?x2x1x128xbf16, strided<[1280, 128, 1280, 1], offset: 256>>, vector<4xbf16>
+// CHECK:           vector.load %[[QS]][%{{.+}}, %{{.+}}, %c0{{.*}}, %{{.+}}] : memref<?x2x1x128xbf16, strided<[1280, 128, 1280, 1], offset: 256>>, vector<4xbf16>
+// CHECK-COUNT-4:   math.cos
+// CHECK:           vector.from_elements
+// CHECK:           scf.for
+// Warp 0 of split 0: the own key row, roped the same way.
+// CHECK:           scf.if
+// CHECK:             vector.load %[[KS]][%{{.+}}, %{{.+}}, %c0{{.*}}, %{{.+}}] : memref<?x16x1x128xbf16>, vector<4xbf16>
+// CHECK:             vector.load %[[KS]][%{{.+}}, %{{.+}}, %c0{{.*}}, %{{.+}}] : memref<?x16x1x128xbf16>, vector<4xbf16>
+// CHECK-COUNT-4:     math.cos
+// CHECK:         gpu.terminator
+// CHECK:         memref.dealloc %{{.+}} : memref<?x?x?x132xf32>
+// CHECK-NOT:     memref.dealloc
+// CHECK-NOT:     rat.rope
+// CHECK:         return
+// EMU-LABEL: func.func @fused_ropes
+// EMU-COUNT-2:   rat.rope
+// EMU-NOT:       math.cos
+func.func @fused_ropes(%proj: memref<?x1x1280xbf16>, %ks: memref<?x16x1x128xbf16>, %v: memref<?x16x128xbf16>, %pos: memref<?xi32>,
+                       %o: memref<?x16x128xbf16>, %kc: memref<?x16x256x128xbf16>, %vc: memref<?x16x256x128xbf16>) {
+  %c0 = arith.constant 0 : index
+  %b = memref.dim %ks, %c0 : memref<?x16x1x128xbf16>
+  %kr = memref.alloc(%b) : memref<?x16x1x128xbf16>
+  rat.rope chunk_size = 16 base = 1.000000e+04 ins(%ks : memref<?x16x1x128xbf16>) positions(%pos : memref<?xi32>) outs(%kr : memref<?x16x1x128xbf16>)
+  %k = memref.collapse_shape %kr [[0], [1], [2, 3]] : memref<?x16x1x128xbf16> into memref<?x16x128xbf16>
+  %cols = memref.subview %proj[0, 0, 256] [%b, 1, 256] [1, 1, 1] : memref<?x1x1280xbf16> to memref<?x1x256xbf16, strided<[1280, 1280, 1], offset: 256>>
+  %qs = memref.expand_shape %cols [[0], [1], [2, 3]] output_shape [%b, 1, 2, 128] : memref<?x1x256xbf16, strided<[1280, 1280, 1], offset: 256>> into memref<?x1x2x128xbf16, strided<[1280, 1280, 128, 1], offset: 256>>
+  %qt = memref.transpose %qs (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<?x1x2x128xbf16, strided<[1280, 1280, 128, 1], offset: 256>> to memref<?x2x1x128xbf16, strided<[1280, 128, 1280, 1], offset: 256>>
+  %qr = memref.alloc(%b) : memref<?x2x1x128xbf16>
+  rat.rope chunk_size = 16 base = 1.000000e+04 ins(%qt : memref<?x2x1x128xbf16, strided<[1280, 128, 1280, 1], offset: 256>>) positions(%pos : memref<?xi32>) outs(%qr : memref<?x2x1x128xbf16>)
+  %q = memref.collapse_shape %qr [[0], [1], [2, 3]] : memref<?x2x1x128xbf16> into memref<?x2x128xbf16>
+  rat.chunk_attention_step chunk_size = 16 ins(%q, %k, %v : memref<?x2x128xbf16>, memref<?x16x128xbf16>, memref<?x16x128xbf16>) position(%pos : memref<?xi32>) outs(%o, %kc, %vc : memref<?x16x128xbf16>, memref<?x16x256x128xbf16>, memref<?x16x256x128xbf16>)
+  memref.dealloc %kr : memref<?x16x1x128xbf16>
+  memref.dealloc %qr : memref<?x2x1x128xbf16>
+  return
+}
+
+// -----
+
+// Not fused: the query rope's result is read after the step (copied out),
+// and the key rope's input is written between the rope and the step. Both
+// stay rope ops; the step reads their buffers.
+// CHECK-LABEL: func.func @ropes_kept
+// CHECK:         rat.rope {{.*}} outs(%[[KR:.+]] : memref<?x16x1x128xbf16>)
+// CHECK:         memref.copy
+// CHECK:         rat.rope {{.*}} outs(%[[QR:.+]] : memref<?x16x1x128xbf16>)
+// CHECK:         gpu.launch
+// CHECK-NOT:       math.cos
+// CHECK:         gpu.terminator
+// CHECK:         memref.copy %[[QR]]
+func.func @ropes_kept(%qs: memref<?x16x1x128xbf16>, %ks: memref<?x16x1x128xbf16>, %v: memref<?x16x128xbf16>, %pos: memref<?xi32>,
+                      %o: memref<?x16x128xbf16>, %kc: memref<?x16x256x128xbf16>, %vc: memref<?x16x256x128xbf16>,
+                      %other: memref<?x16x1x128xbf16>, %seen: memref<?x16x1x128xbf16>) {
+  %c0 = arith.constant 0 : index
+  %b = memref.dim %ks, %c0 : memref<?x16x1x128xbf16>
+  %kr = memref.alloc(%b) : memref<?x16x1x128xbf16>
+  rat.rope chunk_size = 16 base = 1.000000e+04 ins(%ks : memref<?x16x1x128xbf16>) positions(%pos : memref<?xi32>) outs(%kr : memref<?x16x1x128xbf16>)
+  %k = memref.collapse_shape %kr [[0], [1], [2, 3]] : memref<?x16x1x128xbf16> into memref<?x16x128xbf16>
+  memref.copy %other, %ks : memref<?x16x1x128xbf16> to memref<?x16x1x128xbf16>
+  %qr = memref.alloc(%b) : memref<?x16x1x128xbf16>
+  rat.rope chunk_size = 16 base = 1.000000e+04 ins(%qs : memref<?x16x1x128xbf16>) positions(%pos : memref<?xi32>) outs(%qr : memref<?x16x1x128xbf16>)
+  %q = memref.collapse_shape %qr [[0], [1], [2, 3]] : memref<?x16x1x128xbf16> into memref<?x16x128xbf16>
+  rat.chunk_attention_step chunk_size = 16 ins(%q, %k, %v : memref<?x16x128xbf16>, memref<?x16x128xbf16>, memref<?x16x128xbf16>) position(%pos : memref<?xi32>) outs(%o, %kc, %vc : memref<?x16x128xbf16>, memref<?x16x256x128xbf16>, memref<?x16x256x128xbf16>)
+  memref.copy %qr, %seen : memref<?x16x1x128xbf16> to memref<?x16x1x128xbf16>
+  memref.dealloc %kr : memref<?x16x1x128xbf16>
+  memref.dealloc %qr : memref<?x16x1x128xbf16>
+  return
+}

@@ -11,6 +11,14 @@
 // four partial results are merged through shared memory. With per-sequence
 // positions, block (h, b) reads position[b] from device memory.
 //
+// Rope fusion (GPU kernels only): when the step's query or key is a buffer
+// that a rat.rope of one token ([B, H, 1, Dh]) writes and nothing but the
+// step reads (findFusedRope), the kernels read the rope's input and rotate
+// it themselves, rounded to the rope's element type as the rope kernel
+// stores it: the query and the own key row through two vector loads per
+// lane (its dims and their partners i +- Dh/2), the key written into the
+// cache element by element. The rope op is erased: no kernel of its own.
+//
 //===----------------------------------------------------------------------===//
 
 #include "rat/Dialect/Rat/IR/RatOps.h"
@@ -22,6 +30,10 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+#include "llvm/ADT/SetVector.h"
 
 #include <cmath>
 #include <functional>
@@ -67,6 +79,119 @@ bool mlir::rat::canLowerStepOpToGPU(Operation *op) {
   return !ShapedType::isDynamic(dh) && dh % 32 == 0 && dh <= 256;
 }
 
+/// The buffer a view chain starts at.
+static Value viewRoot(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether writes to `a` may change `b`: the same root buffer, or two
+/// function arguments (the caller's buffers; not known to be distinct).
+static bool mayAlias(Value a, Value b) {
+  a = viewRoot(a);
+  b = viewRoot(b);
+  return a == b || (isa<BlockArgument>(a) && isa<BlockArgument>(b));
+}
+
+/// Whether `op` (with what it nests) may write memory that `v` views.
+static bool mayWrite(Operation *op, Value v) {
+  if (isMemoryEffectFree(op) || isa<memref::AllocOp>(op))
+    return false;
+  std::optional<SmallVector<MemoryEffects::EffectInstance>> effects =
+      getEffectsRecursively(op);
+  if (!effects)
+    return true;
+  for (const MemoryEffects::EffectInstance &e : *effects) {
+    if (!isa<MemoryEffects::Write, MemoryEffects::Free>(e.getEffect()))
+      continue;
+    Value written = e.getValue();
+    if (!written || mayAlias(written, v))
+      return true;
+  }
+  return false;
+}
+
+/// The op of `block` that contains `op`, or null.
+static Operation *inBlock(Block *block, Operation *op) {
+  return op ? block->findAncestorOpInBlock(*op) : nullptr;
+}
+
+/// The rat.rope whose one-token result `operand` of `step` is, when the step
+/// kernel can apply it instead (see the file comment), else null.
+static RopeOp findFusedRope(Operation *step, Value operand) {
+  // operand = collapse_shape(X) [B, H, Dh] of the rope's [B, H, 1, Dh] X.
+  auto collapse = operand.getDefiningOp<memref::CollapseShapeOp>();
+  if (!collapse)
+    return nullptr;
+  Value buf = collapse.getSrc();
+  auto alloc = buf.getDefiningOp<memref::AllocOp>();
+  auto bufType = cast<MemRefType>(buf.getType());
+  auto opType = cast<MemRefType>(operand.getType());
+  Block *block = step->getBlock();
+  if (!alloc || alloc->getBlock() != block || bufType.getRank() != 4 ||
+      opType.getRank() != 3 || bufType.getDimSize(2) != 1 ||
+      bufType.getDimSize(3) != opType.getDimSize(2) ||
+      bufType.getDimSize(1) != opType.getDimSize(1))
+    return nullptr;
+  // The step reads X through this view in one operand only (other steps
+  // may read it too: bufferization shares the buffer between layers).
+  if (llvm::count(step->getOperands(), operand) != 1)
+    return nullptr;
+  // Every op of the block touching X (or a view of it; sizes aside), in
+  // block order.
+  SmallVector<Operation *> touching;
+  SmallVector<Value> views{buf};
+  while (!views.empty()) {
+    Value v = views.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      if (isa<memref::DimOp>(user))
+        continue;
+      if (isa<ViewLikeOpInterface>(user) && user->getNumResults() == 1) {
+        views.push_back(user->getResult(0));
+        continue;
+      }
+      Operation *top = inBlock(block, user);
+      if (!top)
+        return nullptr;
+      touching.push_back(top);
+    }
+  }
+  llvm::sort(touching, [](Operation *a, Operation *b) {
+    return a != b && a->isBeforeInBlock(b);
+  });
+  auto at = llvm::find(touching, step);
+  if (at == touching.end() || at == touching.begin())
+    return nullptr;
+  // The last op to touch X before the step is the rope writing it whole.
+  auto rope = dyn_cast<RopeOp>(*std::prev(at));
+  if (!rope || rope.getInit() != buf || rope.getInput() == buf ||
+      !rope.hasPureBufferSemantics())
+    return nullptr;
+  auto inType = cast<MemRefType>(rope.getInput().getType());
+  if (!mma::hasUnitStrideRowsOrTensor(inType) ||
+      inType.getShape() != bufType.getShape() ||
+      inType.getElementType() != bufType.getElementType())
+    return nullptr;
+  // After the step, X is overwritten whole (another rope) or freed, or
+  // never touched again: nothing reads what the rope would have written.
+  auto next = std::next(at);
+  if (next != touching.end() && *next != step) {
+    auto other = dyn_cast<RopeOp>(*next);
+    bool overwrites = other && other.getInit() == buf &&
+                      other.getInput() != buf;
+    auto dealloc = dyn_cast<memref::DeallocOp>(*next);
+    if (!overwrites && !(dealloc && dealloc.getMemref() == buf))
+      return nullptr;
+  }
+  // The rope's input and positions hold the same values at the step.
+  for (Operation *op = rope->getNextNode(); op != step; op = op->getNextNode())
+    for (Value v : rope->getOperands())
+      if (v != buf && isa<MemRefType>(v.getType()) && mayWrite(op, v))
+        return nullptr;
+  return rope;
+}
+
 namespace {
 /// How a step is split, from its `rat.kernel` (rat-select-kernels): at most
 /// `split_k` splits of the cached states, until about `blocks` blocks run,
@@ -95,6 +220,8 @@ struct SplitConfig {
 struct StepKernel {
   Operation *op;
   Value query, key, value, output, keyCache, valueCache, position;
+  /// Ropes the kernels apply to the query and the key (findFusedRope).
+  RopeOp queryRope, keyRope;
   int64_t chunkSize = 0; // chunk step
   int64_t window = -1;   // window step (0: full causal)
   double scaleValue;
@@ -124,6 +251,10 @@ struct StepKernel {
     warps = emulate ? 1 : kGpuWarps;
     lanes = emulate ? 1 : 32;
     per = dh / lanes;
+    if (!emulate) {
+      queryRope = findFusedRope(op, query);
+      keyRope = findFusedRope(op, key);
+    }
   }
 
   Value fconst(double v) { return mma::f32Constant(b, loc, v); }
@@ -139,6 +270,90 @@ struct StepKernel {
                                      memref, idx);
     return rowEt == f32 ? v : arith::ExtFOp::create(b, loc, vecF32(), v);
   }
+  /// Rope fusion, as the rope kernel computes it (RowOpsToGPU.cpp): the
+  /// position of token 0 of `rope` in sequence `batch` (f32).
+  Value ropePosition(RopeOp rope, Value batch) {
+    Value pos = rope.getOffset() ? rope.getOffset() : h.c(0);
+    if (Value positions = rope.getPositions())
+      pos = h.add(loadPosition(b, loc, positions, batch), pos);
+    return indexToF32(h.div(pos, rope.getChunkSize()));
+  }
+  Value indexToF32(Value index) {
+    return arith::UIToFPOp::create(
+        b, loc, f32,
+        arith::IndexCastUIOp::create(b, loc, b.getI64Type(), index));
+  }
+  /// Element `x` of a roped row at column i + Dh/2 * (1 - isLow), i <
+  /// Dh/2, with `partner` the element Dh/2 away: x cos - partner sin in
+  /// the first half, x cos + partner sin in the second (f32, unrounded).
+  Value rotate(RopeOp rope, Value x, Value partner, Value isLow, Value i,
+               Value position) {
+    double log2Base = std::log2(rope.getBase().convertToDouble());
+    Value exponentScale = fconst(-2.0 * log2Base / static_cast<double>(dh));
+    auto mul = [&](Value p, Value q) {
+      return arith::MulFOp::create(b, loc, p, q).getResult();
+    };
+    Value angle = mul(position, math::Exp2Op::create(
+                                    b, loc, mul(indexToF32(i), exponentScale)));
+    Value cos = math::CosOp::create(b, loc, angle);
+    Value sin = math::SinOp::create(b, loc, angle);
+    Value xc = mul(x, cos), ps = mul(partner, sin);
+    return h.select(isLow, arith::SubFOp::create(b, loc, xc, ps),
+                    arith::AddFOp::create(b, loc, xc, ps));
+  }
+  /// The rope's element type: its result rounded as the rope stores it.
+  Value roundLikeRope(RopeOp rope, Value y) {
+    Type outEt = cast<MemRefType>(rope.getInit().getType()).getElementType();
+    return outEt == f32 ? y : arith::TruncFOp::create(b, loc, outEt, y);
+  }
+  /// This lane's `per` elements of row `idx` of the roped one-token
+  /// `rope` (as loadRow of its result): the lane's dims and their partners
+  /// Dh/2 away, two vector loads (a lane's dims lie in one half).
+  Value ropeRow(RopeOp rope, SmallVector<Value> idx, Value lane,
+                Value position) {
+    Value in = rope.getInput();
+    Type inEt = cast<MemRefType>(in.getType()).getElementType();
+    int64_t half = dh / 2;
+    Value col = h.mul(lane, per);
+    Value isLow = h.lt(col, h.c(half));
+    idx.push_back(h.c(0));
+    auto load = [&](Value column) {
+      SmallVector<Value> at(idx);
+      at.push_back(column);
+      Value v = vector::LoadOp::create(b, loc, VectorType::get({per}, inEt),
+                                       in, at);
+      return inEt == f32 ? v : arith::ExtFOp::create(b, loc, vecF32(), v);
+    };
+    Value xs = load(col), partners = load(h.rem(h.add(col, half), dh));
+    Value first = h.rem(col, half);
+    SmallVector<Value> ys;
+    for (int64_t e = 0; e < per; ++e) {
+      Value y = rotate(rope,
+                       vector::ExtractOp::create(b, loc, xs, ArrayRef<int64_t>{e}),
+                       vector::ExtractOp::create(b, loc, partners,
+                                                 ArrayRef<int64_t>{e}),
+                       isLow, h.add(first, e), position);
+      y = roundLikeRope(rope, y);
+      ys.push_back(y.getType() == f32 ? y : arith::ExtFOp::create(b, loc, f32, y));
+    }
+    return vector::FromElementsOp::create(b, loc, vecF32(), ys);
+  }
+  /// Element d of the roped one-token row (batch, head), in the rope's
+  /// element type.
+  Value ropeElement(RopeOp rope, Value batch, Value head, Value d,
+                    Value position) {
+    Value in = rope.getInput();
+    int64_t half = dh / 2;
+    auto load = [&](Value column) -> Value {
+      Value v = memref::LoadOp::create(b, loc, in,
+                                       ValueRange{batch, head, h.c(0), column});
+      return v.getType() == f32 ? v : arith::ExtFOp::create(b, loc, f32, v);
+    };
+    Value y = rotate(rope, load(d), load(h.rem(h.add(d, half), dh)),
+                     h.lt(d, h.c(half)), h.rem(d, half), position);
+    return roundLikeRope(rope, y);
+  }
+
   Value warpSum(Value v) {
     if (lanes == 1)
       return v;
@@ -296,6 +511,7 @@ struct StepKernel {
     // position itself, which a replayed CUDA graph can update, or reads the
     // sequence's own from device memory (per-sequence positions).
     Value p = loadPosition(b, loc, position, batch);
+    Value keyPosition = keyRope ? ropePosition(keyRope, batch) : Value();
     Value lo, hi, newRow;
     std::function<Value(Value)> rowOf;
     if (chunkSize) {
@@ -330,7 +546,10 @@ struct StepKernel {
           b, loc, tid, h.c(dh), h.c(warps * lanes), ValueRange{},
           [&](OpBuilder &, Location, Value d, ValueRange) {
             Value kv =
-                memref::LoadOp::create(b, loc, key, ValueRange{batch, head, d});
+                keyRope
+                    ? ropeElement(keyRope, batch, head, d, keyPosition)
+                    : memref::LoadOp::create(b, loc, key,
+                                             ValueRange{batch, head, d});
             memref::StoreOp::create(b, loc, kv, keyCache,
                                     ValueRange{batch, head, newRow, d});
             Value vv = memref::LoadOp::create(b, loc, value,
@@ -349,7 +568,10 @@ struct StepKernel {
       writeRow();
     }
 
-    Value qRow = loadRow(query, {batch, headQ}, lane);
+    Value qRow =
+        queryRope ? ropeRow(queryRope, {batch, headQ}, lane,
+                            ropePosition(queryRope, batch))
+                  : loadRow(query, {batch, headQ}, lane);
     Value scale = fconst(scaleValue * 1.4426950408889634);
     auto score = [&](Value kRow) {
       return arith::MulFOp::create(b, loc, warpSum(dot(qRow, kRow)), scale)
@@ -374,7 +596,8 @@ struct StepKernel {
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(&own.getThenRegion().front());
-      Value kRow = loadRow(key, {batch, head}, lane);
+      Value kRow = keyRope ? ropeRow(keyRope, {batch, head}, lane, keyPosition)
+                           : loadRow(key, {batch, head}, lane);
       Value vRow = loadRow(value, {batch, head}, lane);
       State next = update(st, {{score(kRow), Value(), vRow}});
       scf::YieldOp::create(b, loc, ValueRange{next.m, next.l, next.acc});
@@ -435,7 +658,10 @@ struct StepKernel {
     b.setInsertionPoint(op);
     Value batches = memref::DimOp::create(b, loc, output, 0);
     Value heads = memref::DimOp::create(b, loc, output, 1);
-    Value hq = memref::DimOp::create(b, loc, query, 1);
+    // Query heads (of the rope's input when the kernels apply the rope: its
+    // result buffer is then not allocated).
+    Value hq = memref::DimOp::create(
+        b, loc, queryRope ? queryRope.getInput() : query, 1);
     Value rows = memref::DimOp::create(b, loc, keyCache, 2);
     Value one = h.c(1);
     auto guard = scf::IfOp::create(
@@ -488,15 +714,44 @@ struct RatStepOpsToGPUPass
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
+    llvm::SetVector<Value> ropeResults;
+    auto lower = [&](StepKernel kernel, SplitConfig cfg) {
+      kernel.build(cfg);
+      rewriter.eraseOp(kernel.op);
+      for (RopeOp rope : {kernel.queryRope, kernel.keyRope})
+        if (rope) {
+          ropeResults.insert(rope.getInit());
+          rewriter.eraseOp(rope);
+        }
+    };
     for (Operation *op : ops) {
       SplitConfig cfg = SplitConfig::from(op);
       if (auto step = dyn_cast<ChunkAttentionStepOp>(op))
-        StepKernel(step, rewriter, emulate).build(cfg);
+        lower(StepKernel(step, rewriter, emulate), cfg);
       else
-        StepKernel(cast<WindowAttentionStepOp>(op), rewriter, emulate)
-            .build(cfg);
-      rewriter.eraseOp(op);
+        lower(StepKernel(cast<WindowAttentionStepOp>(op), rewriter, emulate),
+              cfg);
     }
+    // A fused rope's buffer that nothing uses any more (views without
+    // users, its deallocation) is not allocated.
+    for (Value buf : ropeResults)
+      eraseUnusedBuffer(rewriter, buf);
+  }
+
+  static void eraseUnusedBuffer(RewriterBase &rewriter, Value buf) {
+    auto alloc = buf.getDefiningOp<memref::AllocOp>();
+    if (!alloc)
+      return;
+    SmallVector<Operation *> dead;
+    for (Operation *user : buf.getUsers()) {
+      if (!isa<memref::DeallocOp>(user) &&
+          !(isa<ViewLikeOpInterface>(user) && user->use_empty()))
+        return;
+      dead.push_back(user);
+    }
+    for (Operation *user : dead)
+      rewriter.eraseOp(user);
+    rewriter.eraseOp(alloc);
   }
 };
 } // namespace
