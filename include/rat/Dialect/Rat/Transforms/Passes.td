@@ -508,6 +508,14 @@ def RatStepOpsToGPU : Pass<"rat-step-ops-to-gpu", "func::FuncOp"> {
     kernels, so the launch takes the position itself (a replayed CUDA graph
     patches it) or reads per-sequence positions from device memory.
 
+    A one-token `rat.rope` ([B, H, 1, Dh]) that writes the step's query or
+    key is applied in the kernels when nothing but the step reads its result
+    and nothing between the rope and the step may write its input or
+    positions: the kernels read the rope's input, rotate it with the rope
+    kernel's formula and round it to the rope's element type; the rope and
+    its result buffer are erased (GPU kernels only). Runs before
+    `rat-row-ops-to-gpu`, which lowers the ropes left.
+
     With `emulate` the kernels have blocks of one thread (no shuffles, no
     barrier), so `rat-launch-to-loops` runs them on the host: the split,
     the partial states and their merge are checked without a GPU.
