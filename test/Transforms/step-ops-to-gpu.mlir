@@ -229,3 +229,25 @@ func.func @ropes_kept(%qs: memref<?x16x1x128xbf16>, %ks: memref<?x16x1x128xbf16>
   memref.dealloc %qr : memref<?x16x1x128xbf16>
   return
 }
+
+// -----
+
+// Not fused: the key rope reads the value cache, which the step kernels
+// write (the new row) while they would read the rope's input.
+// CHECK-LABEL: func.func @rope_of_written_buffer
+// CHECK:         rat.rope
+// CHECK:         gpu.launch
+// CHECK-NOT:       math.cos
+// CHECK:         gpu.terminator
+func.func @rope_of_written_buffer(%q: memref<?x16x128xbf16>, %v: memref<?x16x128xbf16>, %pos: memref<?xi32>,
+                                  %o: memref<?x16x128xbf16>, %kc: memref<?x16x256x128xbf16>, %vc: memref<?x16x256x128xbf16>) {
+  %c0 = arith.constant 0 : index
+  %b = memref.dim %q, %c0 : memref<?x16x128xbf16>
+  %ks = memref.subview %vc[0, 0, 0, 0] [%b, 16, 1, 128] [1, 1, 1, 1] : memref<?x16x256x128xbf16> to memref<?x16x1x128xbf16, strided<[524288, 32768, 128, 1]>>
+  %kr = memref.alloc(%b) : memref<?x16x1x128xbf16>
+  rat.rope chunk_size = 16 base = 1.000000e+04 ins(%ks : memref<?x16x1x128xbf16, strided<[524288, 32768, 128, 1]>>) positions(%pos : memref<?xi32>) outs(%kr : memref<?x16x1x128xbf16>)
+  %k = memref.collapse_shape %kr [[0], [1], [2, 3]] : memref<?x16x1x128xbf16> into memref<?x16x128xbf16>
+  rat.chunk_attention_step chunk_size = 16 ins(%q, %k, %v : memref<?x16x128xbf16>, memref<?x16x128xbf16>, memref<?x16x128xbf16>) position(%pos : memref<?xi32>) outs(%o, %kc, %vc : memref<?x16x128xbf16>, memref<?x16x256x128xbf16>, memref<?x16x256x128xbf16>)
+  memref.dealloc %kr : memref<?x16x1x128xbf16>
+  return
+}

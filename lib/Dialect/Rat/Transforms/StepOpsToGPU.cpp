@@ -184,6 +184,12 @@ static RopeOp findFusedRope(Operation *step, Value operand) {
     if (!overwrites && !(dealloc && dealloc.getMemref() == buf))
       return nullptr;
   }
+  // The step kernels write the output and the caches while they read the
+  // rope's input: not the same buffer.
+  Value inRoot = viewRoot(rope.getInput());
+  for (Value init : cast<DestinationStyleOpInterface>(step).getDpsInits())
+    if (viewRoot(init) == inRoot)
+      return nullptr;
   // The rope's input and positions hold the same values at the step.
   for (Operation *op = rope->getNextNode(); op != step; op = op->getNextNode())
     for (Value v : rope->getOperands())
