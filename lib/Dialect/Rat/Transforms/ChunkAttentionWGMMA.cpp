@@ -74,7 +74,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -457,22 +456,17 @@ struct WgmmaAttentionBuilder : mma::F32Math {
       return;
     }
     linalg::GenericOp generic = consumer->generic;
-    Block &body = generic.getRegion().front();
     SmallVector<Value> values;
     for (int64_t e = 0; e < 8; ++e) {
-      IRMapping mapping;
+      SmallVector<Value> args;
       const SmallVector<Value> *input = inputs.begin();
       for (unsigned i = 0; i < generic.getNumDpsInputs(); ++i)
-        mapping.map(body.getArgument(i),
-                    i == consumer->attentionInput
-                        ? vector::ExtractOp::create(b, loc, o,
-                                                    ArrayRef<int64_t>{e})
-                              .getResult()
-                        : (*input++)[e]);
-      for (Operation &bodyOp : body.without_terminator())
-        b.clone(bodyOp, mapping);
-      values.push_back(mapping.lookupOrDefault(
-          cast<linalg::YieldOp>(body.getTerminator()).getOperand(0)));
+        args.push_back(i == consumer->attentionInput
+                           ? vector::ExtractOp::create(b, loc, o,
+                                                       ArrayRef<int64_t>{e})
+                                 .getResult()
+                           : (*input++)[e]);
+      values.push_back(cloneScalarBody(b, generic, args));
     }
     OpOperand *init = generic.getDpsInitOperand(0);
     Value result = init->get();

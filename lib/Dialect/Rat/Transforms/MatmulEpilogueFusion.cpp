@@ -16,7 +16,6 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 using namespace mlir::rat;
@@ -99,21 +98,11 @@ static Value applyConsumerBody(OpBuilder &b, Location loc,
                                linalg::GenericOp generic,
                                unsigned productInput, Type productType,
                                Value acc, ArrayRef<Value> inputs) {
-  Block &body = generic.getRegion().front();
-  IRMapping mapping;
-  for (unsigned i = 0; i < generic.getNumDpsInputs(); ++i) {
-    Value value = inputs[i];
-    if (i == productInput) {
-      value = acc;
-      if (productType != acc.getType())
-        value = arith::TruncFOp::create(b, loc, productType, acc);
-    }
-    mapping.map(body.getArgument(i), value);
-  }
-  for (Operation &op : body.without_terminator())
-    b.clone(op, mapping);
-  Value result = mapping.lookupOrDefault(
-      cast<linalg::YieldOp>(body.getTerminator()).getOperand(0));
+  SmallVector<Value> args(inputs.take_front(generic.getNumDpsInputs()));
+  args[productInput] = acc;
+  if (productType != acc.getType())
+    args[productInput] = arith::TruncFOp::create(b, loc, productType, acc);
+  Value result = cloneScalarBody(b, generic, args);
   if (result.getType() != acc.getType())
     result = arith::ExtFOp::create(b, loc, acc.getType(), result);
   return result;

@@ -47,7 +47,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 using namespace mlir::rat;
@@ -294,22 +293,16 @@ void mlir::rat::buildGemvLaunch(Location loc, Value x, Value w, Value out,
       if (producer) {
         // x[i][e] = body(inputs[i][e]), in the producer's types, widened.
         linalg::GenericOp generic = producer->generic;
-        Block &body = generic.getRegion().front();
-        Value yielded =
-            cast<linalg::YieldOp>(body.getTerminator()).getOperand(0);
         size_t numInputs = producer->inputs.size();
         for (int64_t i = 0; i < rows; ++i) {
           SmallVector<Value> values;
           for (int64_t e = 0; e < GemvConfig::kChunk; ++e) {
-            IRMapping mapping;
+            SmallVector<Value> args;
             for (size_t j = 0; j < numInputs; ++j)
-              mapping.map(body.getArgument(j),
-                          vector::ExtractOp::create(
-                              rewriter, loc, pv[u][i * numInputs + j],
-                              ArrayRef<int64_t>{e}));
-            for (Operation &bodyOp : body.without_terminator())
-              rewriter.clone(bodyOp, mapping);
-            Value v = mapping.lookupOrDefault(yielded);
+              args.push_back(vector::ExtractOp::create(
+                  rewriter, loc, pv[u][i * numInputs + j],
+                  ArrayRef<int64_t>{e}));
+            Value v = cloneScalarBody(rewriter, generic, args);
             if (v.getType() != f32)
               v = arith::ExtFOp::create(rewriter, loc, f32, v);
             values.push_back(v);

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <functional>
@@ -54,6 +55,21 @@ inline bool hasScalarArithBody(linalg::GenericOp generic) {
         !isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
       return false;
   return true;
+}
+
+/// Clones the body of `generic` (hasScalarArithBody) at `b`'s insertion
+/// point with its first block arguments bound to `args`, in order, and
+/// returns the value it yields (in the body's type). What the fused
+/// epilogues and prologues apply to each element.
+inline Value cloneScalarBody(OpBuilder &b, linalg::GenericOp generic,
+                             ValueRange args) {
+  Block &body = generic.getRegion().front();
+  IRMapping mapping;
+  mapping.map(body.getArguments().take_front(args.size()), args);
+  for (Operation &op : body.without_terminator())
+    b.clone(op, mapping);
+  return mapping.lookupOrDefault(
+      cast<linalg::YieldOp>(body.getTerminator()).getOperand(0));
 }
 
 /// An elementwise consumer of a matmul's product applied in its epilogue.
