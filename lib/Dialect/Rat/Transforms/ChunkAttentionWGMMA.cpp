@@ -75,7 +75,6 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include <cmath>
 
@@ -137,13 +136,6 @@ std::string AttentionWgmmaConfig::unsupported(ChunkAttentionOp op,
   return "";
 }
 
-/// The buffer `v` is a view of (through view-like ops), or `v` itself.
-static Value viewRoot(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
 std::optional<AttentionConsumer>
 mlir::rat::findAttentionConsumer(ChunkAttentionOp op) {
   auto type = [](Value v) { return cast<ShapedType>(v.getType()); };
@@ -187,10 +179,10 @@ mlir::rat::findAttentionConsumer(ChunkAttentionOp op) {
   if (!generic.getMatchingIndexingMap(init).isPermutation())
     return std::nullopt;
   // The kernel writes the output while it reads q, k and v.
-  Value result = viewRoot(init->get());
-  if (!result.getDefiningOp<memref::AllocOp>() || result == viewRoot(out) ||
-      llvm::is_contained({viewRoot(op.getQuery()), viewRoot(op.getKey()),
-                          viewRoot(op.getValue())},
+  Value result = mma::viewRoot(init->get());
+  if (!result.getDefiningOp<memref::AllocOp>() || result == mma::viewRoot(out) ||
+      llvm::is_contained({mma::viewRoot(op.getQuery()), mma::viewRoot(op.getKey()),
+                          mma::viewRoot(op.getValue())},
                          result))
     return std::nullopt;
   // The attention output is not written: nothing else may read it.

@@ -491,18 +491,6 @@ Value variantDeclines(IndexMath &h, Value m, int64_t n, KernelAttr variant) {
   return h.lt(variantBlocks(h, m, n, variant), h.c(variant.getMinBlocks()));
 }
 
-/// The buffer that `v` is a view of (through view-like ops), or `v`.
-Value viewRoot(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (!isa<memref::SubViewOp, memref::CollapseShapeOp,
-             memref::ExpandShapeOp, memref::CastOp,
-             memref::ReinterpretCastOp>(def))
-      break;
-    v = def->getOperand(0);
-  }
-  return v;
-}
-
 /// Replaces `op` by the launches of its kernel variants: at run time, the
 /// first variant that does not decline the row count (variantDeclines; the
 /// last one unconditionally).
@@ -525,10 +513,10 @@ void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
   // The gemv kernel reads the norm's or the producer's inputs while other
   // blocks store the result: it must not be written over any of them.
   Value stored =
-      viewRoot(fused ? fused->generic.getDpsInits()[0] : op.getInit());
+      mma::viewRoot(fused ? fused->generic.getDpsInits()[0] : op.getInit());
   auto overwritten = [&](ValueRange inputs) {
     return llvm::any_of(inputs,
-                        [&](Value v) { return viewRoot(v) == stored; });
+                        [&](Value v) { return mma::viewRoot(v) == stored; });
   };
   if (normOp && overwritten(normOp->getDpsInputs()))
     normOp.reset();

@@ -79,18 +79,11 @@ bool mlir::rat::canLowerStepOpToGPU(Operation *op) {
   return !ShapedType::isDynamic(dh) && dh % 32 == 0 && dh <= 256;
 }
 
-/// The buffer a view chain starts at.
-static Value viewRoot(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
 /// Whether writes to `a` may change `b`: the same root buffer, or two
 /// function arguments (the caller's buffers; not known to be distinct).
 static bool mayAlias(Value a, Value b) {
-  a = viewRoot(a);
-  b = viewRoot(b);
+  a = mma::viewRoot(a);
+  b = mma::viewRoot(b);
   return a == b || (isa<BlockArgument>(a) && isa<BlockArgument>(b));
 }
 
@@ -186,9 +179,9 @@ static RopeOp findFusedRope(Operation *step, Value operand) {
   }
   // The step kernels write the output and the caches while they read the
   // rope's input: not the same buffer.
-  Value inRoot = viewRoot(rope.getInput());
+  Value inRoot = mma::viewRoot(rope.getInput());
   for (Value init : cast<DestinationStyleOpInterface>(step).getDpsInits())
-    if (viewRoot(init) == inRoot)
+    if (mma::viewRoot(init) == inRoot)
       return nullptr;
   // The rope's input and positions hold the same values at the step.
   for (Operation *op = rope->getNextNode(); op != step; op = op->getNextNode())
