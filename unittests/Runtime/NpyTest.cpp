@@ -9,6 +9,7 @@
 
 using namespace rat;
 using rat::test::failsWith;
+using rat::test::tempPath;
 using rat::test::makeNpy;
 using rat::test::rawBytes;
 
@@ -193,7 +194,7 @@ TEST(Npy, RejectsShapesThatOverflow) {
 }
 
 TEST(Npy, FilesRoundTripAtomically) {
-  std::string path = ::testing::TempDir() + "rat_npy_test.npy";
+  std::string path = tempPath("rat_npy_test", ".npy");
   HostTensor tensor = makeTensor<float>(DType::F32, {2}, {1.5f, -2});
   writeNpy(path, tensor);
   HostTensor back = readNpy(path);
@@ -210,7 +211,7 @@ TEST(Npy, FilesRoundTripAtomically) {
 }
 
 TEST(Npy, ReadsEmptyFileWithClearError) {
-  std::string path = ::testing::TempDir() + "rat_npy_empty.npy";
+  std::string path = tempPath("rat_npy_empty", ".npy");
   std::FILE *file = std::fopen(path.c_str(), "wb");
   ASSERT_NE(file, nullptr);
   std::fclose(file);

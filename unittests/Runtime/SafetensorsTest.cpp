@@ -12,6 +12,7 @@ using namespace rat;
 using rat::test::failsWith;
 using rat::test::makeSafetensors;
 using rat::test::rawBytes;
+using rat::test::tempPath;
 
 namespace {
 
@@ -227,7 +228,7 @@ TEST(Safetensors, ReportsBadEntries) {
 }
 
 TEST(Safetensors, OpensFilesFromDisk) {
-  std::string path = ::testing::TempDir() + "rat_safetensors_test.safetensors";
+  std::string path = tempPath("rat_safetensors_test", ".safetensors");
   std::vector<uint8_t> bytes = makeSafetensors(goodHeader(), goodData());
   std::FILE *file = std::fopen(path.c_str(), "wb");
   ASSERT_NE(file, nullptr);

@@ -91,8 +91,7 @@ std::string writeCheckpoint(const std::string &name, bool extra) {
   }
   header += "}";
   std::vector<uint8_t> bytes = makeSafetensors(header, data);
-  std::string path = ::testing::TempDir() + name + "." +
-                     std::to_string(::getpid()) + ".safetensors";
+  std::string path = tempPath(name, ".safetensors");
   std::ofstream(path, std::ios::binary)
       .write(reinterpret_cast<const char *>(bytes.data()),
              static_cast<std::streamsize>(bytes.size()));

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace rat::test {
@@ -38,6 +39,13 @@ failsWith(Body &&body, std::initializer_list<std::string> expected) {
            << "threw a non-RatError: " << error.what();
   }
   return ::testing::AssertionFailure() << "did not throw";
+}
+
+/// A path in gtest's temporary directory that names this process, so the
+/// sanitized and plain test binaries, which lit runs at the same time in one
+/// TMPDIR, never write, read or remove each other's files.
+inline std::string tempPath(const std::string &stem, const std::string &ext) {
+  return ::testing::TempDir() + stem + "." + std::to_string(::getpid()) + ext;
 }
 
 inline std::vector<uint8_t> toBytes(const std::string &text) {
