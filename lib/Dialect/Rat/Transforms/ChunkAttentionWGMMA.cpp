@@ -63,6 +63,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AttentionKernels.h"
+#include "BufferAliasing.h"
 #include "MMAUtils.h"
 #include "MatmulKernels.h"
 
@@ -179,10 +180,10 @@ mlir::rat::findAttentionConsumer(ChunkAttentionOp op) {
   if (!generic.getMatchingIndexingMap(init).isPermutation())
     return std::nullopt;
   // The kernel writes the output while it reads q, k and v.
-  Value result = mma::viewRoot(init->get());
-  if (!result.getDefiningOp<memref::AllocOp>() || result == mma::viewRoot(out) ||
-      llvm::is_contained({mma::viewRoot(op.getQuery()), mma::viewRoot(op.getKey()),
-                          mma::viewRoot(op.getValue())},
+  Value result = viewRoot(init->get());
+  if (!result.getDefiningOp<memref::AllocOp>() || result == viewRoot(out) ||
+      llvm::is_contained({viewRoot(op.getQuery()), viewRoot(op.getKey()),
+                          viewRoot(op.getValue())},
                          result))
     return std::nullopt;
   // The attention output is not written: nothing else may read it.

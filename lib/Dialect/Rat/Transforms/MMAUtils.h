@@ -28,16 +28,8 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::rat::mma {
-
-/// The buffer `v` is a view of (through view-like ops), or `v` itself.
-inline Value viewRoot(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
 
 /// `op` runs on the host: it is not inside a parallel loop (a tile loop that
 /// becomes a kernel) or a kernel, so it may become a launch of its own.

@@ -35,6 +35,7 @@
 #include "rat/Dialect/Rat/IR/RatOps.h"
 #include "rat/Dialect/Rat/Transforms/Passes.h"
 
+#include "BufferAliasing.h"
 #include "MMAUtils.h"
 #include "MatmulKernels.h"
 
@@ -513,10 +514,10 @@ void buildKernel(MatmulOp op, ArrayRef<KernelAttr> variants,
   // The gemv kernel reads the norm's or the producer's inputs while other
   // blocks store the result: it must not be written over any of them.
   Value stored =
-      mma::viewRoot(fused ? fused->generic.getDpsInits()[0] : op.getInit());
+      viewRoot(fused ? fused->generic.getDpsInits()[0] : op.getInit());
   auto overwritten = [&](ValueRange inputs) {
     return llvm::any_of(inputs,
-                        [&](Value v) { return mma::viewRoot(v) == stored; });
+                        [&](Value v) { return viewRoot(v) == stored; });
   };
   if (normOp && overwritten(normOp->getDpsInputs()))
     normOp.reset();

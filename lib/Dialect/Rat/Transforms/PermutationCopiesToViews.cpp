@@ -14,6 +14,8 @@
 #include "rat/Dialect/Rat/IR/RatOps.h"
 #include "rat/Dialect/Rat/Transforms/Passes.h"
 
+#include "BufferAliasing.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
@@ -29,48 +31,6 @@ using namespace mlir;
 using namespace mlir::rat;
 
 namespace {
-
-/// The buffer a view was taken of (through subviews, reshapes, transposes).
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
-/// Whether two root buffers may share memory: an allocation made here is
-/// distinct from every other root; two other roots (function arguments) are
-/// assumed to alias.
-bool mayAlias(Value a, Value b) {
-  auto isAllocation = [](Value v) {
-    return v.getDefiningOp<memref::AllocOp>() ||
-           v.getDefiningOp<memref::AllocaOp>();
-  };
-  return a == b || (!isAllocation(a) && !isAllocation(b));
-}
-
-/// Whether `op` (or an op nested in it) may write memory that aliases
-/// `root`.
-bool mayWrite(Operation *op, Value root) {
-  WalkResult result = op->walk([&](Operation *nested) {
-    if (auto effects = dyn_cast<MemoryEffectOpInterface>(nested)) {
-      SmallVector<MemoryEffects::EffectInstance> instances;
-      effects.getEffects(instances);
-      for (const MemoryEffects::EffectInstance &e : instances) {
-        if (!isa<MemoryEffects::Write, MemoryEffects::Free>(e.getEffect()))
-          continue;
-        Value written = e.getValue();
-        if (!written || mayAlias(rootOf(written), root))
-          return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
-    }
-    if (nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>() ||
-        isMemoryEffectFree(nested))
-      return WalkResult::advance();
-    return WalkResult::interrupt();
-  });
-  return result.wasInterrupted();
-}
 
 /// For a linalg op on buffers (linalg.generic, linalg.transpose) that copies
 /// its one input into its identity-indexed output: how the output's
@@ -251,7 +211,7 @@ bool replaceByView(linalg::LinalgOp copy, AffineMap permutation,
   if (moved.reads.empty())
     return false;
   // Nothing between the copy and the last read writes the source's memory.
-  Value root = rootOf(source);
+  Value root = viewRoot(source);
   for (Operation *op = copy->getNextNode(); op; op = op->getNextNode()) {
     if (mayWrite(op, root))
       return false;

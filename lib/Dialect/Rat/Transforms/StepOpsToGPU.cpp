@@ -25,6 +25,7 @@
 #include "rat/Dialect/Rat/Transforms/Passes.h"
 #include "rat/Dialect/Rat/Utils/OnlineSoftmax.h"
 
+#include "BufferAliasing.h"
 #include "MMAUtils.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -77,32 +78,6 @@ bool mlir::rat::canLowerStepOpToGPU(Operation *op) {
       return false;
   }
   return !ShapedType::isDynamic(dh) && dh % 32 == 0 && dh <= 256;
-}
-
-/// Whether writes to `a` may change `b`: the same root buffer, or two
-/// function arguments (the caller's buffers; not known to be distinct).
-static bool mayAlias(Value a, Value b) {
-  a = mma::viewRoot(a);
-  b = mma::viewRoot(b);
-  return a == b || (isa<BlockArgument>(a) && isa<BlockArgument>(b));
-}
-
-/// Whether `op` (with what it nests) may write memory that `v` views.
-static bool mayWrite(Operation *op, Value v) {
-  if (isMemoryEffectFree(op) || isa<memref::AllocOp>(op))
-    return false;
-  std::optional<SmallVector<MemoryEffects::EffectInstance>> effects =
-      getEffectsRecursively(op);
-  if (!effects)
-    return true;
-  for (const MemoryEffects::EffectInstance &e : *effects) {
-    if (!isa<MemoryEffects::Write, MemoryEffects::Free>(e.getEffect()))
-      continue;
-    Value written = e.getValue();
-    if (!written || mayAlias(written, v))
-      return true;
-  }
-  return false;
 }
 
 /// The op of `block` that contains `op`, or null.
@@ -179,9 +154,9 @@ static RopeOp findFusedRope(Operation *step, Value operand) {
   }
   // The step kernels write the output and the caches while they read the
   // rope's input: not the same buffer.
-  Value inRoot = mma::viewRoot(rope.getInput());
+  Value inRoot = viewRoot(rope.getInput());
   for (Value init : cast<DestinationStyleOpInterface>(step).getDpsInits())
-    if (mma::viewRoot(init) == inRoot)
+    if (viewRoot(init) == inRoot)
       return nullptr;
   // The rope's input and positions hold the same values at the step.
   for (Operation *op = rope->getNextNode(); op != step; op = op->getNextNode())
