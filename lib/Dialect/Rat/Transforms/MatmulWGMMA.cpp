@@ -39,6 +39,8 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <tuple>
+
 using namespace mlir;
 using namespace mlir::rat;
 using mma::IndexMath;
@@ -345,7 +347,10 @@ void mlir::rat::buildWgmmaMatmulLaunch(Location loc, Value x, Value w,
   auto tileLoop = scf::ForOp::create(rewriter, loc, bid, tiles, blockStep,
                                      ValueRange{h.c(0)});
   rewriter.setInsertionPointToStart(tileLoop.getBody());
-  auto [m0, n0] = tileOrigin(tileLoop.getInductionVar());
+  // Plain values, not a structured binding: the epilogue's lambdas capture
+  // them.
+  Value m0, n0;
+  std::tie(m0, n0) = tileOrigin(tileLoop.getInductionVar());
   Value base = tileLoop.getRegionIterArgs()[0];
   Value accInit = LLVM::ZeroOp::create(rewriter, loc, accType);
   auto mainLoop =
