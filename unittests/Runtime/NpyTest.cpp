@@ -9,9 +9,9 @@
 
 using namespace rat;
 using rat::test::failsWith;
-using rat::test::tempPath;
 using rat::test::makeNpy;
 using rat::test::rawBytes;
+using rat::test::tempPath;
 
 namespace {
 

@@ -3,11 +3,11 @@
 // The aliasing questions the buffer rewrites ask before they drop a copy or
 // fuse a producer into a consumer: what buffer a view was taken of, whether
 // two buffers may share memory, and whether an op may write a buffer. One
-// conservative rule for every pass (rat-permutation-copies-to-views,
-// rat-step-ops-to-gpu, rat-matmul-to-mma, rat-chunk-attention-to-mma):
-// an allocation is distinct from every other buffer; any two buffers that
-// are not allocations (function arguments, globals, results of calls) may
-// alias.
+// conservative rule (mayAlias, used by rat-permutation-copies-to-views and
+// rat-step-ops-to-gpu): an allocation is distinct from every other buffer;
+// any two buffers that are not allocations (function arguments, globals,
+// results of calls) may alias. viewRoot also serves rat-matmul-to-mma and
+// rat-chunk-attention-to-mma.
 //
 //===----------------------------------------------------------------------===//
 
